@@ -1,0 +1,25 @@
+import type { Commands } from '../commands/types.js';
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * A channel renders events for a person and turns their replies into commands. It never touches tmux or
+ * session internals: everything goes through `commands`, everything comes from `bus`.
+ */
+export interface Channel {
+  readonly name: string;
+  /** Subscribes to the bus and starts any I/O loops. Must not throw for a remote service being down. */
+  start(): Promise<void>;
+  /** Stops loops and waits for in-flight work; never loses persisted outbox rows. */
+  stop(): Promise<void>;
+}
+
+export interface ChannelContext {
+  config: Config;
+  bus: EventBus;
+  commands: Commands;
+  store: Store;
+  log: Logger;
+}

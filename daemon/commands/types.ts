@@ -1,0 +1,55 @@
+import type { Origin, SessionInfo } from '../events/types.js';
+
+/**
+ * The one command layer. Every channel turns what a person sends into these calls; only the command layer
+ * drives sessions. Methods throw `CommandError` (daemon/errors.ts) with a message fit to show the person.
+ */
+export interface Commands {
+  /** Starts Claude Code in `cwd` (must exist) in a new tmux session. */
+  newSession(input: { cwd: string; args?: string[] }, origin: Origin): Promise<SessionInfo>;
+  list(): SessionInfo[];
+  /** Throws not_found. */
+  get(id: string): SessionInfo;
+  /** The last `lines` lines of the screen as the person sees it, no escape codes. */
+  output(id: string, lines?: number): Promise<string>;
+  /**
+   * Types text into the session (verbatim; multi-line as one paste), then Enter. `/clear` and `/compact` are
+   * ordinary text here. Resolves when delivery is confirmed (or `delivered: false` after the retry).
+   */
+  sendInput(id: string, text: string, origin: Origin): Promise<{ delivered: boolean }>;
+  /**
+   * Answers the pending request. `choice`: `allow` | `allow_always` | `deny` for permissions; an option's
+   * key (number) or label for dialogs; any text for questions that allow text. Without `request_id` the
+   * current pending request is meant. Throws conflict when it is already resolved.
+   */
+  answer(
+    id: string,
+    input: { request_id?: string; choice: string; message?: string },
+    origin: Origin,
+  ): Promise<{ outcome: string }>;
+  kill(id: string, origin: Origin): Promise<void>;
+  /** Queues a message for the owner on the channels (the `notify` event). */
+  notify(input: NotifyInput, origin: Origin): { notify_id: string; channels: string[] };
+  /**
+   * Asks the owner a question (MCP ask_user) and waits for the answer from any channel, or the timeout.
+   * Never throws on timeout: returns `answered: false`.
+   */
+  ask(id: string, input: AskInput, origin: Origin): Promise<AskResult>;
+}
+
+export interface NotifyInput {
+  session_id?: string;
+  channel?: 'telegram' | 'email' | 'auto';
+  subject?: string;
+  message: string;
+}
+
+export interface AskInput {
+  question: string;
+  options?: string[];
+  timeout_seconds?: number;
+}
+
+export type AskResult =
+  | { answered: true; answer: string; channel: Origin['channel'] }
+  | { answered: false; reason: string };

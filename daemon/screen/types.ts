@@ -1,0 +1,23 @@
+/** What the screen of a Claude Code pane shows, as a person would read it. Produced by classify.ts. */
+
+export interface ScreenOption {
+  /** The number printed before the label, when the dialog numbers its options. */
+  number: number | null;
+  label: string;
+  /** The option the cursor (❯) is on. */
+  selected: boolean;
+}
+
+export type ScreenState =
+  /** A tool permission dialog: "Bash command ... Do you want to proceed?" */
+  | { kind: 'permission'; title: string; detail: string; question: string; options: ScreenOption[] }
+  /** The folder trust dialog shown before a session in an untrusted folder starts (no hooks run until answered). */
+  | { kind: 'trust'; path: string; question: string; options: ScreenOption[] }
+  /** Any other selection dialog: plan approval, questions, startup screens, dialogs we have never seen. */
+  | { kind: 'dialog'; question: string; options: ScreenOption[]; text: string }
+  /** The input prompt, nothing running: Claude waits for the person to type. */
+  | { kind: 'idle' }
+  /** Claude is working (spinner line). */
+  | { kind: 'busy' }
+  /** Nothing recognisable (starting up, a shell, an empty pane). */
+  | { kind: 'unknown' };

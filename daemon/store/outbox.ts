@@ -1,0 +1,101 @@
+import type { Store } from './store.js';
+
+/**
+ * A persisted queue of outgoing messages, shared by the channels. A message is written here before any
+ * network call, so a crash or an outage never loses it; it is deleted only after the remote side accepted
+ * it. Within one `lane` (a session, usually) messages go out strictly in order: a failing head blocks the
+ * lane, other lanes go on.
+ */
+export interface OutboxItem<T> {
+  id: number;
+  lane: string;
+  payload: T;
+  attempts: number;
+}
+
+export interface OutboxOptions {
+  /** First retry delay; doubles per attempt up to maxDelayMs. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class Outbox<T> {
+  readonly #store: Store;
+  readonly #channel: string;
+  readonly #base: number;
+  readonly #max: number;
+
+  constructor(store: Store, channel: string, options: OutboxOptions = {}) {
+    this.#store = store;
+    this.#channel = channel;
+    this.#base = options.baseDelayMs ?? 1000;
+    this.#max = options.maxDelayMs ?? 60_000;
+    store.migrate('outbox', [
+      `CREATE TABLE outbox (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         channel TEXT NOT NULL,
+         lane TEXT NOT NULL,
+         payload TEXT NOT NULL,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_at INTEGER NOT NULL DEFAULT 0,
+         last_error TEXT
+       )`,
+      `CREATE INDEX outbox_channel ON outbox (channel, id)`,
+    ]);
+  }
+
+  enqueue(lane: string, payload: T): number {
+    const info = this.#store.db
+      .prepare('INSERT INTO outbox (channel, lane, payload) VALUES (?, ?, ?)')
+      .run(this.#channel, lane, JSON.stringify(payload));
+    return Number(info.lastInsertRowid);
+  }
+
+  /** The head of every lane that is due now, oldest first. */
+  due(now = Date.now()): OutboxItem<T>[] {
+    const rows = this.#store.db
+      .prepare(
+        `SELECT o.id, o.lane, o.payload, o.attempts, o.next_at FROM outbox o
+         WHERE o.channel = ? AND o.id = (SELECT MIN(id) FROM outbox h WHERE h.channel = o.channel AND h.lane = o.lane)
+         ORDER BY o.id`,
+      )
+      .all(this.#channel) as { id: number; lane: string; payload: string; attempts: number; next_at: number }[];
+    return rows
+      .filter((r) => r.next_at <= now)
+      .map((r) => ({ id: r.id, lane: r.lane, payload: JSON.parse(r.payload) as T, attempts: r.attempts }));
+  }
+
+  /** Rewrites a queued payload (e.g. to remember a partial result before retrying the rest). */
+  update(id: number, payload: T): void {
+    this.#store.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(JSON.stringify(payload), id);
+  }
+
+  done(id: number): void {
+    this.#store.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+  }
+
+  /** Schedules a retry with exponential backoff, or at `retryAfterMs` when the remote side said so. */
+  failed(id: number, error: string, retryAfterMs?: number, now = Date.now()): void {
+    const row = this.#store.db.prepare('SELECT attempts FROM outbox WHERE id = ?').get(id) as { attempts: number } | undefined;
+    if (!row) return;
+    const delay = retryAfterMs ?? Math.min(this.#max, this.#base * 2 ** row.attempts);
+    this.#store.db
+      .prepare('UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE id = ?')
+      .run(now + delay, error.slice(0, 500), id);
+  }
+
+  size(): number {
+    return (this.#store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE channel = ?').get(this.#channel) as { n: number }).n;
+  }
+
+  /** Earliest time any lane head becomes due, or null when empty. */
+  nextDueAt(): number | null {
+    const heads = this.#store.db
+      .prepare(
+        `SELECT MIN(o.next_at) AS t FROM outbox o
+         WHERE o.channel = ? AND o.id = (SELECT MIN(id) FROM outbox h WHERE h.channel = o.channel AND h.lane = o.lane)`,
+      )
+      .get(this.#channel) as { t: number | null };
+    return heads.t;
+  }
+}
