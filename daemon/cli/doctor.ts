@@ -1,0 +1,66 @@
+import { execa } from 'execa';
+import type { Config } from '../config/schema.js';
+import { readToken } from '../token.js';
+import { claudeSettingsFile, hooksStatus } from './hooks-install.js';
+import type { ApiClient } from './api-client.js';
+import { mcpStatus } from '../../mcp/install.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+async function version(cmd: string, args: string[]): Promise<string | null> {
+  try {
+    return (await execa(cmd, args, { timeout: 15_000 })).stdout.trim().split('\n')[0] ?? '';
+  } catch {
+    return null;
+  }
+}
+
+/** `csm doctor`: every part csm needs, each with the fix when it is missing. Exit 1 if any check fails. */
+export async function runDoctor(config: Config, print: (h: string, j: unknown) => void, api: ApiClient): Promise<number> {
+  const checks: Check[] = [];
+  const tmux = await version('tmux', ['-V']);
+  checks.push({ name: 'tmux', ok: tmux !== null, detail: tmux ?? 'not found', fix: 'install tmux: `apt install tmux` or `brew install tmux`' });
+  const claude = await version(config.claude.command, ['--version']);
+  checks.push({ name: 'claude', ok: claude !== null, detail: claude ?? `"${config.claude.command}" not found`, fix: 'install Claude Code: `npm i -g @anthropic-ai/claude-code`, or set claude.command to its path' });
+  if (process.platform === 'darwin') {
+    const osa = await version('osascript', ['-e', 'return "ok"']);
+    checks.push({ name: 'osascript', ok: osa !== null, detail: osa ?? 'not available', fix: 'allow your terminal to control Terminal.app: System Settings → Privacy & Security → Automation' });
+  }
+  checks.push({ name: 'config', ok: true, detail: config.paths.config_file ?? 'none (defaults: local API and CLI only)' });
+  const curl = await version('curl', ['--version']);
+  checks.push({ name: 'curl', ok: curl !== null, detail: curl ?? 'not found', fix: 'the hook scripts need curl: `apt install curl`' });
+  const hooks = safe(() => hooksStatus(claudeSettingsFile()));
+  checks.push({
+    name: 'hooks',
+    ok: hooks !== null && hooks.missing.length === 0,
+    detail: hooks === null ? `${claudeSettingsFile()} is not valid JSON` : hooks.missing.length === 0 ? 'installed (for sessions you start yourself)' : `missing: ${hooks.missing.join(', ')}`,
+    fix: 'run `csm setup` (sessions started by `csm new` need no hooks installed)',
+  });
+  const mcp = await mcpStatus({ claudeCommand: config.claude.command }).catch((e: Error) => ({ registered: false, detail: e.message }));
+  checks.push({ name: 'mcp', ok: mcp.registered, detail: mcp.detail, fix: 'run `csm setup`' });
+  const health = await api.request<{ version: string; channels: string[] }>('GET', '/health').catch((e: Error) => e);
+  const up = !(health instanceof Error);
+  checks.push({
+    name: 'daemon',
+    ok: up,
+    detail: up ? `running at ${api.url}, version ${health.version}, channels: ${health.channels.join(', ') || 'none'}` : health.message,
+    fix: 'start it with `csm serve`',
+  });
+  checks.push({ name: 'token', ok: readToken(config.paths.token) !== null, detail: config.paths.token, fix: 'created at the first `csm serve`' });
+  const human = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name.padEnd(9)} ${c.detail}${c.ok || !c.fix ? '' : `\n            fix: ${c.fix}`}`).join('\n');
+  print(human, { ok: checks.every((c) => c.ok), checks });
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+function safe<T>(fn: () => T): T | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
+}

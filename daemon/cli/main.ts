@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loadConfig, ConfigError, expandHome } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { SessionInfo } from '../events/types.js';
+import { readToken } from '../token.js';
+import { serverArgs } from '../tmux/commands.js';
+import { ApiClient, ApiError } from './api-client.js';
+import { sessionDetails, sessionsTable } from './format.js';
+import { runDoctor } from './doctor.js';
+import { runHooksCommand, runSetup } from './setup.js';
+import { serve } from './serve.js';
+
+/** Exit codes: 0 ok, 1 the daemon refused or failed, 2 bad usage or config, 3 the daemon is not reachable. */
+const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+const USAGE = `csm — run Claude Code sessions in tmux and drive them from anywhere
+
+Usage:
+  csm serve                      run the daemon (local API on 127.0.0.1:8420, channels from the config)
+  csm new <path> [-- claude args] start Claude Code in <path>
+  csm list                       sessions and their status
+  csm status <id>                one session: status, what it waits on, Claude's last message
+  csm send <id> <text...>        type text into the session (use - to read it from stdin)
+  csm answer <id> <choice>       answer what it waits on: allow, allow_always, deny, an option number or label
+                                 (--message "why" with deny; --request <request_id> to be sure)
+  csm output <id> [-n N]         the last N lines of its screen (default 50)
+  csm attach <id>                join the session's terminal (tmux attach)
+  csm kill <id>                  stop the session
+  csm hooks install|uninstall|status   Claude Code hooks for sessions you start yourself
+  csm setup                      hooks + the MCP server, for sessions you start yourself
+  csm doctor                     check tmux, claude, config, hooks, MCP and the daemon
+
+Options: --config PATH (default $CSM_HOME/config.yaml), --json (machine-readable output)`;
+
+async function main(argv: string[]): Promise<number> {
+  const dashdash = argv.indexOf('--');
+  const passthrough = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
+  const { values, positionals } = parseArgs({
+    args: dashdash >= 0 ? argv.slice(0, dashdash) : argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      lines: { type: 'string', short: 'n' },
+      message: { type: 'string', short: 'm' },
+      request: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (!command || values.help || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? EXIT.ok : EXIT.usage;
+  }
+  const config = loadConfig(values.config ? { configPath: values.config } : {});
+  const print = (human: string, json: unknown): void => {
+    process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : human}\n`);
+  };
+  const api = (): ApiClient => new ApiClient(`http://${config.server.host}:${config.server.port}`, readToken(config.paths.token));
+  const need = (n: number, what: string): void => {
+    if (args.length < n) throw new UsageError(`csm ${command} needs ${what}. See \`csm --help\`.`);
+  };
+
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'new': {
+      need(1, 'a folder: csm new ~/projects/myapp');
+      const cwd = expandHome(args[0]!);
+      const r = await api().request<{ session_id: string; session: SessionInfo }>('POST', '/session/new', { cwd: resolve(cwd), args: passthrough });
+      print(`Started session ${r.session_id} in ${r.session.cwd} (tmux: ${r.session.tmux_session}). Attach with \`csm attach ${r.session_id}\`.`, r);
+      return EXIT.ok;
+    }
+    case 'list': {
+      const r = await api().request<{ sessions: SessionInfo[] }>('GET', '/sessions');
+      print(sessionsTable(r.sessions), r);
+      return EXIT.ok;
+    }
+    case 'status': {
+      need(1, 'a session id');
+      const s = await api().request<SessionInfo>('GET', `/session/${encodeURIComponent(args[0]!)}`);
+      print(sessionDetails(s), s);
+      return EXIT.ok;
+    }
+    case 'send': {
+      need(1, 'a session id and the text');
+      const text = args[1] === '-' && args.length === 2 ? await readStdin() : args.slice(1).join(' ');
+      if (text.trim() === '') throw new UsageError('Nothing to send: give the text after the session id (or - to read stdin).');
+      const r = await api().request<{ delivered: boolean }>('POST', `/session/${encodeURIComponent(args[0]!)}/input`, { text });
+      print(r.delivered ? `Typed into ${args[0]}.` : `Typed into ${args[0]}, but Claude did not confirm it took the text: check with \`csm output ${args[0]}\`.`, r);
+      return r.delivered ? EXIT.ok : EXIT.failed;
+    }
+    case 'answer': {
+      need(2, 'a session id and a choice: csm answer a1b2 allow');
+      const body = { choice: args.slice(1).join(' '), ...(values.message ? { message: values.message } : {}), ...(values.request ? { request_id: values.request } : {}) };
+      const r = await api().request<{ outcome: string }>('POST', `/session/${encodeURIComponent(args[0]!)}/answer`, body);
+      print(`Session ${args[0]}: ${r.outcome}.`, r);
+      return EXIT.ok;
+    }
+    case 'output': {
+      need(1, 'a session id');
+      const lines = values.lines ? Number(values.lines) : 50;
+      if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`-n takes a positive whole number, not "${values.lines}".`);
+      const r = await api().request<{ output: string }>('GET', `/session/${encodeURIComponent(args[0]!)}/output?lines=${lines}`);
+      print(r.output, r);
+      return EXIT.ok;
+    }
+    case 'attach': {
+      need(1, 'a session id');
+      const s = await api().request<SessionInfo>('GET', `/session/${encodeURIComponent(args[0]!)}`);
+      if (s.status === 'dead') throw new ApiError(`Session ${s.id} has ended.`, 409, 'conflict');
+      return attach(config, s.tmux_session);
+    }
+    case 'kill': {
+      need(1, 'a session id');
+      await api().request('POST', `/session/${encodeURIComponent(args[0]!)}/kill`);
+      print(`Session ${args[0]} stopped.`, { killed: args[0] });
+      return EXIT.ok;
+    }
+    case 'hooks':
+      return runHooksCommand(config, args[0], print);
+    case 'setup':
+    case 'mcp':
+      if (command === 'mcp' && args[0] !== 'install') throw new UsageError('Did you mean `csm mcp install` (or `csm setup`)?');
+      return runSetup(config, print);
+    case 'doctor':
+      return runDoctor(config, print, api());
+    default:
+      throw new UsageError(`Unknown command "${command}". See \`csm --help\`.`);
+  }
+}
+
+function attach(config: Config, tmuxSession: string): number {
+  const sock = config.tmux.socket_name ? serverArgs({ socketName: config.tmux.socket_name }) : [];
+  const r = spawnSync('tmux', [...sock, 'attach-session', '-t', `=${tmuxSession}`], { stdio: 'inherit' });
+  if (r.error) throw new ApiError('tmux is not installed or not on PATH: install it (apt install tmux / brew install tmux).', 0, 'unavailable');
+  return r.status ?? EXIT.failed;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`csm: ${message}\n`);
+    if (err instanceof UsageError || err instanceof ConfigError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') process.exitCode = EXIT.usage;
+    else if (err instanceof ApiError && err.code === 'unreachable') process.exitCode = EXIT.unreachable;
+    else process.exitCode = EXIT.failed;
+  },
+);

@@ -1,0 +1,31 @@
+import pino from 'pino';
+import type { Config } from '../config/schema.js';
+import { createDaemon } from '../daemon.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * `csm serve`: the composition root. Logs go to stderr as JSON lines (pipe through pino-pretty to read).
+ * SIGINT/SIGTERM stop the daemon cleanly; sessions keep running in tmux.
+ */
+export async function serve(config: Config): Promise<number> {
+  const log = pino({ level: process.env.CSM_LOG_LEVEL ?? 'info', redact: ['*.token', '*.bot_token', '*.password'] }, pino.destination(2)) as unknown as Logger;
+  const daemon = await createDaemon({ config, log });
+  try {
+    await daemon.start();
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'EADDRINUSE') {
+      process.stderr.write(`csm: port ${config.server.port} on ${config.server.host} is in use: is another csm daemon running? (\`csm doctor\`), or set server.port in the config.\n`);
+    } else process.stderr.write(`csm: could not start: ${e.message}\n`);
+    await daemon.stop().catch(() => undefined);
+    return 1;
+  }
+  process.stderr.write(`csm daemon listening on ${daemon.url} (config: ${config.paths.config_file ?? 'none, defaults'}; data: ${config.paths.home})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await daemon.stop();
+  return 0;
+}

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { CommandError } from '../errors.js';
+import type { Origin, SessionInfo } from '../events/types.js';
+import type { InputTyper } from '../sessions/input.js';
+import { alwaysPermissions, newRequestId, pickOption } from '../sessions/pending.js';
+import type { ScreenWatch } from '../sessions/screen-watch.js';
+import type { SessionManager } from '../sessions/session-manager.js';
+import { keysToChoose } from '../screen/classify.js';
+import type { AskInput, AskResult, Commands, NotifyInput } from './types.js';
+
+export interface CommandDeps {
+  manager: SessionManager;
+  typer: InputTyper;
+  screens: ScreenWatch;
+  /** Names of the channels that deliver notify events ('telegram', 'email'). */
+  channels: () => string[];
+}
+
+const MAX_INPUT = 100_000;
+const DEFAULT_ASK_SECONDS = 600;
+
+/** The command layer: the only way channels, the API and the CLI drive sessions. */
+export function createCommands(d: CommandDeps): Commands {
+  const m = d.manager;
+  const info = (id: string): SessionInfo => m.info(m.get(id));
+
+  const commands: Commands = {
+    async newSession({ cwd, args }) {
+      return m.info(await m.create(cwd, args ?? []));
+    },
+
+    list: () => m.list().map((s) => m.info(s)),
+
+    get: info,
+
+    async output(id, lines = 50) {
+      const s = m.get(id);
+      if (s.status === 'dead') throw new CommandError('conflict', `Session ${s.id} has ended; its screen is gone. Its log is at ${s.log_file}.`);
+      const n = Math.max(1, Math.min(2000, Math.floor(lines)));
+      const screen = await m.tmuxFor(s).capturePane(s.pane_id, n);
+      const all = screen.replace(/\s+$/, '').split('\n').map((l) => l.trimEnd());
+      return all.slice(-n).join('\n');
+    },
+
+    async sendInput(id, text, origin) {
+      if (text.trim() === '') throw new CommandError('bad_request', 'The text is empty: nothing to type.');
+      if (text.length > MAX_INPUT) throw new CommandError('bad_request', `The text is ${text.length} characters; the limit is ${MAX_INPUT}. Send it as a file path instead.`);
+      const s = m.getLive(id);
+      const entry = m.pending(s.id);
+      if (entry?.request.kind === 'question') {
+        await commands.answer(s.id, { request_id: entry.request.request_id, choice: text }, origin);
+        return { delivered: true };
+      }
+      if (entry) {
+        throw new CommandError(
+          'conflict',
+          `Session ${s.id} is waiting on a ${entry.request.kind === 'permission' ? 'permission' : 'dialog'} ("${entry.request.title}"): answer it first (options: ${entry.request.options.map((o) => o.key).join(', ')}). Nothing was typed.`,
+        );
+      }
+      return d.typer.type(s, text);
+    },
+
+    async answer(id, input, origin) {
+      const s = m.getLive(id);
+      const entry = m.pending(s.id);
+      if (!entry || (input.request_id && entry.request.request_id !== input.request_id)) {
+        throw new CommandError('conflict', `That request of session ${s.id} was already resolved; nothing was sent.`);
+      }
+      const { request, source } = entry;
+      const choice = input.choice.trim();
+      if (choice === '') throw new CommandError('bad_request', 'choice is empty: give allow, allow_always, deny, or an option number or label.');
+
+      if (source.type === 'ask') {
+        const byKey = request.options.find((o) => o.key === choice || o.label.toLowerCase() === choice.toLowerCase());
+        const answer = byKey ? byKey.label : input.choice;
+        source.respond({ answered: true, answer, channel: origin.channel });
+        m.resolvePending(s.id, request.request_id, `answered: ${answer}`, origin, 'running');
+        return { outcome: `answered: ${answer}` };
+      }
+
+      if (source.type === 'hook') {
+        const c = choice.toLowerCase();
+        let decision;
+        if (c === 'allow' || c === 'yes' || c === '1') decision = { behavior: 'allow' as const };
+        else if (c === 'allow_always' || c === 'always') {
+          if (source.suggestions.length === 0) throw new CommandError('bad_request', 'This request offers no "always allow": choose allow or deny.');
+          decision = { behavior: 'allow' as const, updatedPermissions: alwaysPermissions(source.suggestions) };
+        } else if (c === 'deny' || c === 'no') {
+          decision = { behavior: 'deny' as const, message: input.message?.trim() || `Denied by the owner (${origin.channel}).` };
+        } else throw new CommandError('bad_request', `"${input.choice}" is not an answer to a permission request: use allow, allow_always or deny.`);
+        const outcome = decision.behavior === 'deny' ? `denied${input.message ? `: ${input.message}` : ''}` : c.startsWith('allow_a') || c === 'always' ? 'always allowed' : 'allowed';
+        // Respond before resolving, so the hook carries the decision rather than the release's "no decision".
+        source.respond(decision);
+        m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
+        return { outcome };
+      }
+
+      // A dialog on the screen: press the keys for the chosen option, after checking it is still there.
+      const screen = await d.screens.read(s);
+      if (!screen || (screen.kind !== 'permission' && screen.kind !== 'trust' && screen.kind !== 'dialog')) {
+        m.resolvePending(s.id, request.request_id, 'the dialog was gone', { channel: 'terminal' });
+        throw new CommandError('conflict', `The dialog in session ${s.id} is no longer on screen (answered in the terminal?); nothing was pressed.`);
+      }
+      const options = screen.options.map((o, i) => ({ key: String(o.number ?? i + 1), label: o.label }));
+      const picked = pickOption(options, choice, screen.kind === 'permission' ? 'permission' : 'other');
+      if (typeof picked === 'string') throw new CommandError('bad_request', picked);
+      const pane = await d.typer.verifiedPane(s);
+      const keys = keysToChoose(screen.options, picked);
+      d.screens.noteAnswered(s.id, screen);
+      await m.tmuxFor(s).sendKeys(pane, keys);
+      const outcome = `chose "${options[picked]!.label}"`;
+      m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
+      return { outcome };
+    },
+
+    async kill(id, origin) {
+      const s = m.get(id);
+      if (s.status === 'dead') throw new CommandError('conflict', `Session ${s.id} has already ended.`);
+      const tmux = m.tmuxFor(s);
+      if (s.adopted) await tmux.sendKeys(s.pane_id, ['C-c']).catch(() => undefined);
+      else await tmux.killSession(s.tmux_session);
+      m.markDead(s.id, null, '', null);
+      void origin;
+    },
+
+    notify(input: NotifyInput, origin: Origin) {
+      const channel = input.channel ?? 'auto';
+      const available = d.channels();
+      if (input.session_id) m.get(input.session_id);
+      if (channel !== 'auto' && !available.includes(channel)) {
+        throw new CommandError('unavailable', `The ${channel} channel is not configured: add a "${channel}:" section to the config (see config.example.yaml) and restart the daemon.`);
+      }
+      if (available.length === 0) {
+        throw new CommandError('unavailable', 'No channel is configured, so nobody would see this: add a "telegram:" or "email:" section to the config and restart the daemon.');
+      }
+      const notify_id = randomBytes(4).toString('hex');
+      m.emit(input.session_id ?? '', { kind: 'notify', notify_id, channel, subject: input.subject ?? null, message: input.message });
+      void origin;
+      const to = channel === 'auto' ? available.slice(0, 1) : [channel];
+      return { notify_id, channels: to };
+    },
+
+    ask(id: string, input: AskInput, origin: Origin): Promise<AskResult> {
+      const s = m.getLive(id);
+      if (d.channels().length === 0) {
+        throw new CommandError('unavailable', 'No channel is configured to reach the owner: add a "telegram:" or "email:" section to the config and restart the daemon.');
+      }
+      const seconds = Math.max(1, Math.min(86_400, input.timeout_seconds ?? DEFAULT_ASK_SECONDS));
+      const options = (input.options ?? []).map((label, i) => ({ key: String(i + 1), label }));
+      return new Promise<AskResult>((resolve) => {
+        const request = {
+          request_id: newRequestId(), kind: 'question' as const, title: input.question, detail: input.question,
+          options, allows_text: true, created_at: m.now(),
+        };
+        let settled = false;
+        const settle = (r: AskResult): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(r);
+        };
+        const timer = setTimeout(() => {
+          m.resolvePending(s.id, request.request_id, `no answer within ${seconds} s`, { channel: 'daemon' }, 'running');
+          settle({ answered: false, reason: `No answer within ${seconds} s.` });
+        }, seconds * 1000);
+        m.setPending(s.id, request, { type: 'ask', respond: settle });
+        void origin;
+      });
+    },
+  };
+  return commands;
+}

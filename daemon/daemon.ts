@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { execa } from 'execa';
+import type { FastifyInstance } from 'fastify';
+import { hookScriptPath, packageVersion } from './assets.js';
+import { createChannels } from './channels/registry.js';
+import type { Channel } from './channels/channel.js';
+import { createCommands } from './commands/session-commands.js';
+import type { Commands } from './commands/types.js';
+import type { Config } from './config/schema.js';
+import { EventBus } from './events/bus.js';
+import { buildApp } from './http/app.js';
+import type { Logger } from './logger.js';
+import { HookIntake } from './sessions/hook-intake.js';
+import { InputTyper, type InputTiming } from './sessions/input.js';
+import { Monitor, type MonitorTiming } from './sessions/monitor.js';
+import { ScreenWatch } from './sessions/screen-watch.js';
+import { SessionManager } from './sessions/session-manager.js';
+import { SessionStore } from './sessions/session-store.js';
+import { Store } from './store/store.js';
+import { launcherCommand } from './terminal/launcher.js';
+import { serverArgs } from './tmux/commands.js';
+import { TmuxClient } from './tmux/tmux-client.js';
+import { ensureToken } from './token.js';
+import { mcpServerCommand } from '../mcp/install.js';
+
+export interface DaemonOptions {
+  config: Config;
+  log: Logger;
+  /** Fastify's own request logging (pino options), off by default. */
+  httpLogger?: boolean | object;
+  timing?: { monitor?: MonitorTiming; input?: InputTiming };
+  platform?: NodeJS.Platform;
+}
+
+export interface Daemon {
+  app: FastifyInstance;
+  bus: EventBus;
+  commands: Commands;
+  manager: SessionManager;
+  url: string;
+  token: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the daemon: store → sessions → commands → HTTP and channels. Stopping never kills a session:
+ * tmux keeps them, and the next start adopts them again.
+ */
+export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
+  const { config, log } = o;
+  mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
+  mkdirSync(config.paths.log_dir, { recursive: true });
+  const token = ensureToken(config.paths.token);
+  const store = new Store(config.paths.db);
+  const bus = new EventBus(log.child({ part: 'bus' }));
+  const tmuxServer = config.tmux.socket_name ? { socketName: config.tmux.socket_name } : {};
+  const tmux = new TmuxClient(tmuxServer);
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
+  const platform = o.platform ?? process.platform;
+  let channels: Channel[] = [];
+
+  const manager = new SessionManager({
+    config, tmux, tmuxAt: (socketPath) => new TmuxClient({ socketPath }), store: new SessionStore(store), bus,
+    log: log.child({ part: 'sessions' }), url, token, hookScript: hookScriptPath(), mcpServer: mcpServerCommand(),
+    openWindow: async (name) => {
+      const cmd = launcherCommand(config.terminal.launcher, platform, serverArgs(tmuxServer), name);
+      if (cmd) await execa(cmd.file, cmd.args, { timeout: 15_000 });
+    },
+  });
+  const screens = new ScreenWatch(manager, log.child({ part: 'screen' }));
+  const typer = new InputTyper(manager, o.timing?.input);
+  const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor);
+  let ownSocket: string | null | undefined;
+  const hooks = new HookIntake({
+    manager, log: log.child({ part: 'hooks' }), tmuxAt: (p) => new TmuxClient({ socketPath: p }), ownTmux: tmux,
+    ownSocketPath: async () => {
+      if (ownSocket === undefined) {
+        ownSocket = await execa('tmux', [...serverArgs(tmuxServer), 'display-message', '-p', '#{socket_path}'])
+          .then((r) => r.stdout.trim() || null)
+          .catch(() => null);
+      }
+      return ownSocket ?? null;
+    },
+    onPromptSubmitted: (id) => typer.promptSubmitted(id),
+    onActivity: (id) => monitor.activity(id),
+  });
+  const commands = createCommands({ manager, typer, screens, channels: () => channels.map((c) => c.name) });
+  const app = buildApp({ commands, hooks, token, version: packageVersion(), channels: () => channels.map((c) => c.name), logger: o.httpLogger ?? false });
+
+  return {
+    app, bus, commands, manager, url, token,
+    async start() {
+      manager.restorePending();
+      await monitor.checkLiveness();
+      channels = createChannels({ config, bus, commands, store, log });
+      monitor.start(config.paths.log_dir);
+      await app.listen({ host: config.server.host, port: config.server.port });
+      for (const channel of channels) {
+        await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
+      }
+      log.info({ url, sessions: manager.live().length, channels: channels.map((c) => c.name) }, 'csm daemon ready');
+    },
+    async stop() {
+      await Promise.all(channels.map((c) => c.stop().catch((err: unknown) => log.warn({ err, channel: c.name }, 'channel stop failed'))));
+      manager.releaseAllWaiters();
+      await monitor.stop();
+      await app.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Commands } from '../commands/types.js';
+import { CommandError, httpStatusOf } from '../errors.js';
+import type { HookIntake } from '../sessions/hook-intake.js';
+import { isLoopbackHost, tokenMatches } from './security.js';
+import { registerHookRoute } from './routes/hook.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { registerNotifyRoutes } from './routes/notify.js';
+
+export interface AppDeps {
+  commands: Commands;
+  hooks: HookIntake;
+  token: string;
+  version: string;
+  /** Channels that deliver notifications, for /health. */
+  channels: () => string[];
+  logger?: boolean | object;
+}
+
+/** Builds the fastify app; main.ts listens. Errors leave as `{error, code}` with a sentence saying what to do. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!isLoopbackHost(req.headers.host)) {
+      return reply.code(403).send({ error: 'Only local programs may use this API (the Host header is not loopback).', code: 'forbidden' });
+    }
+    if (req.headers.origin !== undefined) {
+      return reply.code(403).send({ error: 'Requests from web pages are refused (an Origin header was sent).', code: 'forbidden' });
+    }
+    if (req.url === '/health') return;
+    if (!tokenMatches(req.headers.authorization, deps.token)) {
+      return reply.code(401).send({ error: 'Missing or wrong token: send "Authorization: Bearer <token>" with the token from $CSM_HOME/token.', code: 'unauthorized' });
+    }
+  });
+
+  app.setErrorHandler((err: unknown, _req, reply) => {
+    if (err instanceof CommandError) return reply.code(httpStatusOf[err.code]).send({ error: err.message, code: err.code });
+    if (err instanceof z.ZodError) return reply.code(400).send({ error: describeZod(err), code: 'bad_request' });
+    const e = err as { statusCode?: number; message?: string };
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ error: e.message ?? 'Bad request.', code: 'bad_request' });
+    }
+    app.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'Internal error in the csm daemon; see its log.', code: 'internal' });
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `No endpoint ${req.method} ${req.url.split('?')[0]}.`, code: 'not_found' }));
+
+  app.get('/health', async () => ({ ok: true, version: deps.version, channels: deps.channels() }));
+  registerSessionRoutes(app, deps.commands);
+  registerHookRoute(app, deps.hooks);
+  registerNotifyRoutes(app, deps.commands, deps.channels);
+  return app;
+}
+
+/** "text: expected string" → one sentence naming the field. */
+export function describeZod(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? `"${i.path.join('.')}"` : 'body'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Parses with zod and throws a 400 naming the field. */
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new CommandError('bad_request', describeZod(result.error));
+  return result.data;
+}
+
+export type Req = FastifyRequest;
+export type Rep = FastifyReply;

@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import { hookOriginFromHeaders, hookPayloadSchema } from '../../hook-endpoint/payloads.js';
+import type { HookIntake } from '../../sessions/hook-intake.js';
+import { parseBody } from '../app.js';
+
+/**
+ * POST /hook: one Claude Code hook event, forwarded by hooks/csm-hook.sh. Answers 204 (the script prints
+ * nothing) except for a PermissionRequest that got a decision, which is printed for Claude Code as-is.
+ */
+export function registerHookRoute(app: FastifyInstance, hooks: HookIntake): void {
+  app.post('/hook', async (req, reply) => {
+    const payload = parseBody(hookPayloadSchema, req.body);
+    const origin = hookOriginFromHeaders(req.headers);
+    // curl gives up (timeout) or Claude kills the hook: stop waiting for a decision nobody will read.
+    const aborted = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) aborted.abort();
+    });
+    const answer = await hooks.handle(payload, origin, aborted.signal);
+    if (!answer) return reply.code(204).send();
+    return reply.code(200).send(answer);
+  });
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { CommandError } from '../errors.js';
+import { hookSettings } from '../hooks-config.js';
+
+/**
+ * Everything needed to start Claude Code for a new session, with no setup by the user: our hooks and MCP
+ * server passed per launch, and the environment the hooks and MCP server use to find the daemon.
+ */
+export interface LaunchSpec {
+  command: string[];
+  env: Record<string, string>;
+}
+
+export interface LaunchInput {
+  sessionId: string;
+  sessionDir: string;
+  claudeCommand: string;
+  defaultArgs: readonly string[];
+  args: readonly string[];
+  extraEnv: Readonly<Record<string, string>>;
+  url: string;
+  token: string;
+  hookScript: string;
+  waitSeconds: number;
+  /** `{ command, args }` that starts our MCP server, or null to launch without it. */
+  mcpServer: { command: string; args: string[] } | null;
+}
+
+export function buildLaunch(input: LaunchInput): LaunchSpec {
+  mkdirSync(input.sessionDir, { recursive: true, mode: 0o700 });
+  const settingsFile = join(input.sessionDir, 'settings.json');
+  writeFileSync(settingsFile, JSON.stringify(hookSettings({ script: input.hookScript, waitSeconds: input.waitSeconds }), null, 2), { mode: 0o600 });
+  const env: Record<string, string> = {
+    ...input.extraEnv,
+    CSM_SESSION_ID: input.sessionId,
+    CSM_URL: input.url,
+    CSM_TOKEN: input.token,
+  };
+  const mcpArgs: string[] = [];
+  if (input.mcpServer) {
+    const mcpFile = join(input.sessionDir, 'mcp.json');
+    const server = { type: 'stdio', command: input.mcpServer.command, args: input.mcpServer.args, env: { CSM_SESSION_ID: input.sessionId, CSM_URL: input.url, CSM_TOKEN: input.token } };
+    writeFileSync(mcpFile, JSON.stringify({ mcpServers: { csm: server } }, null, 2), { mode: 0o600 });
+    mcpArgs.push('--mcp-config', mcpFile);
+  }
+  return {
+    command: [input.claudeCommand, ...input.defaultArgs, '--settings', settingsFile, ...mcpArgs, ...input.args],
+    env,
+  };
+}
+
+/** Fails early with a fix, instead of a pane that dies at once with "command not found". */
+export function validateCommand(command: string, envPath = process.env.PATH ?? ''): void {
+  const candidates = isAbsolute(command) || command.includes('/') ? [command] : envPath.split(delimiter).filter(Boolean).map((d) => join(d, command));
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new CommandError(
+    'unavailable',
+    `Claude Code ("${command}") was not found${isAbsolute(command) ? '' : ' on PATH'}: install it with \`npm i -g @anthropic-ai/claude-code\`, or set claude.command in the config to its full path.`,
+  );
+}
+
+export function validateCwd(cwd: string): void {
+  if (!isAbsolute(cwd)) throw new CommandError('bad_request', `cwd must be an absolute path, not "${cwd}".`);
+  let isDir = false;
+  try {
+    isDir = statSync(cwd).isDirectory();
+  } catch {
+    throw new CommandError('bad_request', `The folder ${cwd} does not exist: create it first or check the path.`);
+  }
+  if (!isDir) throw new CommandError('bad_request', `${cwd} is a file, not a folder: give the project folder.`);
+}
+
+/** 4 hex digits, unique among the ids in use. */
+export function newSessionId(taken: (id: string) => boolean): string {
+  for (let i = 0; i < 1000; i++) {
+    const id = randomBytes(2).toString('hex');
+    if (!taken(id)) return id;
+  }
+  throw new CommandError('unavailable', 'No free session id: kill some sessions first.');
+}

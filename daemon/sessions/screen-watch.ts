@@ -1,0 +1,132 @@
+import type { Logger } from '../logger.js';
+import { classifyScreen } from '../screen/classify.js';
+import type { ScreenState } from '../screen/types.js';
+import { newRequestId, screenOptions, screenSignature } from './pending.js';
+import type { SessionManager } from './session-manager.js';
+import type { SessionRecord } from './session-store.js';
+
+/** A permission dialog seen on screen without its hook for this long is surfaced from the screen alone. */
+const HOOK_GRACE_MS = 2500;
+/** After we pressed keys for a dialog, the same dialog on screen for this long is the old frame, not a new one. */
+const ANSWER_ECHO_MS = 2000;
+
+type DialogScreen = Extract<ScreenState, { kind: 'permission' | 'trust' | 'dialog' }>;
+
+/**
+ * Reads a session's screen as the person sees it and keeps the session's state in line with it: dialogs
+ * that no hook announces (trust, startup screens, questions), answers typed in the terminal, idle and busy.
+ */
+export class ScreenWatch {
+  readonly #m: SessionManager;
+  readonly #log: Logger;
+  /** session → when a hook-less permission dialog was first seen. */
+  readonly #firstSeen = new Map<string, { sig: string; at: number }>();
+  readonly #answered = new Map<string, { sig: string; at: number }>();
+
+  constructor(manager: SessionManager, log: Logger) {
+    this.#m = manager;
+    this.#log = log;
+  }
+
+  async read(s: SessionRecord): Promise<ScreenState | null> {
+    try {
+      return classifyScreen(await this.#m.tmuxFor(s).capturePane(s.pane_id));
+    } catch (err) {
+      this.#log.debug({ err, session: s.id }, 'capture-pane failed');
+      return null;
+    }
+  }
+
+  /** The last `lines` non-empty lines of the screen, for error and idle reports. */
+  async tail(s: SessionRecord, lines: number): Promise<string> {
+    try {
+      return lastLines(await this.#m.tmuxFor(s).capturePane(s.pane_id), lines);
+    } catch {
+      return '';
+    }
+  }
+
+  /** Remember that we just answered this dialog, so its last frame is not taken for a new one. */
+  noteAnswered(sessionId: string, screen: ScreenState): void {
+    this.#answered.set(sessionId, { sig: screenSignature(screen), at: this.#m.now() });
+  }
+
+  async check(s: SessionRecord): Promise<void> {
+    if (s.status === 'dead') return;
+    const screen = await this.read(s);
+    if (!screen || this.#m.find(s.id)?.status === 'dead') return;
+    this.apply(s, screen);
+  }
+
+  apply(s: SessionRecord, screen: ScreenState): void {
+    const m = this.#m;
+    const now = m.now();
+    const entry = m.pending(s.id);
+    const sig = screenSignature(screen);
+    const echo = this.#answered.get(s.id);
+    if (echo && echo.sig === sig && now - echo.at < ANSWER_ECHO_MS) return;
+
+    if (screen.kind === 'permission' || screen.kind === 'trust' || screen.kind === 'dialog') {
+      if (entry?.source.type === 'screen' && entry.source.screen && screenSignature(entry.source.screen) === sig) return;
+      if (entry?.source.type === 'screen' && !entry.source.screen) {
+        // Restored after a restart or a hook timeout: attach the dialog we now see, keep the request id.
+        entry.source.screen = screen;
+        return;
+      }
+      if (screen.kind === 'permission') {
+        if (entry?.request.kind === 'permission') {
+          if (entry.source.type === 'hook') return;
+        }
+        const first = this.#firstSeen.get(s.id);
+        if (!first || first.sig !== sig) {
+          this.#firstSeen.set(s.id, { sig, at: now });
+          return;
+        }
+        if (now - first.at < HOOK_GRACE_MS) return;
+      }
+      if (entry?.source.type === 'ask') return;
+      this.#surface(s, screen);
+      return;
+    }
+
+    this.#firstSeen.delete(s.id);
+    // A dialog we knew of is gone and we did not answer it: the person answered at the terminal.
+    if (entry && entry.source.type === 'screen') {
+      m.resolvePending(s.id, entry.request.request_id, 'answered in the terminal', { channel: 'terminal' });
+    }
+    if (entry?.source.type === 'hook' && screen.kind !== 'unknown' && now - entry.request.created_at > HOOK_GRACE_MS) {
+      m.resolvePending(s.id, entry.request.request_id, 'answered in the terminal', { channel: 'terminal' });
+    }
+    if (m.pending(s.id)) return;
+    if (screen.kind === 'idle') m.setStatus(s.id, 'idle');
+    else if (screen.kind === 'busy') m.setStatus(s.id, 'running');
+  }
+
+  #surface(s: SessionRecord, screen: DialogScreen): void {
+    const m = this.#m;
+    const request = {
+      request_id: newRequestId(),
+      kind: screen.kind === 'permission' ? ('permission' as const) : ('dialog' as const),
+      title: screen.kind === 'permission' ? screen.title : screen.kind === 'trust' ? 'Trust this folder?' : screen.question,
+      detail:
+        screen.kind === 'permission'
+          ? `${screen.detail}\n\n${screen.question}`.trim()
+          : screen.kind === 'trust'
+            ? `${screen.path}\n\n${screen.question}`.trim()
+            : screen.text,
+      options:
+        screen.kind === 'permission'
+          ? screenOptions(screen)
+          : screenOptions(screen),
+      allows_text: false,
+      created_at: m.now(),
+    };
+    this.#log.info({ session: s.id, kind: screen.kind }, 'dialog on screen');
+    m.setPending(s.id, request, { type: 'screen', screen });
+  }
+}
+
+export function lastLines(screen: string, n: number): string {
+  const lines = screen.replace(/\s+$/, '').split('\n').map((l) => l.trimEnd());
+  return lines.slice(-n).join('\n');
+}

@@ -1,0 +1,217 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { CommandError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Origin, PendingRequest, SessionEvent, SessionInfo, SessionStatus } from '../events/types.js';
+import type { Logger } from '../logger.js';
+import type { TmuxClient } from '../tmux/tmux-client.js';
+import { buildLaunch, newSessionId, validateCommand, validateCwd } from './launch.js';
+import type { PendingEntry, PendingSource } from './pending.js';
+import type { SessionRecord, SessionStore } from './session-store.js';
+
+type EventBody = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'session_id' | 'at'> : never) : never;
+
+export interface SessionManagerDeps {
+  config: Config;
+  tmux: TmuxClient;
+  /** A tmux client for another server (adopted sessions live on the user's own tmux server). */
+  tmuxAt: (socketPath: string) => TmuxClient;
+  store: SessionStore;
+  bus: EventBus;
+  log: Logger;
+  url: string;
+  token: string;
+  hookScript: string;
+  mcpServer: { command: string; args: string[] } | null;
+  /** Opens the visible terminal window; failures are logged, never fatal. */
+  openWindow: (tmuxSession: string) => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * The registry of sessions and their pending requests: creates, adopts, reconciles and kills sessions, and
+ * is the one place that changes a session's state and emits its events.
+ */
+export class SessionManager {
+  readonly #d: SessionManagerDeps;
+  readonly #sessions = new Map<string, SessionRecord>();
+  readonly #pending = new Map<string, PendingEntry>();
+  readonly now: () => number;
+
+  constructor(deps: SessionManagerDeps) {
+    this.#d = deps;
+    this.now = deps.now ?? Date.now;
+    for (const record of deps.store.all()) this.#sessions.set(record.id, record);
+  }
+
+  get config(): Config {
+    return this.#d.config;
+  }
+
+  list(): SessionRecord[] {
+    return [...this.#sessions.values()];
+  }
+
+  live(): SessionRecord[] {
+    return this.list().filter((s) => s.status !== 'dead');
+  }
+
+  find(id: string): SessionRecord | undefined {
+    return this.#sessions.get(id.toLowerCase());
+  }
+
+  /** Throws not_found with a hint. */
+  get(id: string): SessionRecord {
+    const s = this.find(id);
+    if (!s) {
+      const live = this.live().map((x) => x.id);
+      throw new CommandError('not_found', `No session "${id}". ${live.length ? `Live sessions: ${live.join(', ')}.` : 'No session is running: start one with `csm new <path>`.'}`);
+    }
+    return s;
+  }
+
+  getLive(id: string): SessionRecord {
+    const s = this.get(id);
+    if (s.status === 'dead') throw new CommandError('conflict', `Session ${s.id} has ended${s.exit_code !== null ? ` (exit code ${s.exit_code})` : ''}: start a new one with \`csm new ${s.cwd}\`.`);
+    return s;
+  }
+
+  tmuxFor(s: SessionRecord): TmuxClient {
+    return s.tmux_socket ? this.#d.tmuxAt(s.tmux_socket) : this.#d.tmux;
+  }
+
+  info(s: SessionRecord): SessionInfo {
+    const { pane_id: _p, tmux_socket: _t, adopted: _a, ...info } = s;
+    return { ...info, pending: this.#pending.get(s.id)?.request ?? s.pending };
+  }
+
+  emit(id: string, body: EventBody): void {
+    this.#d.bus.emit({ ...body, session_id: id, at: this.now() } as SessionEvent);
+  }
+
+  update(id: string, patch: Partial<SessionRecord>): SessionRecord {
+    const s = this.get(id);
+    Object.assign(s, patch);
+    this.#d.store.save(s);
+    return s;
+  }
+
+  setStatus(id: string, status: SessionStatus): void {
+    const s = this.find(id);
+    if (s && s.status !== status && s.status !== 'dead') this.update(id, { status });
+  }
+
+  async create(cwd: string, args: string[] = []): Promise<SessionRecord> {
+    validateCwd(cwd);
+    const { config } = this.#d;
+    validateCommand(config.claude.command);
+    const id = newSessionId((x) => this.find(x)?.status !== undefined && this.find(x)!.status !== 'dead');
+    const name = `claude-${id}`;
+    mkdirSync(config.paths.log_dir, { recursive: true });
+    const logFile = join(config.paths.log_dir, `${name}.log`);
+    const launch = buildLaunch({
+      sessionId: id,
+      sessionDir: join(config.paths.home, 'sessions', id),
+      claudeCommand: config.claude.command,
+      defaultArgs: config.claude.default_args,
+      args,
+      extraEnv: config.claude.env,
+      url: this.#d.url,
+      token: this.#d.token,
+      hookScript: this.#d.hookScript,
+      waitSeconds: config.permissions.remote_timeout_seconds,
+      mcpServer: this.#d.mcpServer,
+    });
+    const paneId = await this.#d.tmux.newSession({ name, cwd, command: launch.command, env: launch.env });
+    await this.#d.tmux.pipePane(paneId, logFile);
+    const now = this.now();
+    const record: SessionRecord = {
+      id, tmux_session: name, pane_id: paneId, tmux_socket: null, adopted: false, cwd, log_file: logFile,
+      status: 'starting', started_at: now, last_output_at: now, claude_session_id: null, pending: null,
+      last_message: null, exit_code: null,
+    };
+    this.#sessions.set(id, record);
+    this.#d.store.save(record);
+    this.#pending.delete(id);
+    this.emit(id, { kind: 'started', cwd, adopted: false });
+    this.#d.openWindow(name).catch((err: unknown) => this.#d.log.warn({ err, session: id }, 'could not open a terminal window; `csm attach` still works'));
+    return record;
+  }
+
+  /** A session started by hand in tmux, with our hooks installed, announced itself through a hook. */
+  adopt(input: { paneId: string; tmuxSession: string; socketPath: string | null; cwd: string; logFile: string }): SessionRecord {
+    const id = newSessionId((x) => this.find(x) !== undefined);
+    const now = this.now();
+    const record: SessionRecord = {
+      id, tmux_session: input.tmuxSession, pane_id: input.paneId, tmux_socket: input.socketPath, adopted: true,
+      cwd: input.cwd, log_file: input.logFile, status: 'running', started_at: now, last_output_at: now,
+      claude_session_id: null, pending: null, last_message: null, exit_code: null,
+    };
+    this.#sessions.set(id, record);
+    this.#d.store.save(record);
+    this.emit(id, { kind: 'started', cwd: input.cwd, adopted: true });
+    return record;
+  }
+
+  findByPane(paneId: string, socketPath: string | null): SessionRecord | undefined {
+    return this.live().find((s) => s.pane_id === paneId && (s.tmux_socket ?? null) === socketPath);
+  }
+
+  pending(id: string): PendingEntry | undefined {
+    return this.#pending.get(id);
+  }
+
+  /** Replaces any earlier pending request of the session (the earlier one is resolved as superseded). */
+  setPending(id: string, request: PendingRequest, source: PendingSource): void {
+    const old = this.#pending.get(id);
+    if (old) this.resolvePending(id, old.request.request_id, 'superseded by a new request', { channel: 'daemon' });
+    this.#pending.set(id, { request, source });
+    this.update(id, { pending: request, status: request.kind === 'permission' ? 'waiting_permission' : 'waiting_input' });
+    this.emit(id, request.kind === 'permission' ? { kind: 'permission_request', request } : { kind: 'waiting_input', request });
+  }
+
+  /** Clears the pending request if it is still `requestId`, releasing any hook still waiting. */
+  resolvePending(id: string, requestId: string, outcome: string, by: Origin, nextStatus: SessionStatus = 'running'): boolean {
+    const entry = this.#pending.get(id);
+    if (!entry || entry.request.request_id !== requestId) return false;
+    this.#pending.delete(id);
+    if (entry.source.type === 'hook') entry.source.respond(null);
+    if (entry.source.type === 'ask') entry.source.respond({ answered: false, reason: outcome });
+    const s = this.find(id);
+    if (s) this.update(id, { pending: null, status: s.status === 'dead' ? 'dead' : nextStatus });
+    this.emit(id, { kind: 'resolved', request_id: requestId, outcome, by });
+    return true;
+  }
+
+  /** Marks the session dead (once), releasing whatever waits on it. */
+  markDead(id: string, exitCode: number | null, screenTail: string, reason: string | null): void {
+    const s = this.find(id);
+    if (!s || s.status === 'dead') return;
+    const entry = this.#pending.get(id);
+    if (entry) this.resolvePending(id, entry.request.request_id, 'the session ended', { channel: 'daemon' }, 'dead');
+    this.update(id, { status: 'dead', exit_code: exitCode, pending: null });
+    if (reason) this.emit(id, { kind: 'error', message: reason, screen_tail: screenTail });
+    this.emit(id, { kind: 'dead', exit_code: exitCode });
+  }
+
+  /** Drops in-memory waiters on shutdown; pending requests stay persisted for the next start. */
+  releaseAllWaiters(): void {
+    for (const entry of this.#pending.values()) {
+      if (entry.source.type === 'hook') entry.source.respond(null);
+      if (entry.source.type === 'ask') entry.source.respond({ answered: false, reason: 'the csm daemon is shutting down' });
+    }
+  }
+
+  /** After a restart: hook connections are gone, so a persisted pending request is answered by keys from now on. */
+  restorePending(): void {
+    for (const s of this.live()) {
+      if (!s.pending || this.#pending.has(s.id)) continue;
+      if (s.pending.kind === 'question') {
+        this.update(s.id, { pending: null });
+        continue;
+      }
+      this.#pending.set(s.id, { request: s.pending, source: { type: 'screen', screen: null } });
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { PendingRequest, SessionInfo, SessionStatus } from '../events/types.js';
+import type { Store } from '../store/store.js';
+
+/** What the daemon keeps about a session beyond what it shows: where its pane is. */
+export interface SessionRecord extends SessionInfo {
+  pane_id: string;
+  /** tmux -S path for sessions adopted from the user's own tmux server; null = the daemon's server. */
+  tmux_socket: string | null;
+  adopted: boolean;
+}
+
+interface Row {
+  id: string;
+  tmux_session: string;
+  pane_id: string;
+  tmux_socket: string | null;
+  adopted: number;
+  cwd: string;
+  log_file: string;
+  status: SessionStatus;
+  started_at: number;
+  last_output_at: number;
+  claude_session_id: string | null;
+  pending: string | null;
+  last_message: string | null;
+  exit_code: number | null;
+}
+
+/** SQLite persistence of sessions; the session manager keeps the live copy in memory. */
+export class SessionStore {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+    store.migrate('sessions', [
+      `CREATE TABLE sessions (
+         id TEXT PRIMARY KEY,
+         tmux_session TEXT NOT NULL,
+         pane_id TEXT NOT NULL,
+         tmux_socket TEXT,
+         adopted INTEGER NOT NULL DEFAULT 0,
+         cwd TEXT NOT NULL,
+         log_file TEXT NOT NULL,
+         status TEXT NOT NULL,
+         started_at INTEGER NOT NULL,
+         last_output_at INTEGER NOT NULL,
+         claude_session_id TEXT,
+         pending TEXT,
+         last_message TEXT,
+         exit_code INTEGER
+       )`,
+    ]);
+  }
+
+  save(s: SessionRecord): void {
+    this.#store.db
+      .prepare(
+        `INSERT INTO sessions (id, tmux_session, pane_id, tmux_socket, adopted, cwd, log_file, status, started_at,
+           last_output_at, claude_session_id, pending, last_message, exit_code)
+         VALUES (@id, @tmux_session, @pane_id, @tmux_socket, @adopted, @cwd, @log_file, @status, @started_at,
+           @last_output_at, @claude_session_id, @pending, @last_message, @exit_code)
+         ON CONFLICT(id) DO UPDATE SET tmux_session = excluded.tmux_session, pane_id = excluded.pane_id,
+           tmux_socket = excluded.tmux_socket, adopted = excluded.adopted, cwd = excluded.cwd,
+           log_file = excluded.log_file, status = excluded.status, started_at = excluded.started_at,
+           last_output_at = excluded.last_output_at, claude_session_id = excluded.claude_session_id,
+           pending = excluded.pending, last_message = excluded.last_message, exit_code = excluded.exit_code`,
+      )
+      .run({ ...s, adopted: s.adopted ? 1 : 0, pending: s.pending ? JSON.stringify(s.pending) : null });
+  }
+
+  all(): SessionRecord[] {
+    const rows = this.#store.db.prepare('SELECT * FROM sessions ORDER BY started_at').all() as Row[];
+    return rows.map((r) => ({
+      ...r,
+      adopted: r.adopted === 1,
+      pending: r.pending ? (JSON.parse(r.pending) as PendingRequest) : null,
+    }));
+  }
+
+  /** Dead sessions are kept for a while so that late replies get a clear "this session has ended". */
+  pruneDead(olderThanMs: number, now = Date.now()): void {
+    this.#store.db.prepare(`DELETE FROM sessions WHERE status = 'dead' AND last_output_at < ?`).run(now - olderThanMs);
+  }
+}

@@ -1,0 +1,104 @@
+import { execa, ExecaError } from 'execa';
+import { CommandError } from '../errors.js';
+import {
+  capturePaneArgs,
+  newSessionArgs,
+  parsePanes,
+  PANE_FORMAT,
+  pipePaneArgs,
+  serverArgs,
+  type NewSessionSpec,
+  type PaneInfo,
+  type TmuxServer,
+} from './commands.js';
+
+/** The only module that runs tmux. One instance per tmux server (socket). */
+export class TmuxClient {
+  readonly server: TmuxServer;
+  readonly #bin: string;
+
+  constructor(server: TmuxServer = {}, bin = 'tmux') {
+    this.server = server;
+    this.#bin = bin;
+  }
+
+  async #run(args: string[], input?: string): Promise<string> {
+    try {
+      const result = await execa(this.#bin, [...serverArgs(this.server), ...args], {
+        input,
+        stripFinalNewline: false,
+        timeout: 10_000,
+      });
+      return result.stdout;
+    } catch (err) {
+      if (err instanceof ExecaError && err.code === 'ENOENT') {
+        throw new CommandError('unavailable', `tmux is not installed or not on PATH: install it (apt install tmux / brew install tmux), then try again.`);
+      }
+      const stderr = err instanceof ExecaError ? String(err.stderr ?? '').trim() : String(err);
+      throw new TmuxError(args[0] ?? 'tmux', stderr || String(err));
+    }
+  }
+
+  /** Returns the new pane's id (%N). */
+  async newSession(spec: NewSessionSpec): Promise<string> {
+    const out = await this.#run(newSessionArgs(spec));
+    return out.trim().split('\n')[0]!.trim();
+  }
+
+  async pipePane(pane: string, logFile: string): Promise<void> {
+    await this.#run(pipePaneArgs(pane, logFile));
+  }
+
+  async capturePane(pane: string, historyLines = 0): Promise<string> {
+    return this.#run(capturePaneArgs(pane, historyLines));
+  }
+
+  /** Every pane on this server; [] when no server runs (that is not an error: it just has no sessions). */
+  async listPanes(): Promise<PaneInfo[]> {
+    try {
+      return parsePanes(await this.#run(['list-panes', '-a', '-F', PANE_FORMAT]));
+    } catch (err) {
+      if (err instanceof TmuxError && /no server running|error connecting|No such file/i.test(err.stderr)) return [];
+      throw err;
+    }
+  }
+
+  /** Types text literally: `-l` makes tmux send it as characters even if it reads like a key name. */
+  async sendLiteral(pane: string, text: string): Promise<void> {
+    await this.#run(['send-keys', '-t', pane, '-l', '--', text]);
+  }
+
+  /** Multi-line text as one (bracketed, when the program asked for it) paste, so newlines do not submit. */
+  async paste(pane: string, text: string, bufferName: string): Promise<void> {
+    await this.#run(['load-buffer', '-b', bufferName, '-'], text);
+    await this.#run(['paste-buffer', '-p', '-d', '-b', bufferName, '-t', pane]);
+  }
+
+  async sendKeys(pane: string, keys: string[]): Promise<void> {
+    await this.#run(['send-keys', '-t', pane, ...keys]);
+  }
+
+  async killSession(name: string): Promise<void> {
+    try {
+      await this.#run(['kill-session', '-t', `=${name}`]);
+    } catch (err) {
+      if (err instanceof TmuxError && /can't find|no server|error connecting/i.test(err.stderr)) return;
+      throw err;
+    }
+  }
+
+  async version(): Promise<string> {
+    const result = await execa(this.#bin, ['-V'], { timeout: 5000 });
+    return result.stdout.trim();
+  }
+}
+
+export class TmuxError extends Error {
+  override readonly name = 'TmuxError';
+  constructor(
+    readonly command: string,
+    readonly stderr: string,
+  ) {
+    super(`tmux ${command} failed: ${stderr}`);
+  }
+}

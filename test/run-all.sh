@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh Debian machine: installs what the tests need, then the whole suite.
+#   - apt: tmux, curl, dovecot-imapd (a real IMAP server the email tests start on loopback)
+#   - npm ci (Claude Code 2.1.197 is a devDependency: the version npm picks on Node 20)
+#   - the latest Claude Code into .cache/claude-latest (users update all the time; both are tested)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+[ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing with apt: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund
+
+latest_dir=.cache/claude-latest
+if [ ! -x "$latest_dir/node_modules/.bin/claude" ] || [ "${CSM_TEST_REFRESH_LATEST:-0}" = 1 ]; then
+  mkdir -p "$latest_dir"
+  # The latest release declares engines.node >= 22 but its native binary runs here; the warning is expected.
+  npm i --prefix "$latest_dir" --no-audit --no-fund --no-save --loglevel=error @anthropic-ai/claude-code@latest
+fi
+echo "Claude Code under test: $(node_modules/.bin/claude --version) and $("$latest_dir/node_modules/.bin/claude" --version)"
+
+npm run build
+npm run typecheck
+npx vitest run "$@"

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../../daemon/commands/parse.js';
+
+describe('parseCommand', () => {
+  const cases: [string, unknown][] = [
+    ['please clean up', null],
+    ['/unknowncmd', null],
+    ['/new ~/projects/my app', { ok: true, command: { name: 'new', path: '~/projects/my app' } }],
+    ['/new', { ok: false, error: expect.stringMatching(/Say which folder/) }],
+    ['/list', { ok: true, command: { name: 'list' } }],
+    ['/list@csm_bot', { ok: true, command: { name: 'list' } }],
+    ['/start', { ok: true, command: { name: 'help' } }],
+    ['/kill a1B2', { ok: true, command: { name: 'kill', session: 'a1b2' } }],
+    ['/kill', { ok: true, command: { name: 'kill' } }],
+    ['/kill everything', { ok: false, error: expect.stringMatching(/optional session id/) }],
+    ['/status a1b2', { ok: true, command: { name: 'status', session: 'a1b2' } }],
+    ['/clear', { ok: true, command: { name: 'clear' } }],
+    ['/compact beef', { ok: true, command: { name: 'compact', session: 'beef' } }],
+    ['/output', { ok: true, command: { name: 'output' } }],
+    ['/output 30', { ok: true, command: { name: 'output', lines: 30 } }],
+    ['/output a1b2 30', { ok: true, command: { name: 'output', session: 'a1b2', lines: 30 } }],
+    ['/output 99999', { ok: true, command: { name: 'output', lines: 1000 } }],
+    ['/output x y', { ok: false, error: expect.stringMatching(/neither/) }],
+    ['  /help  ', { ok: true, command: { name: 'help' } }],
+  ];
+  it.each(cases)('%j', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+});
