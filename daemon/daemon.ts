@@ -8,6 +8,7 @@ import { createCommands } from './commands/session-commands.js';
 import type { Commands } from './commands/types.js';
 import type { Config } from './config/schema.js';
 import { EventBus } from './events/bus.js';
+import { EventLog } from './events/event-log.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { HookIntake } from './sessions/hook-intake.js';
@@ -54,6 +55,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   const token = ensureToken(config.paths.token);
   const store = new Store(config.paths.db);
   const bus = new EventBus(log.child({ part: 'bus' }));
+  const events = new EventLog(bus);
   const tmuxServer = config.tmux.socket_name ? { socketName: config.tmux.socket_name } : {};
   const tmux = new TmuxClient(tmuxServer);
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
@@ -86,7 +88,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onActivity: (id) => monitor.activity(id),
   });
   const commands = createCommands({ manager, typer, screens, channels: () => channels.map((c) => c.name) });
-  const app = buildApp({ commands, hooks, token, version: packageVersion(), channels: () => channels.map((c) => c.name), logger: o.httpLogger ?? false });
+  const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), logger: o.httpLogger ?? false });
 
   return {
     app, bus, commands, manager, url, token,

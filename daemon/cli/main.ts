@@ -23,7 +23,7 @@ Usage:
   csm new <path> [-- claude args] start Claude Code in <path>
   csm list                       sessions and their status
   csm status <id>                one session: status, what it waits on, Claude's last message
-  csm send <id> <text...>        type text into the session (use - to read it from stdin)
+  csm send <id> <text...>        type text into the session (- reads stdin; text starting with - goes after --)
   csm answer <id> <choice>       answer what it waits on: allow, allow_always, deny, an option number or label
                                  (--message "why" with deny; --request <request_id> to be sure)
   csm output <id> [-n N]         the last N lines of its screen (default 50)
@@ -87,7 +87,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'send': {
       need(1, 'a session id and the text');
-      const text = args[1] === '-' && args.length === 2 ? await readStdin() : args.slice(1).join(' ');
+      // Text that starts with "-" goes after "--": csm send a1b2 -- -n is not an option
+      const words = [...args.slice(1), ...passthrough];
+      const text = words.length === 1 && words[0] === '-' && passthrough.length === 0 ? await readStdin() : words.join(' ');
       if (text.trim() === '') throw new UsageError('Nothing to send: give the text after the session id (or - to read stdin).');
       const r = await api().request<{ delivered: boolean }>('POST', `/session/${encodeURIComponent(args[0]!)}/input`, { text });
       print(r.delivered ? `Typed into ${args[0]}.` : `Typed into ${args[0]}, but Claude did not confirm it took the text: check with \`csm output ${args[0]}\`.`, r);

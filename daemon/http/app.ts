@@ -7,10 +7,13 @@ import { isLoopbackHost, tokenMatches } from './security.js';
 import { registerHookRoute } from './routes/hook.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerNotifyRoutes } from './routes/notify.js';
+import { registerEventRoutes } from './routes/events.js';
+import type { EventLog } from '../events/event-log.js';
 
 export interface AppDeps {
   commands: Commands;
   hooks: HookIntake;
+  events: EventLog;
   token: string;
   version: string;
   /** Channels that deliver notifications, for /health. */
@@ -52,6 +55,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerSessionRoutes(app, deps.commands);
   registerHookRoute(app, deps.hooks);
   registerNotifyRoutes(app, deps.commands, deps.channels);
+  registerEventRoutes(app, deps.events);
   return app;
 }
 

@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: the daemon's speed and footprint on this machine, printed, not asserted.
+ *   1. hook received → event emitted (p50/p99), inside the daemon (fastify inject → bus)
+ *   2. POST /session/:id/input → the text visible in the tmux pane
+ *   3. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
+ * Targets: p99 event latency < 5 ms; 50 busy sessions < 10% of one core and < 150 MB RSS.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { execa } from 'execa';
+import { stringify } from 'yaml';
+import { loadConfig } from '../daemon/config/load.js';
+import { createDaemon } from '../daemon/daemon.js';
+import { silentLogger } from '../daemon/logger.js';
+import { freePort } from '../test/helpers/daemon.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const WRITER = join(ROOT, 'test/fixtures/bin/busy-writer');
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const fmt = (ms: number): string => `${ms.toFixed(3)} ms`;
+
+async function configFor(extra: Record<string, unknown> = {}): Promise<{ home: string; file: string; port: number; socket: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'csm-bench-'));
+  const port = await freePort();
+  const socket = `csm-bench-${process.pid}-${port}`;
+  const file = join(home, 'config.yaml');
+  writeFileSync(file, stringify({ server: { port }, claude: { command: WRITER }, tmux: { socket_name: socket }, terminal: { launcher: 'none' }, ...extra }));
+  return { home, file, port, socket };
+}
+
+async function hookLatency(): Promise<void> {
+  const c = await configFor();
+  const config = loadConfig({ configPath: c.file, env: { CSM_HOME: c.home } });
+  const daemon = await createDaemon({ config, log: silentLogger });
+  await daemon.start();
+  try {
+    const s = await daemon.commands.newSession({ cwd: c.home }, { channel: 'api' });
+    const samples: number[] = [];
+    let t0 = 0;
+    daemon.bus.on('finished', () => samples.push(performance.now() - t0));
+    for (let i = 0; i < 2000; i++) {
+      t0 = performance.now();
+      await daemon.app.inject({
+        method: 'POST', url: '/hook',
+        headers: { host: '127.0.0.1', authorization: `Bearer ${daemon.token}`, 'x-csm-session': s.id },
+        payload: { hook_event_name: 'Stop', session_id: 'bench', last_assistant_message: `done ${i}` },
+      });
+    }
+    const warm = samples.slice(200);
+    console.log(`hook → event      p50 ${fmt(pct(warm, 50))}   p99 ${fmt(pct(warm, 99))}   (${warm.length} Stop hooks; target p99 < 5 ms)`);
+  } finally {
+    await daemon.stop();
+    await execa('tmux', ['-L', c.socket, 'kill-server'], { reject: false });
+  }
+}
+
+async function inputLatency(): Promise<void> {
+  const c = await configFor({ claude: { command: '/bin/cat' } });
+  const config = loadConfig({ configPath: c.file, env: { CSM_HOME: c.home } });
+  const daemon = await createDaemon({ config, log: silentLogger, timing: { input: { enterDelayMs: 250, confirmMs: 200 } } });
+  await daemon.start();
+  try {
+    const s = daemon.manager.get((await daemon.commands.newSession({ cwd: c.home }, { channel: 'api' })).id);
+    const samples: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const text = `bench-${i}-${Math.random().toString(36).slice(2)}`;
+      const t0 = performance.now();
+      const typing = daemon.commands.sendInput(s.id, text, { channel: 'api' });
+      for (;;) {
+        const screen = (await execa('tmux', ['-L', c.socket, 'capture-pane', '-p', '-t', s.pane_id])).stdout;
+        if (screen.includes(text)) break;
+        await delay(2);
+      }
+      samples.push(performance.now() - t0);
+      await typing;
+    }
+    console.log(`input → visible   p50 ${fmt(pct(samples, 50))}   p99 ${fmt(pct(samples, 99))}   (${samples.length} inputs; Enter follows 250 ms later by design)`);
+  } finally {
+    await daemon.stop();
+    await execa('tmux', ['-L', c.socket, 'kill-server'], { reject: false });
+  }
+}
+
+function procStat(pid: number): { cpuMs: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  return { cpuMs: (ticks * 1000) / 100, rssMb: rssKb / 1024 };
+}
+
+async function busySessions(): Promise<void> {
+  const c = await configFor();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/daemon/cli/main.js'), 'serve', '--config', c.file], { env: { ...process.env, CSM_HOME: c.home, CSM_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${c.port}`;
+  try {
+    for (;;) {
+      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+      await delay(50);
+    }
+    const token = readFileSync(join(c.home, 'token'), 'utf8').trim();
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    for (let i = 0; i < SESSIONS; i++) {
+      const res = await fetch(`${url}/session/new`, { method: 'POST', headers, body: JSON.stringify({ cwd: c.home }) });
+      if (!res.ok) throw new Error(`session ${i}: ${await res.text()}`);
+    }
+    await delay(3000);
+    const start = procStat(child.pid!);
+    const t0 = performance.now();
+    let peak = start.rssMb;
+    for (let s = 0; s < SECONDS; s++) {
+      await delay(1000);
+      peak = Math.max(peak, procStat(child.pid!).rssMb);
+    }
+    const end = procStat(child.pid!);
+    const cpu = ((end.cpuMs - start.cpuMs) / (performance.now() - t0)) * 100;
+    console.log(`${SESSIONS} busy sessions  CPU ${cpu.toFixed(1)}% of one core   RSS ${end.rssMb.toFixed(0)} MB (peak ${peak.toFixed(0)} MB) over ${SECONDS} s (target < 10%, < 150 MB)`);
+  } finally {
+    child.kill('SIGTERM');
+    await execa('tmux', ['-L', c.socket, 'kill-server'], { reject: false });
+  }
+}
+
+console.log(`csm bench on ${process.platform}/${process.arch}, node ${process.version}`);
+await hookLatency();
+await inputLatency();
+await busySessions();
+process.exit(0);
