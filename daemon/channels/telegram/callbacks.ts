@@ -1,0 +1,109 @@
+import type { CallbackQuery } from 'grammy/types';
+import type { Commands } from '../../commands/types.js';
+import { CommandError } from '../../errors.js';
+import type { Origin } from '../../events/types.js';
+import type { Logger } from '../../logger.js';
+import { decodeCallback, type CallbackAction } from './callback-data.js';
+import { escapeHtml } from './format.js';
+import type { MessageHandler } from './handlers.js';
+import { requestKey } from './outgoing.js';
+import { renderDecision, renderStatus } from './render.js';
+import type { Threads } from './threads.js';
+import type { Turn } from './turn.js';
+
+export interface CallbackDeps {
+  commands: Commands;
+  threads: Threads;
+  messages: MessageHandler;
+  /** answerCallbackQuery, sent at once (Telegram shows a spinner until it comes); failures are only logged. */
+  answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
+  log: Logger;
+  home: string;
+}
+
+/** Button taps → commands. Every tap gets an answerCallbackQuery, also when nothing else happens. */
+export class CallbackHandler {
+  readonly #d: CallbackDeps;
+
+  constructor(deps: CallbackDeps) {
+    this.#d = deps;
+  }
+
+  async handle(q: CallbackQuery, origin: Origin, turn: Turn): Promise<void> {
+    const action = decodeCallback(q.data ?? '');
+    const messageId = q.message?.message_id;
+    if (!action || messageId === undefined) return this.#d.answerCallback(q.id, 'This button no longer works.');
+    try {
+      await this.#act(action, q, messageId, origin, turn);
+    } catch (err) {
+      if (!(err instanceof CommandError)) this.#d.log.error({ err }, 'telegram: a button action failed unexpectedly');
+      await this.#d.answerCallback(q.id, preview(err instanceof Error ? err.message : String(err)), true);
+    }
+  }
+
+  async #act(a: CallbackAction, q: CallbackQuery, messageId: number, origin: Origin, turn: Turn): Promise<void> {
+    const { commands, threads } = this.#d;
+    switch (a.type) {
+      case 'answer': {
+        const record = threads.request(a.request);
+        if (record?.resolved) return this.#d.answerCallback(q.id, 'Already resolved.');
+        const choice = a.option.startsWith('#') ? record?.options[Number(a.option.slice(1))]?.key : a.option;
+        if (!choice) return this.#d.answerCallback(q.id, 'This button no longer works.');
+        turn.beforeEffect();
+        let outcome: string;
+        try {
+          outcome = (await commands.answer(a.session, { request_id: a.request, choice }, origin)).outcome;
+        } catch (err) {
+          if (!(err instanceof CommandError) || (err.code !== 'conflict' && err.code !== 'not_found')) throw err;
+          // Decided elsewhere while we were not looking (e.g. before a restart): take the stale buttons away.
+          this.#closeRequest(a.request, '⌛ Already resolved', turn);
+          return this.#d.answerCallback(q.id, 'Already resolved.');
+        }
+        // The resolved event normally edits the message; this covers a core that did not emit one.
+        this.#closeRequest(a.request, renderDecision(outcome, origin, threads.name(origin.user)), turn);
+        return this.#d.answerCallback(q.id, preview(capitalize(outcome)));
+      }
+      case 'open': {
+        const info = commands.get(a.session);
+        const screen = info.status === 'dead' ? null : await commands.output(a.session, 15).catch(() => null);
+        for (const html of renderStatus(info, screen, this.#d.home)) turn.send({ op: 'send', session: a.session, html });
+        return this.#d.answerCallback(q.id);
+      }
+      case 'kill': {
+        turn.beforeEffect();
+        await commands.kill(a.session, origin);
+        turn.send({ op: 'edit', session: null, messageId, html: `🛑 Session <b>${escapeHtml(a.session)}</b> stopped — ${escapeHtml(threads.name(origin.user) ?? 'you')}` });
+        return this.#d.answerCallback(q.id, `Stopped ${a.session}.`);
+      }
+      case 'cancel':
+        turn.send({ op: 'edit', session: null, messageId, html: 'Cancelled.' });
+        return this.#d.answerCallback(q.id);
+      case 'pick': {
+        const choice = threads.choice(a.choice);
+        if (!choice || choice.used) return this.#d.answerCallback(q.id, 'Already done.');
+        turn.write(() => threads.useChoice(a.choice));
+        turn.send({ op: 'edit', session: null, messageId, html: `→ <b>${escapeHtml(a.session)}</b>` });
+        await this.#d.answerCallback(q.id);
+        const replyTo = q.message?.reply_to_message?.message_id ?? messageId;
+        await this.#d.messages.handleText(choice.text, { origin, messageId: replyTo, session: a.session, strayReply: false, replyKey: null }, turn);
+        return;
+      }
+    }
+  }
+
+  #closeRequest(requestId: string, decision: string, turn: Turn): void {
+    const record = this.#d.threads.request(requestId);
+    if (!record || record.resolved !== null) return;
+    turn.write(() => this.#d.threads.resolveRequest(requestId, decision));
+    turn.send({ op: 'edit', session: record.session, key: requestKey(requestId), html: `${record.html}\n\n${decision}` });
+  }
+}
+
+/** answerCallbackQuery texts are shown in a small toast: at most 200 characters. */
+function preview(text: string): string {
+  return text.length <= 200 ? text : `${text.slice(0, 199)}…`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,205 @@
+import { isAbsolute, join } from 'node:path';
+import type { Message } from 'grammy/types';
+import { COMMAND_HELP, parseCommand, type ChannelCommand } from '../../commands/parse.js';
+import type { Commands } from '../../commands/types.js';
+import { CommandError } from '../../errors.js';
+import type { Origin, SessionInfo } from '../../events/types.js';
+import type { Logger } from '../../logger.js';
+import { encodeCallback } from './callback-data.js';
+import { escapeHtml } from './format.js';
+import { renderHelp, renderOutput, renderSessionList, renderStatus, shortPath, topicName, type Rendered } from './render.js';
+import type { Threads } from './threads.js';
+import type { Turn } from './turn.js';
+import type { Keyboard } from './types.js';
+
+export interface HandlerDeps {
+  commands: Commands;
+  threads: Threads;
+  log: Logger;
+  /** For `~` in /new and for showing paths. */
+  home: string;
+}
+
+/** Where a text came from and what it is attached to. */
+export interface TextContext {
+  origin: Origin;
+  /** The person's message, to reply to. */
+  messageId: number;
+  /** The session of the thread or topic the text was sent in, or forced by a "which session?" tap. */
+  session: string | null;
+  /** Set when the text replies to a message that belongs to no session. */
+  strayReply: boolean;
+  /** The key of the bot message it replies to (e.g. `req:<id>`), if any. */
+  replyKey: string | null;
+}
+
+const DEFAULT_OUTPUT_LINES = 30;
+
+/** A person's text → commands. Replies are queued on the turn, in the session's thread where there is one. */
+export class MessageHandler {
+  readonly #d: HandlerDeps;
+
+  constructor(deps: HandlerDeps) {
+    this.#d = deps;
+  }
+
+  async handleText(text: string, c: TextContext, turn: Turn): Promise<void> {
+    const parsed = parseCommand(text);
+    try {
+      if (parsed === null) await this.#input(text, c, turn);
+      else if (!parsed.ok) this.reply(turn, c, `⚠️ ${escapeHtml(parsed.error)}`);
+      else await this.#command(parsed.command, text, c, turn);
+    } catch (err) {
+      this.replyError(turn, c, err);
+    }
+  }
+
+  /** Photos, voice, files: said plainly, nothing typed. */
+  unsupported(c: TextContext, turn: Turn): void {
+    this.reply(turn, c, '📎 Photos, voice messages and files are not supported yet: send text. Nothing was typed.');
+  }
+
+  reply(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, html: string, keyboard?: Keyboard): void {
+    turn.send({ op: 'send', session: c.session, html, replyTo: c.messageId, ...(keyboard ? { keyboard } : {}) });
+  }
+
+  replyError(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, err: unknown): void {
+    if (err instanceof CommandError) {
+      this.reply(turn, c, `⚠️ ${escapeHtml(err.message)}`);
+      return;
+    }
+    this.#d.log.error({ err }, 'telegram: a command failed unexpectedly');
+    this.reply(turn, c, `⚠️ That failed: ${escapeHtml(err instanceof Error ? err.message : String(err))}`);
+  }
+
+  async #input(text: string, c: TextContext, turn: Turn): Promise<void> {
+    const { commands, threads } = this.#d;
+    if (c.replyKey?.startsWith('req:') && c.session) return this.#answerByText(text, c.replyKey.slice(4), c, turn);
+    if (c.strayReply && !c.session) {
+      this.reply(turn, c, 'That message belongs to no session I know, so nothing was typed. Reply to a message of a session, or see /list.');
+      return;
+    }
+    const target = this.#resolve(undefined, c);
+    if ('error' in target) return this.reply(turn, c, target.error);
+    if ('ask' in target) return this.askWhich(text, target.ask, c, turn);
+    const session = target.session;
+    turn.write(() => threads.recordMessage(c.messageId, session, null));
+    turn.beforeEffect();
+    const r = await commands.sendInput(session, text, c.origin);
+    if (r.delivered) turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ typed into ${session}` });
+    else this.reply(turn, { ...c, session }, `⚠️ Typed into ${session}, but Claude Code did not confirm it. Check with /output ${session}.`);
+  }
+
+  /** A text reply to a request's message: the reason for a denial, or a free-text answer. */
+  async #answerByText(text: string, requestId: string, c: TextContext, turn: Turn): Promise<void> {
+    const session = c.session!;
+    const request = this.#d.threads.request(requestId);
+    if (!request || request.resolved !== null) {
+      this.reply(turn, c, `That request was already resolved, so nothing was sent. To type into ${session}, reply to another of its messages.`);
+      return;
+    }
+    turn.beforeEffect();
+    const input = request.kind === 'permission' ? { request_id: requestId, choice: 'deny', message: text } : { request_id: requestId, choice: text };
+    await this.#d.commands.answer(session, input, c.origin);
+    turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ answered ${session}` });
+  }
+
+  async #command(cmd: ChannelCommand, text: string, c: TextContext, turn: Turn): Promise<void> {
+    const { commands } = this.#d;
+    switch (cmd.name) {
+      case 'help':
+        return this.reply(turn, c, renderHelp(COMMAND_HELP));
+      case 'list': {
+        const { html, keyboard } = renderSessionList(commands.list(), this.#d.home);
+        return this.reply(turn, { ...c, session: null }, html, keyboard);
+      }
+      case 'new': {
+        turn.beforeEffect();
+        const info = await commands.newSession({ cwd: this.#expand(cmd.path) }, c.origin);
+        turn.send({ op: 'react', session: null, messageId: c.messageId, emoji: '👍', fallback: `✓ starting ${info.id}` });
+        return;
+      }
+      default:
+        break;
+    }
+    const target = this.#resolve(cmd.session, c);
+    if ('error' in target) return this.reply(turn, c, target.error);
+    if ('ask' in target) return this.askWhich(text, target.ask, c, turn);
+    const session = target.session;
+    const here = { ...c, session };
+    switch (cmd.name) {
+      case 'status': {
+        const info = commands.get(session);
+        const screen = info.status === 'dead' ? null : await commands.output(session, 10).catch(() => null);
+        for (const html of renderStatus(info, screen, this.#d.home)) this.reply(turn, here, html);
+        return;
+      }
+      case 'output': {
+        const lines = cmd.lines ?? DEFAULT_OUTPUT_LINES;
+        this.sendRendered(turn, here, renderOutput(session, await commands.output(session, lines), lines));
+        return;
+      }
+      case 'clear':
+      case 'compact': {
+        turn.beforeEffect();
+        await commands.sendInput(session, `/${cmd.name}`, c.origin);
+        turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ /${cmd.name} sent to ${session}` });
+        return;
+      }
+      case 'kill': {
+        const info = commands.get(session);
+        const keyboard = [[
+          { text: `🛑 Stop ${session}`, data: encodeCallback({ type: 'kill', session }) },
+          { text: 'Cancel', data: encodeCallback({ type: 'cancel' }) },
+        ]];
+        return this.reply(turn, here, `Stop session <b>${session}</b> in <code>${escapeHtml(shortPath(info.cwd, this.#d.home))}</code>? Claude Code in it will be ended.`, keyboard);
+      }
+    }
+  }
+
+  sendRendered(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, r: Rendered): void {
+    if (r.kind === 'document') turn.send({ op: 'document', session: c.session, filename: r.filename, content: r.content, caption: r.caption, replyTo: c.messageId });
+    else for (const html of r.messages) this.reply(turn, c, html);
+  }
+
+  /** Remembers the text and asks which session it is for; the tap runs it (see callbacks). */
+  askWhich(text: string, sessions: SessionInfo[], c: Pick<TextContext, 'messageId'>, turn: Turn): void {
+    const id = this.#d.threads.saveChoice(text);
+    const keyboard = sessions.map((s) => [{ text: topicName(s.id, s.cwd), data: encodeCallback({ type: 'pick', choice: id, session: s.id }) }]);
+    this.reply(turn, { session: null, messageId: c.messageId }, 'Which session is this for?', keyboard);
+  }
+
+  /** The explicit id, else the thread's session, else the only live one; several → ask. */
+  #resolve(explicit: string | undefined, c: TextContext): { session: string } | { ask: SessionInfo[] } | { error: string } {
+    if (explicit) return { session: explicit };
+    if (c.session) return { session: c.session };
+    const live = this.#d.commands.list().filter((s) => s.status !== 'dead');
+    if (live.length === 1) return { session: live[0]!.id };
+    if (live.length === 0) return { error: 'No session is running. Start one with /new &lt;path&gt;.' };
+    return { ask: live };
+  }
+
+  #expand(path: string): string {
+    const home = this.#d.home;
+    if (path === '~') return home;
+    if (path.startsWith('~/')) return join(home, path.slice(2));
+    return isAbsolute(path) ? path : join(home, path);
+  }
+}
+
+/** The message's bot-side context: its session (topic or replied-to thread) and what it replies to. */
+export function contextOf(m: Message, threads: Threads, origin: Origin): TextContext {
+  let session: string | null = null;
+  let strayReply = false;
+  let replyKey: string | null = null;
+  if (m.is_topic_message && m.message_thread_id !== undefined) session = threads.sessionByTopic(m.message_thread_id);
+  const reply = m.reply_to_message;
+  // In a forum topic, a plain message "replies" to the topic's opening service message: not a real reply.
+  if (reply && !reply.forum_topic_created) {
+    const known = threads.lookup(reply.message_id);
+    if (known?.session) session = known.session;
+    else if (!session) strayReply = true;
+    replyKey = known?.key ?? null;
+  }
+  return { origin, messageId: m.message_id, session, strayReply, replyKey };
+}

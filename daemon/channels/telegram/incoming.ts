@@ -1,0 +1,89 @@
+import type { Update, User } from 'grammy/types';
+import type { TelegramConfig } from '../../config/schema.js';
+import type { Origin } from '../../events/types.js';
+import type { Logger } from '../../logger.js';
+import type { CallbackHandler } from './callbacks.js';
+import { contextOf, type MessageHandler } from './handlers.js';
+import type { Threads } from './threads.js';
+import type { Turn } from './turn.js';
+
+export interface IncomingDeps {
+  telegram: Pick<TelegramConfig, 'chat_id' | 'allowed_user_ids'>;
+  threads: Threads;
+  messages: MessageHandler;
+  callbacks: CallbackHandler;
+  answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
+  /** Waits for the sends in flight to be recorded (see below). */
+  settled: () => Promise<void>;
+  log: Logger;
+}
+
+/**
+ * One update → the right handler, for the configured chat (and allowed users) only. Anyone else is
+ * ignored without a reply, so the bot gives nothing away; each stranger is logged once.
+ */
+export class Incoming {
+  readonly #d: IncomingDeps;
+  readonly #strangers = new Set<string>();
+
+  constructor(deps: IncomingDeps) {
+    this.#d = deps;
+  }
+
+  async handle(u: Update, turn: Turn): Promise<void> {
+    const m = u.message;
+    if (m) {
+      if (!m.from || !this.#allowed(m.chat.id, m.from)) return;
+      // A reply can overtake the bookkeeping of the message it replies to (sent, not yet recorded).
+      const target = m.reply_to_message;
+      if (target?.from?.is_bot && this.#d.threads.lookup(target.message_id) === null) await this.#d.settled();
+      const c = contextOf(m, this.#d.threads, this.#origin(m.from));
+      if (m.text !== undefined) return this.#d.messages.handleText(m.text, c, turn);
+      if (m.photo || m.voice || m.document || m.video || m.audio || m.video_note || m.sticker || m.animation) this.#d.messages.unsupported(c, turn);
+      return;
+    }
+    const q = u.callback_query;
+    if (q) {
+      const chatId = q.message?.chat.id;
+      if (chatId === undefined || !this.#allowed(chatId, q.from)) return;
+      return this.#d.callbacks.handle(q, this.#origin(q.from), turn);
+    }
+  }
+
+  /**
+   * The daemon stopped while this update was being acted on: whether it took effect is unknown, so it is
+   * not run again (that could type a reply twice); the person is told instead.
+   */
+  async interrupted(u: Update, turn: Turn): Promise<void> {
+    const m = u.message ?? u.callback_query?.message;
+    const from = u.message?.from ?? u.callback_query?.from;
+    if (!m || !from || !this.#allowed(m.chat.id, from)) return;
+    this.#d.log.warn({ update_id: u.update_id }, 'telegram: an update was interrupted by a restart; not repeating it');
+    if (u.callback_query) await this.#d.answerCallback(u.callback_query.id, 'Interrupted by a restart: check the state and try again.', true);
+    const session = u.message ? contextOf(u.message, this.#d.threads, this.#origin(from)).session : null;
+    turn.send({
+      op: 'send', session, replyTo: m.message_id,
+      html: '⚠️ The daemon restarted while acting on this, so it may or may not have reached the session. It was not repeated: check with /status or /output, and send it again if needed.',
+    });
+  }
+
+  #allowed(chatId: number, from: User): boolean {
+    const { chat_id, allowed_user_ids } = this.#d.telegram;
+    const ok = chatId === chat_id && (allowed_user_ids.length === 0 || allowed_user_ids.includes(from.id));
+    if (!ok) {
+      const key = `${chatId}:${from.id}`;
+      if (!this.#strangers.has(key)) {
+        this.#strangers.add(key);
+        this.#d.log.warn({ chat_id: chatId, user_id: from.id, username: from.username }, 'telegram: ignoring a message from outside the configured chat or allowed users');
+      }
+    }
+    return ok;
+  }
+
+  #origin(from: User): Origin {
+    const user = String(from.id);
+    // Remembered at once (not with the turn): the resolved event that names who decided comes mid-handling.
+    this.#d.threads.setName(user, from.username ? `@${from.username}` : [from.first_name, from.last_name].filter(Boolean).join(' '));
+    return { channel: 'telegram', user };
+  }
+}

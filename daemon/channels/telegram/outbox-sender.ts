@@ -1,0 +1,225 @@
+import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
+import type { InlineKeyboardMarkup } from 'grammy/types';
+import type { Logger } from '../../logger.js';
+import type { Outbox, OutboxItem } from '../../store/outbox.js';
+import type { Store } from '../../store/store.js';
+import { apiSignal } from './bot.js';
+import { htmlToText } from './format.js';
+import type { Threads } from './threads.js';
+import type { Keyboard, OutOp } from './types.js';
+
+export interface SenderOptions {
+  chatId: number;
+  /** Open one forum topic per session. */
+  topics: boolean;
+  log: Logger;
+}
+
+type Verdict = { action: 'done' } | { action: 'retry'; afterMs?: number } | { action: 'plain' } | { action: 'drop'; why: string };
+
+/**
+ * Drains the Outbox into Telegram: the head of every lane at once, each lane strictly in order. A sent
+ * message's id is recorded in the same transaction that removes it from the outbox. Rate limits and 5xx
+ * are first retried by grammY's auto-retry; what it gives up on (long outages, network errors) is retried
+ * here with the outbox's backoff, for as long as it takes.
+ */
+export class OutboxSender {
+  readonly #outbox: Outbox<OutOp>;
+  readonly #api: Api;
+  readonly #threads: Threads;
+  readonly #store: Store;
+  readonly #o: SenderOptions;
+  readonly #busy = new Map<string, Promise<void>>();
+  readonly #abort = new AbortController();
+  #timer: NodeJS.Timeout | null = null;
+  #running = false;
+  #topicsUnavailable = false;
+
+  constructor(outbox: Outbox<OutOp>, api: Api, threads: Threads, store: Store, o: SenderOptions) {
+    this.#outbox = outbox;
+    this.#api = api;
+    this.#threads = threads;
+    this.#store = store;
+    this.#o = o;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.poke();
+  }
+
+  /** Something was queued or a lane became free: send what is due. */
+  poke(): void {
+    if (!this.#running) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const now = Date.now();
+    for (const item of this.#outbox.due(now)) {
+      if (this.#busy.has(item.lane)) continue;
+      const work = this.#deliver(item).finally(() => {
+        this.#busy.delete(item.lane);
+        this.poke();
+      });
+      this.#busy.set(item.lane, work);
+    }
+    const next = this.#outbox.nextDueAt();
+    if (next === null) return;
+    // A due head that is not being sent belongs to a busy lane, which pokes when it is done; the timer is a backstop.
+    const delay = next > now ? Math.min(next - now, 5000) : 1000;
+    this.#timer = setTimeout(() => this.poke(), delay);
+  }
+
+  /** Resolves when the sends in flight now have finished (recorded or failed), or after `timeoutMs`. */
+  async settled(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...this.#busy.values()]), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Stops sending; calls in flight are aborted and stay queued for the next start. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#abort.abort();
+    await Promise.allSettled([...this.#busy.values()]);
+  }
+
+  async #deliver(item: OutboxItem<OutOp>): Promise<void> {
+    try {
+      const record = await this.#perform(item);
+      this.#store.db.transaction(() => {
+        record?.();
+        this.#outbox.done(item.id);
+      })();
+    } catch (err) {
+      const verdict = this.#judge(item, err);
+      const what = describe(err);
+      switch (verdict.action) {
+        case 'done':
+          this.#outbox.done(item.id);
+          return;
+        case 'drop':
+          this.#o.log.error({ op: item.payload.op, lane: item.lane, err: what }, `telegram refused a message for good (${verdict.why}); it is dropped`);
+          this.#outbox.done(item.id);
+          return;
+        case 'plain':
+          this.#o.log.warn({ op: item.payload.op, err: what }, 'telegram could not parse our HTML; sending it as plain text');
+          this.#outbox.update(item.id, { ...item.payload, plain: true } as OutOp);
+          this.#outbox.failed(item.id, what, 0);
+          return;
+        case 'retry': {
+          const log = item.attempts % 10 === 0 ? this.#o.log.warn.bind(this.#o.log) : this.#o.log.debug.bind(this.#o.log);
+          log({ op: item.payload.op, lane: item.lane, attempts: item.attempts + 1, err: what }, 'telegram send failed; will retry');
+          this.#outbox.failed(item.id, what, verdict.afterMs);
+        }
+      }
+    }
+  }
+
+  #judge(item: OutboxItem<OutOp>, err: unknown): Verdict {
+    if (!(err instanceof GrammyError)) return { action: 'retry' };
+    const d = err.description;
+    if (err.error_code === 429) return { action: 'retry', afterMs: (err.parameters.retry_after ?? 5) * 1000 };
+    if (err.error_code !== 400) return { action: 'retry' };
+    if (/message is not modified/i.test(d)) return { action: 'done' };
+    const op = item.payload;
+    if (/can't parse entities/i.test(d) && (op.op === 'send' || op.op === 'edit') && !('plain' in op && op.plain)) return { action: 'plain' };
+    return { action: 'drop', why: d };
+  }
+
+  /** Makes the call; returns what to record once the outbox row is gone. */
+  async #perform(item: OutboxItem<OutOp>): Promise<(() => void) | void> {
+    const op = item.payload;
+    const chat = this.#o.chatId;
+    const signal = apiSignal(this.#abort.signal);
+    switch (op.op) {
+      case 'root': {
+        const topicId = await this.#topicFor(item, op);
+        const sent = await this.#api.sendMessage(chat, op.html, { parse_mode: 'HTML', ...(topicId !== undefined ? { message_thread_id: topicId } : {}) }, signal);
+        return () => {
+          this.#threads.setRoot(op.session, sent.message_id, topicId ?? null);
+          this.#threads.recordMessage(sent.message_id, op.session, 'root');
+        };
+      }
+      case 'send': {
+        const text = op.plain ? htmlToText(op.html) : op.html;
+        const sent = await this.#api.sendMessage(chat, text, {
+          ...(op.plain ? {} : { parse_mode: 'HTML' as const }),
+          ...this.#placement(op.session, op.replyTo),
+          ...(op.keyboard && op.keyboard.length > 0 ? { reply_markup: markup(op.keyboard) } : {}),
+          link_preview_options: { is_disabled: true },
+        }, signal);
+        return () => this.#threads.recordMessage(sent.message_id, op.session, op.key ?? null);
+      }
+      case 'document': {
+        const file = new InputFile(Buffer.from(op.content, 'utf8'), op.filename);
+        const sent = await this.#api.sendDocument(chat, file, { caption: op.caption, parse_mode: 'HTML', ...this.#placement(op.session, op.replyTo) }, signal);
+        return () => this.#threads.recordMessage(sent.message_id, op.session, null);
+      }
+      case 'edit': {
+        const id = op.messageId ?? (op.key ? this.#threads.messageByKey(op.key) : null);
+        if (id === null) {
+          this.#o.log.warn({ key: op.key }, 'telegram: the message to edit was never sent; skipping the edit');
+          return;
+        }
+        const text = 'plain' in op && op.plain ? htmlToText(op.html) : op.html;
+        await this.#api.editMessageText(chat, id, text, {
+          ...('plain' in op && op.plain ? {} : { parse_mode: 'HTML' as const }),
+          ...(op.keyboard && op.keyboard.length > 0 ? { reply_markup: markup(op.keyboard) } : {}),
+          link_preview_options: { is_disabled: true },
+        }, signal);
+        return;
+      }
+      case 'react': {
+        try {
+          await this.#api.setMessageReaction(chat, op.messageId, [{ type: 'emoji', emoji: op.emoji as '👍' }], {}, signal);
+          return;
+        } catch (err) {
+          if (!(err instanceof GrammyError) || err.error_code !== 400) throw err;
+        }
+        // Reactions are off in this chat (or the message is gone): say it in words instead.
+        const sent = await this.#api.sendMessage(chat, op.fallback, { ...this.#placement(op.session, op.messageId) }, signal);
+        return () => this.#threads.recordMessage(sent.message_id, op.session, null);
+      }
+    }
+  }
+
+  async #topicFor(item: OutboxItem<OutOp>, op: Extract<OutOp, { op: 'root' }>): Promise<number | undefined> {
+    if (op.topicId !== undefined) return op.topicId;
+    if (!this.#o.topics || op.noTopic || this.#topicsUnavailable) return undefined;
+    try {
+      const topic = await this.#api.createForumTopic(this.#o.chatId, op.topicName, {}, apiSignal(this.#abort.signal));
+      // Remember the topic before sending the root, so a retry does not open a second one.
+      this.#outbox.update(item.id, { ...op, topicId: topic.message_thread_id });
+      return topic.message_thread_id;
+    } catch (err) {
+      if (!(err instanceof GrammyError) || err.error_code !== 400) throw err;
+      // Roots of several sessions may have tried at once: say it once.
+      if (!this.#topicsUnavailable) this.#o.log.warn({ err: err.description }, 'telegram: cannot open forum topics in this chat (topics: true needs a supergroup with topics on and the bot allowed to manage them); threading by replies instead');
+      this.#topicsUnavailable = true;
+      this.#outbox.update(item.id, { ...op, noTopic: true });
+      return undefined;
+    }
+  }
+
+  /** Into the session's topic, replying to `replyTo` or to the session's root message. */
+  #placement(session: string | null, replyTo?: number): { message_thread_id?: number; reply_parameters?: { message_id: number; allow_sending_without_reply: true } } {
+    const thread = session ? this.#threads.thread(session) : null;
+    const target = replyTo ?? thread?.root ?? undefined;
+    return {
+      ...(thread?.topic != null ? { message_thread_id: thread.topic } : {}),
+      ...(target !== undefined ? { reply_parameters: { message_id: target, allow_sending_without_reply: true as const } } : {}),
+    };
+  }
+}
+
+function markup(keyboard: Keyboard): InlineKeyboardMarkup {
+  return { inline_keyboard: keyboard.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof GrammyError) return `${err.error_code}: ${err.description}`;
+  if (err instanceof HttpError) return `network: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}

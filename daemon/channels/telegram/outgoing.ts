@@ -1,0 +1,147 @@
+import type { Commands } from '../../commands/types.js';
+import type { EventOf, SessionEvent } from '../../events/types.js';
+import type { Logger } from '../../logger.js';
+import type { Store } from '../../store/store.js';
+import {
+  renderBurst, renderDead, renderDecision, renderError, renderFinished, renderIdle, renderNotify, renderRequest, renderRoot,
+  requestKeyboard, topicName, type Rendered,
+} from './render.js';
+import type { Threads } from './threads.js';
+import type { OutOp } from './types.js';
+
+export interface OutgoingDeps {
+  store: Store;
+  threads: Threads;
+  commands: Commands;
+  /** Queues an op (inside the caller's transaction) for the sender. */
+  enqueue: (op: OutOp) => void;
+  /** Tells the sender there is something new. */
+  poke: () => void;
+  home: string;
+  /** How long idle/ended notices wait for company before they go out; several become one message. */
+  coalesceMs: number;
+  log: Logger;
+}
+
+type Coalesced = EventOf<'idle'> | EventOf<'dead'>;
+
+/**
+ * Bus events → queued Telegram messages. Each event's rows are written in one transaction, before any
+ * network call. Idle and ended notices are held for `coalesceMs`: when several sessions report at once
+ * (ten going idle together), they become one message instead of a flood.
+ */
+export class Outgoing {
+  readonly #d: OutgoingDeps;
+  #held: Coalesced[] = [];
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(deps: OutgoingDeps) {
+    this.#d = deps;
+  }
+
+  onEvent(e: SessionEvent): void {
+    if (e.kind === 'idle' || e.kind === 'dead') {
+      this.#hold(e);
+      return;
+    }
+    // Keep a session's order: its held notice goes out before anything newer about it.
+    if (this.#held.some((h) => h.session_id === e.session_id)) this.flush();
+    this.#d.store.db.transaction(() => this.#render(e))();
+    this.#d.poke();
+  }
+
+  /** Sends held notices now (on stop, so none is lost). */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const held = this.#held;
+    this.#held = [];
+    if (held.length === 0) return;
+    this.#d.store.db.transaction(() => {
+      if (held.length === 1) {
+        const e = held[0]!;
+        this.#ensureThread(e.session_id);
+        this.#d.enqueue({ op: 'send', session: e.session_id, html: e.kind === 'idle' ? renderIdle(e) : renderDead(e) });
+      } else {
+        this.#d.enqueue({ op: 'send', session: null, html: renderBurst(held) });
+      }
+    })();
+    this.#d.poke();
+  }
+
+  #hold(e: Coalesced): void {
+    this.#held.push(e);
+    this.#timer ??= setTimeout(() => this.flush(), this.#d.coalesceMs);
+  }
+
+  #render(e: SessionEvent): void {
+    const s = e.session_id;
+    switch (e.kind) {
+      case 'started':
+        if (e.adopted && this.#d.threads.thread(s)) return;
+        this.#openThread(s, e.cwd);
+        return;
+      case 'permission_request':
+      case 'waiting_input': {
+        this.#ensureThread(s);
+        const messages = renderRequest(s, e.request);
+        const last = messages.pop()!;
+        for (const html of messages) this.#d.enqueue({ op: 'send', session: s, html });
+        this.#d.threads.saveRequest(s, e.request, last);
+        this.#d.enqueue({ op: 'send', session: s, html: last, keyboard: requestKeyboard(s, e.request), key: requestKey(e.request.request_id) });
+        return;
+      }
+      case 'resolved': {
+        const r = this.#d.threads.request(e.request_id);
+        if (!r || r.resolved !== null) return;
+        const decision = renderDecision(e.outcome, e.by, this.#d.threads.name(e.by.user));
+        this.#d.threads.resolveRequest(e.request_id, decision);
+        this.#d.enqueue({ op: 'edit', session: r.session, key: requestKey(e.request_id), html: `${r.html}\n\n${decision}` });
+        return;
+      }
+      case 'finished':
+        this.#ensureThread(s);
+        this.#send(s, renderFinished(e));
+        return;
+      case 'error':
+        this.#ensureThread(s);
+        this.#send(s, renderError(e));
+        return;
+      case 'notify':
+        if (e.channel === 'email') return;
+        if (s) this.#ensureThread(s);
+        this.#send(s || null, renderNotify(e));
+        return;
+      case 'idle_long':
+        // The email channel's reminder; Telegram already said "idle" and stays quiet.
+        return;
+      case 'idle':
+      case 'dead':
+        return;
+    }
+  }
+
+  #send(session: string | null, r: Rendered): void {
+    if (r.kind === 'document') this.#d.enqueue({ op: 'document', session, filename: r.filename, content: r.content, caption: r.caption });
+    else for (const html of r.messages) this.#d.enqueue({ op: 'send', session, html });
+  }
+
+  #openThread(session: string, cwd: string): void {
+    this.#d.threads.openThread(session, cwd);
+    this.#d.enqueue({ op: 'root', session, html: renderRoot(session, cwd, this.#d.home), topicName: topicName(session, cwd) });
+  }
+
+  /** A session we never saw start (the channel was added later): open its thread now. */
+  #ensureThread(session: string): void {
+    if (this.#d.threads.thread(session)) return;
+    let cwd = '?';
+    try {
+      cwd = this.#d.commands.get(session).cwd;
+    } catch {
+      // An unknown or forgotten session still gets a thread, so replies route.
+    }
+    this.#openThread(session, cwd);
+  }
+}
+
+export const requestKey = (requestId: string): string => `req:${requestId}`;

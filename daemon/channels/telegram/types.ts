@@ -1,0 +1,29 @@
+/**
+ * What the Telegram channel queues in the Outbox. Each op is plain JSON (it is persisted) and names its
+ * target logically (a session, a key like `req:<request_id>`), because the message ids it depends on may
+ * not exist yet when it is queued: they are looked up when it is sent.
+ */
+export interface Button {
+  text: string;
+  data: string;
+}
+export type Keyboard = Button[][];
+
+export type OutOp =
+  /** A session's first message; opens its forum topic first when topics are on. */
+  | { op: 'root'; session: string; html: string; topicName: string; topicId?: number; noTopic?: boolean }
+  /**
+   * A message in the thread of `session` (replying to its root, unless `replyTo`), or standalone when null.
+   * `key` names it for later edits; `plain` = resend without HTML after Telegram refused to parse it.
+   */
+  | { op: 'send'; session: string | null; html: string; keyboard?: Keyboard; key?: string; replyTo?: number; plain?: boolean }
+  | { op: 'document'; session: string | null; filename: string; content: string; caption: string; replyTo?: number }
+  /** Replaces the text of a sent message; no keyboard = buttons removed. */
+  | { op: 'edit'; session: string | null; key?: string; messageId?: number; html: string; keyboard?: Keyboard }
+  /** Acknowledges a person's message; `fallback` is sent as a reply where reactions are not allowed. */
+  | { op: 'react'; session: string | null; messageId: number; emoji: string; fallback: string };
+
+/** The lane of the outbox an op belongs to: order is kept per session. */
+export function laneOf(session: string | null): string {
+  return session ?? '_';
+}
