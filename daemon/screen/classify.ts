@@ -1,0 +1,101 @@
+import type { ScreenOption, ScreenState } from './types.js';
+
+/**
+ * Classifies a Claude Code screen (tmux capture-pane text) the way a person reads it. Pure.
+ *
+ * Claude Code draws its live area at the bottom of the screen, below the last full-width rule (─):
+ * either the input box (rule, `❯` line, rule, footer) or a dialog (rule, title, text, a `❯` cursor on one
+ * of the options, footer). Anything above that rule is transcript: text there that merely looks like a
+ * dialog ("Do you want to proceed?" in a code block) is output, not a dialog.
+ */
+export function classifyScreen(raw: string): ScreenState {
+  const lines = raw.replaceAll('\u00a0', ' ').split('\n').map((l) => l.trimEnd());
+  const rules = lines.flatMap((l, i) => (isRule(l) ? [i] : []));
+  const last = rules.at(-1);
+  if (last === undefined) return { kind: 'unknown' };
+  const prev = rules.at(-2);
+
+  // The input box: the last two rules enclose a `❯` line (the prompt may span a few lines).
+  if (prev !== undefined && last - prev <= 12 && /^❯/.test(lines[prev + 1] ?? '')) {
+    const footer = lines.slice(last + 1).join('\n');
+    const above = lines.slice(Math.max(0, prev - 4), prev).join('\n');
+    if (/esc to interrupt/i.test(footer) || SPINNER.test(above)) return { kind: 'busy' };
+    return { kind: 'idle' };
+  }
+
+  const region = trimBlank(lines.slice(last + 1));
+  const block = optionBlock(region);
+  if (!block) return { kind: 'unknown' };
+  const text = region.map((l) => l.trim()).join('\n').trim();
+  const before = region.slice(0, block.start).map((l) => l.trim());
+  const question = before.filter((l) => l !== '' && !isSeparator(l)).at(-1) ?? '';
+
+  if (/trust this folder|Accessing workspace|Do you trust/i.test(text)) {
+    const at = before.findIndex((l) => /^Accessing workspace/i.test(l));
+    const path = before.slice(at + 1).find((l) => l.startsWith('/') || l.startsWith('~')) ?? '';
+    return { kind: 'trust', path, question: 'Do you trust the files in this folder?', options: block.options };
+  }
+
+  const q = before.findIndex((l) => /^Do you want to /.test(l));
+  if (q >= 0) {
+    const body = before.slice(0, q).filter((l) => l !== '' && !isSeparator(l));
+    const [title = '', ...rest] = body;
+    const detail = rest.filter((l) => !/^Tip:/.test(l)).join('\n');
+    return { kind: 'permission', title, detail, question: before[q]!, options: block.options };
+  }
+
+  return { kind: 'dialog', question, options: block.options, text };
+}
+
+/**
+ * The tmux keys that pick `options[target]`: arrows from the highlighted option, then Enter. Works in
+ * every dialog, numbered or not (newer versions list "No, exit" first and ignore digits in some dialogs).
+ */
+export function keysToChoose(options: ScreenOption[], target: number): string[] {
+  if (target < 0 || target >= options.length) throw new RangeError(`no option ${target + 1} (there are ${options.length})`);
+  const from = Math.max(0, options.findIndex((o) => o.selected));
+  const moves = target - from;
+  return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
+}
+
+/** A spinner line while Claude works: a glyph, a verb and "…" ("✢ Fluttering…", "· Considering…"). */
+const SPINNER = /^\s*[·✢✳✶✻✽*●◐◓◑◒]\s+\S+…/m;
+
+const isRule = (l: string): boolean => /^─{20,}$/.test(l.trim());
+const isSeparator = (l: string): boolean => /^[╌─━-]{10,}$/.test(l.trim());
+
+function trimBlank(lines: string[]): string[] {
+  let end = lines.length;
+  while (end > 0 && lines[end - 1]!.trim() === '') end--;
+  return lines.slice(0, end);
+}
+
+/**
+ * The options around the `❯` cursor: consecutive lines whose text starts in the cursor's text column.
+ * Deeper-indented lines continue the option above (a label wrapped at the pane's width).
+ */
+function optionBlock(region: string[]): { start: number; options: ScreenOption[] } | null {
+  const cursorAt = region.findIndex((l) => /^\s*❯\s+\S/.test(l));
+  if (cursorAt < 0) return null;
+  const col = region[cursorAt]!.search(/❯/) + 2;
+  const startsAt = (l: string): number => l.search(/\S/);
+  const isOption = (i: number): boolean => {
+    const l = region[i];
+    return l !== undefined && (i === cursorAt || (startsAt(l) === col && !/^\s*❯/.test(l)));
+  };
+  let start = cursorAt;
+  while (start > 0 && isOption(start - 1)) start--;
+  const options: ScreenOption[] = [];
+  for (let i = start; i < region.length; i++) {
+    const l = region[i]!;
+    if (isOption(i)) {
+      const label = l.replace(/^\s*❯?\s*/, '');
+      const numbered = /^(\d+)\.\s+(.*)$/.exec(label);
+      options.push({ number: numbered ? Number(numbered[1]) : null, label: (numbered ? numbered[2]! : label).trim(), selected: i === cursorAt });
+    } else if (options.length > 0 && l.trim() !== '' && startsAt(l) > col) {
+      const o = options.at(-1)!;
+      o.label = `${o.label} ${l.trim()}`;
+    } else break;
+  }
+  return { start, options };
+}

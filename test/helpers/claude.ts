@@ -1,0 +1,51 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const TEST_API_KEY = 'sk-ant-api03-csm-test-key-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export interface ClaudeVersion {
+  label: string;
+  bin: string;
+}
+
+/**
+ * The Claude Code versions every end-to-end test runs against: the one npm picks on Node 20 (the
+ * devDependency) and the latest (installed by test/run-all.sh). A missing one is an error, never a skip.
+ */
+export function claudeVersions(): ClaudeVersion[] {
+  const pinned = join(ROOT, 'node_modules/.bin/claude');
+  const latest = process.env.CSM_TEST_CLAUDE_LATEST ?? join(ROOT, '.cache/claude-latest/node_modules/.bin/claude');
+  for (const bin of [pinned, latest]) {
+    if (!existsSync(bin)) throw new Error(`Claude Code is not installed at ${bin}: run the README's test command (bash test/run-all.sh), which installs both versions.`);
+  }
+  const only = process.env.CSM_TEST_CLAUDE_ONLY;
+  const all = [
+    { label: '2.1.197', bin: pinned },
+    { label: 'latest', bin: latest },
+  ];
+  return only ? all.filter((v) => v.label === only) : all;
+}
+
+/**
+ * Writes <dir>/.claude.json so the CLI skips its first-run screens (facts file), and returns the
+ * environment for an isolated, offline run against the fake API.
+ */
+export function prepareClaudeHome({ dir, apiUrl, trustedDirs }: { dir: string; apiUrl: string; trustedDirs: string[] }): Record<string, string> {
+  const config = {
+    hasCompletedOnboarding: true,
+    theme: 'dark',
+    customApiKeyResponses: { approved: [TEST_API_KEY.slice(-20)], rejected: [] },
+    projects: Object.fromEntries(trustedDirs.map((d) => [d, { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true }])),
+  };
+  writeFileSync(join(dir, '.claude.json'), JSON.stringify(config, null, 2));
+  return {
+    HOME: dir,
+    ANTHROPIC_BASE_URL: apiUrl,
+    ANTHROPIC_API_KEY: TEST_API_KEY,
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+  };
+}

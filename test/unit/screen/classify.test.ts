@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyScreen, keysToChoose } from '../../../daemon/screen/classify.js';
+
+const SCREENS = join(import.meta.dirname, '../../fixtures/screens');
+const screen = (version: string, name: string): string => readFileSync(join(SCREENS, version, `${name}.txt`), 'utf8');
+
+/** Every screen captured from the real CLI (test/fixtures/capture-screens.ts), both versions, two widths. */
+const cases: [string, Record<string, unknown>][] = [
+  ['idle', { kind: 'idle' }],
+  ['busy', { kind: 'busy' }],
+  ['finished', { kind: 'idle' }],
+  ['output-lookalike-dialog', { kind: 'idle' }],
+  ['permission-bash', { kind: 'permission', title: 'Bash command', question: 'Do you want to proceed?' }],
+  ['permission-write', { kind: 'permission', title: 'Create file', question: 'Do you want to create hello.txt?' }],
+  ['trust', { kind: 'trust', path: '/tmp/csm-capture/untrusted' }],
+];
+
+describe.each(['2.1.197', 'latest'])('classifyScreen on Claude Code %s', (version) => {
+  describe.each(['', '-w80'])('width %s', (width) => {
+    it.each(cases)('%s', (name, expected) => {
+      expect(classifyScreen(screen(version, `${name}${width}`))).toMatchObject(expected);
+    });
+  });
+
+  it('permission dialog: the command, and the options with the cursor on the first', () => {
+    const s = classifyScreen(screen(version, 'permission-bash'));
+    if (s.kind !== 'permission') throw new Error(`expected permission, got ${s.kind}`);
+    expect(s.detail).toContain('rm -rf node_modules');
+    expect(s.detail).toContain('Remove node_modules directory');
+    expect(s.options[0]).toEqual({ number: 1, label: 'Yes', selected: true });
+    expect(s.options.at(-1)).toMatchObject({ label: 'No', selected: false });
+    expect(s.options[1]!.label).toMatch(/^Yes, and always allow access to .*project/);
+  });
+
+  it('wrapped option labels at 80 columns are joined', () => {
+    const s = classifyScreen(screen(version, 'permission-bash-w80'));
+    if (s.kind !== 'permission') throw new Error(`expected permission, got ${s.kind}`);
+    expect(s.options.map((o) => o.number)).toEqual(version === 'latest' ? [1, 2, 3, 4] : [1, 2, 3]);
+    expect(s.options[1]!.label).toMatch(/from this project$/);
+  });
+
+  it('write permission: the file and its content', () => {
+    const s = classifyScreen(screen(version, 'permission-write'));
+    if (s.kind !== 'permission') throw new Error(`expected permission, got ${s.kind}`);
+    expect(s.detail).toContain('hello.txt');
+    expect(s.detail).toContain('1 hello');
+  });
+});
+
+describe('trust dialog option order differs between versions', () => {
+  it('2.1.197 lists Yes first, numbered', () => {
+    const s = classifyScreen(screen('2.1.197', 'trust'));
+    expect(s).toMatchObject({ kind: 'trust', options: [{ number: 1, label: 'Yes, I trust this folder', selected: true }, { number: 2, label: 'No, exit' }] });
+  });
+  it('the latest lists "No, exit" first, unnumbered', () => {
+    const s = classifyScreen(screen('latest', 'trust'));
+    expect(s).toMatchObject({ kind: 'trust', options: [{ number: null, label: 'No, exit', selected: true }, { number: null, label: 'Yes, I trust this folder' }] });
+  });
+});
+
+describe('classifyScreen edge cases', () => {
+  const rule = '─'.repeat(60);
+  it.each([
+    ['empty pane', '', 'unknown'],
+    ['a shell', '$ ls\nfile.txt\n$', 'unknown'],
+    ['an unknown selection dialog', `output\n${rule}\n Try the new renderer?\n\n ❯ 1. Yes, try it\n   2. Not now\n\n Enter to confirm`, 'dialog'],
+    ['a rule with nothing under it', `text\n${rule}\n`, 'unknown'],
+    ['a spinner above the box, footer without the hint', `✻ Cogitating… (3s)\n\n${rule}\n❯ \n${rule}\n  ? for shortcuts`, 'busy'],
+  ])('%s', (_name, text, kind) => {
+    expect(classifyScreen(text).kind).toBe(kind);
+  });
+
+  it('an unknown dialog keeps its question and options', () => {
+    const s = classifyScreen(`${rule}\n Try the new renderer?\n\n ❯ 1. Yes, try it\n   2. Not now\n\n Enter to confirm`);
+    expect(s).toEqual({
+      kind: 'dialog',
+      question: 'Try the new renderer?',
+      options: [{ number: 1, label: 'Yes, try it', selected: true }, { number: 2, label: 'Not now', selected: false }],
+      text: 'Try the new renderer?\n\n❯ 1. Yes, try it\n2. Not now\n\nEnter to confirm',
+    });
+  });
+});
+
+describe('keysToChoose', () => {
+  const opts = (selected: number, n = 3) => Array.from({ length: n }, (_, i) => ({ number: i + 1, label: `o${i}`, selected: i === selected }));
+  it.each([
+    [0, 0, ['Enter']],
+    [0, 2, ['Down', 'Down', 'Enter']],
+    [2, 0, ['Up', 'Up', 'Enter']],
+    [1, 2, ['Down', 'Enter']],
+  ])('from %i to %i', (from, to, keys) => expect(keysToChoose(opts(from), to)).toEqual(keys));
+  it('refuses an option that does not exist', () => expect(() => keysToChoose(opts(0), 5)).toThrow(RangeError));
+});
