@@ -88,7 +88,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onActivity: (id) => monitor.activity(id),
   });
   const commands = createCommands({ manager, typer, screens, channels: () => channels.map((c) => c.name) });
-  const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), logger: o.httpLogger ?? false });
+  const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
 
   return {
     app, bus, commands, manager, url, token,

@@ -4,6 +4,7 @@ import type { Commands } from '../commands/types.js';
 import { CommandError, httpStatusOf } from '../errors.js';
 import type { HookIntake } from '../sessions/hook-intake.js';
 import { isLoopbackHost, tokenMatches } from './security.js';
+import type { Logger } from '../logger.js';
 import { registerHookRoute } from './routes/hook.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerNotifyRoutes } from './routes/notify.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   /** Channels that deliver notifications, for /health. */
   channels: () => string[];
   logger?: boolean | object;
+  /** Where unexpected errors are reported (fastify's own logger is usually off). */
+  log: Logger;
 }
 
 /** Builds the fastify app; main.ts listens. Errors leave as `{error, code}` with a sentence saying what to do. */
@@ -45,7 +48,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.code(e.statusCode).send({ error: e.message ?? 'Bad request.', code: 'bad_request' });
     }
-    app.log.error({ err }, 'request failed');
+    deps.log.error({ err, url: _req.url }, 'request failed');
     return reply.code(500).send({ error: 'Internal error in the csm daemon; see its log.', code: 'internal' });
   });
 

@@ -59,7 +59,10 @@ export class InputTyper {
       const before = promptLine(await tmux.capturePane(pane));
       await tmux.sendKeys(pane, ['Enter']);
       if (await this.#confirmed(submitted.promise, pane, s, before)) return { delivered: true };
-      // The Enter was swallowed (taken as part of the paste): one more, as the facts file advises.
+      // The Enter was swallowed (taken as part of the paste): one more, as the facts file advises, but only
+      // while our text still sits in Claude's input box; a second Enter anywhere else would be input too.
+      const still = promptLine(await tmux.capturePane(pane).catch(() => ''));
+      if (!still || still.trim() === '') return { delivered: false };
       await tmux.sendKeys(pane, ['Enter']);
       return { delivered: await this.#confirmed(submitted.promise, pane, s, before) };
     } finally {

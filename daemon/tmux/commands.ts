@@ -41,7 +41,7 @@ export function newSessionArgs(spec: NewSessionSpec): string[] {
     '-s', spec.name, '-c', spec.cwd,
     '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
     ...env, '--', ...spec.command,
-    ';', 'set-option', '-t', `=${spec.name}`, 'remain-on-exit', 'on',
+    ';', 'set-option', '-w', '-t', `=${spec.name}:`, 'remain-on-exit', 'on',
   ];
 }
 

@@ -59,7 +59,7 @@ describe('local API and CLI', () => {
 
   it('types text verbatim, then Enter, into the right session only', async () => {
     const created = await d.api<{ session_id: string }>('POST', '/session/new', { cwd: work });
-    expect(created.status).toBe(200);
+    expect(created.status, `${JSON.stringify(created.body)}\n${d.logs().slice(-3000)}`).toBe(200);
     const id = created.body.session_id;
     expect(id).toMatch(/^[0-9a-f]{4}$/);
     expect(await tmuxSessions()).toContain(`claude-${id}`);

@@ -103,7 +103,7 @@ export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> 
       return { status: res.status, body: (text ? JSON.parse(text) : {}) as never };
     },
     async cli(args, input) {
-      const r = await execa(process.execPath, ['--import', 'tsx', join(ROOT, 'daemon/cli/main.ts'), ...args, '--config', configFile], {
+      const r = await execa(process.execPath, ['--import', 'tsx', join(ROOT, 'daemon/cli/main.ts'), '--config', configFile, ...args], {
         cwd: ROOT, env, reject: false, ...(input !== undefined ? { input } : {}),
       });
       return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
