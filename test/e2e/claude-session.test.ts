@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
 import { startDaemon, waitForEvent, type DaemonHandle } from '../helpers/daemon.js';
@@ -43,6 +43,7 @@ describe.each(claudeVersions())('Claude Code $label in tmux, driven through the 
     const env = prepareClaudeHome({ dir: claudeHome, apiUrl: api.url, trustedDirs: [trusted] });
     d = await startDaemon({ claudeBin: bin, claudeEnv: env, claudeArgs: ['--permission-mode', 'default'] });
   });
+  beforeEach(() => api?.clearQueue());
   afterAll(async () => {
     await d?.cleanup();
     await api?.close();
@@ -108,7 +109,7 @@ describe.each(claudeVersions())('Claude Code $label in tmux, driven through the 
   it('answered in the terminal instead: the request is resolved locally', async () => {
     const id = await newSession();
     await ready(id);
-    api.reply({ toolUse: { name: 'Bash', input: { command: 'echo terminal', description: 'Echo' } } }, { text: 'Terminal answer seen.' });
+    api.reply({ toolUse: { name: 'Bash', input: { command: 'rm -rf terminal-build', description: 'Remove terminal-build' } } }, { text: 'Terminal answer seen.' });
     const seq = (await d.api<{ last_seq: number }>('GET', '/events')).body.last_seq;
     await d.api('POST', `/session/${id}/input`, { text: 'echo something' });
     const pending = await waitPending(id, 'permission');

@@ -34,6 +34,8 @@ export interface FakeAnthropic {
   requests: RecordedRequest[];
   /** Queues replies for the next main turns, in order. With none queued a main turn gets "Done." */
   reply(...turns: Turn[]): void;
+  /** Drops queued turns that were never asked for (a turn the person interrupted). */
+  clearQueue(): void;
   waitForRequest(pred: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   /** Every tool_result seen in main-turn requests, oldest first, without repeats. */
   toolResults(): ToolResult[];
@@ -85,6 +87,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     port,
     requests,
     reply: (...turns) => void queue.push(...turns),
+    clearQueue: () => void queue.splice(0),
     waitForRequest(pred, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
