@@ -13,6 +13,7 @@ import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { HookIntake } from './sessions/hook-intake.js';
 import { InputTyper, type InputTiming } from './sessions/input.js';
+import { InputLedger } from './sessions/input-ledger.js';
 import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -31,6 +32,8 @@ export interface DaemonOptions {
   httpLogger?: boolean | object;
   timing?: { monitor?: MonitorTiming; input?: InputTiming };
   platform?: NodeJS.Platform;
+  /** Test instrumentation only (see serve.ts, CSM_TEST_CRASH_AT). */
+  fault?: (step: 'before-type', text: string) => void;
 }
 
 export interface Daemon {
@@ -87,7 +90,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onPromptSubmitted: (id) => typer.promptSubmitted(id),
     onActivity: (id) => monitor.activity(id),
   });
-  const commands = createCommands({ manager, typer, screens, channels: () => channels.map((c) => c.name) });
+  const commands = createCommands({ manager, typer, screens, ledger: new InputLedger(store), ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
   const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
 
   return {

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
  */
 export async function serve(config: Config): Promise<number> {
   const log = pino({ level: process.env.CSM_LOG_LEVEL ?? 'info', redact: ['*.token', '*.bot_token', '*.password'] }, pino.destination(2)) as unknown as Logger;
-  const daemon = await createDaemon({ config, log });
+  const daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT) });
   try {
     await daemon.start();
   } catch (err) {
@@ -28,4 +28,16 @@ export async function serve(config: Config): Promise<number> {
   });
   await daemon.stop();
   return 0;
+}
+
+/**
+ * Tests of "nothing lost, nothing twice" need the daemon to die at an exact step. CSM_TEST_CRASH_AT=
+ * "before-type:<text>" makes it SIGKILL itself just before typing that text. Never set it otherwise.
+ */
+function crashForTests(spec: string | undefined): { fault?: (step: 'before-type', text: string) => void } {
+  if (!spec) return {};
+  const at = spec.indexOf(':');
+  const step = spec.slice(0, at);
+  const text = spec.slice(at + 1);
+  return { fault: (s, t) => (s === step && t === text ? process.kill(process.pid, 'SIGKILL') : undefined) };
 }

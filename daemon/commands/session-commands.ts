@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CommandError } from '../errors.js';
 import type { Origin, SessionInfo } from '../events/types.js';
 import type { InputTyper } from '../sessions/input.js';
+import type { InputLedger } from '../sessions/input-ledger.js';
 import { alwaysPermissions, newRequestId, pickOption } from '../sessions/pending.js';
 import type { ScreenWatch } from '../sessions/screen-watch.js';
 import type { SessionManager } from '../sessions/session-manager.js';
@@ -12,6 +13,9 @@ export interface CommandDeps {
   manager: SessionManager;
   typer: InputTyper;
   screens: ScreenWatch;
+  ledger: InputLedger;
+  /** Test instrumentation (CSM_TEST_CRASH_AT): called at the named step of typing a keyed input. */
+  fault?: (step: 'before-type', text: string) => void;
   /** Names of the channels that deliver notify events ('telegram', 'email'). */
   channels: () => string[];
 }
@@ -23,6 +27,12 @@ const DEFAULT_ASK_SECONDS = 600;
 export function createCommands(d: CommandDeps): Commands {
   const m = d.manager;
   const info = (id: string): SessionInfo => m.info(m.get(id));
+
+  const typeNew = async (id: string, key: string, text: string): Promise<{ delivered: boolean }> => {
+    d.ledger.begin(key, id, text, m.now());
+    d.fault?.('before-type', text);
+    return d.typer.type(m.get(id), text);
+  };
 
   const commands: Commands = {
     async newSession({ cwd, args }) {
@@ -42,7 +52,7 @@ export function createCommands(d: CommandDeps): Commands {
       return all.slice(-n).join('\n');
     },
 
-    async sendInput(id, text, origin) {
+    async sendInput(id, text, origin, options) {
       if (text.trim() === '') throw new CommandError('bad_request', 'The text is empty: nothing to type.');
       if (text.length > MAX_INPUT) throw new CommandError('bad_request', `The text is ${text.length} characters; the limit is ${MAX_INPUT}. Send it as a file path instead.`);
       const s = m.getLive(id);
@@ -57,7 +67,14 @@ export function createCommands(d: CommandDeps): Commands {
           `Session ${s.id} is waiting on a ${entry.request.kind === 'permission' ? 'permission' : 'dialog'} ("${entry.request.title}"): answer it first (options: ${entry.request.options.map((o) => o.key).join(', ')}). Nothing was typed.`,
         );
       }
-      return d.typer.type(s, text);
+      const key = options?.key;
+      if (!key) return d.typer.type(s, text);
+      const seen = d.ledger.get(key);
+      if (seen?.state === 'delivered') return { delivered: true };
+      // Typed before a crash, not confirmed: finish it (Enter, or nothing if Claude already has it).
+      const r = seen ? await d.typer.resume(s, text, seen.at) : await typeNew(s.id, key, text);
+      if (r.delivered) d.ledger.delivered(key);
+      return r;
     },
 
     async answer(id, input, origin) {

@@ -14,9 +14,11 @@ export interface Commands {
   output(id: string, lines?: number): Promise<string>;
   /**
    * Types text into the session (verbatim; multi-line as one paste), then Enter. `/clear` and `/compact` are
-   * ordinary text here. Resolves when delivery is confirmed (or `delivered: false` after the retry).
+   * ordinary text here. Resolves when delivery is confirmed (or `delivered: false` after the retry). With
+   * `key` (an idempotency key such as the channel's message id) a repeated call never types the text twice:
+   * a channel that handles a message again after a crash gets it typed exactly once.
    */
-  sendInput(id: string, text: string, origin: Origin): Promise<{ delivered: boolean }>;
+  sendInput(id: string, text: string, origin: Origin, options?: { key?: string }): Promise<{ delivered: boolean }>;
   /**
    * Answers the pending request. `choice`: `allow` | `allow_always` | `deny` for permissions; an option's
    * key (number) or label for dialogs; any text for questions that allow text. Without `request_id` the

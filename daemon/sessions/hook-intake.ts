@@ -40,6 +40,7 @@ export class HookIntake {
     m.update(id, { last_output_at: m.now() });
     this.#d.onActivity(id);
     if (payload.session_id && payload.session_id !== session.claude_session_id) m.update(id, { claude_session_id: payload.session_id });
+    if (payload.transcript_path && payload.transcript_path !== session.transcript_path) m.update(id, { transcript_path: payload.transcript_path });
 
     switch (payload.hook_event_name) {
       case 'SessionStart':

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CommandError } from '../errors.js';
 import type { SessionManager } from './session-manager.js';
@@ -46,6 +47,33 @@ export class InputTyper {
       throw new CommandError('conflict', `Session ${s.id} is no longer running in tmux (${s.tmux_session}); nothing was typed.`);
     }
     return pane.paneId;
+  }
+
+  /**
+   * Finishes an input that was being typed when the daemon died: if the text still waits in the input box,
+   * press Enter; if Claude's transcript has it as a prompt since `since`, it arrived; else type it again.
+   */
+  resume(s: SessionRecord, text: string, since: number): Promise<{ delivered: boolean }> {
+    const prev = this.#queues.get(s.id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(async () => {
+      const pane = await this.verifiedPane(s);
+      const tmux = this.#m.tmuxFor(s);
+      const before = promptLine(await tmux.capturePane(pane));
+      const firstLine = text.split('\n')[0]!.trim().slice(0, 40);
+      if (before && (before.includes(firstLine) || (text.includes('\n') && before.includes('[Pasted text')))) {
+        const submitted = this.#waitForSubmit(s.id);
+        try {
+          await tmux.sendKeys(pane, ['Enter']);
+          return { delivered: await this.#confirmed(submitted.promise, pane, s, before) };
+        } finally {
+          submitted.cancel();
+        }
+      }
+      if (s.transcript_path && promptInTranscript(s.transcript_path, text, since)) return { delivered: true };
+      return this.#type(s, text);
+    });
+    this.#queues.set(s.id, next);
+    return next;
   }
 
   async #type(s: SessionRecord, text: string): Promise<{ delivered: boolean }> {
@@ -107,4 +135,27 @@ export function promptLine(screen: string): string | null {
     }
   }
   return null;
+}
+
+/** Whether Claude Code's transcript (JSONL) records `text` as a user prompt at or after `since`. */
+export function promptInTranscript(file: string, text: string, since: number): boolean {
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  for (const line of content.split('\n')) {
+    if (!line.includes('"user"')) continue;
+    try {
+      const entry = JSON.parse(line) as { type?: string; timestamp?: string; message?: { content?: unknown } };
+      if (entry.type !== 'user' || (entry.timestamp && Date.parse(entry.timestamp) < since - 1000)) continue;
+      const c = entry.message?.content;
+      const said = typeof c === 'string' ? c : Array.isArray(c) ? c.map((b: { text?: string }) => b.text ?? '').join('') : '';
+      if (said.trim() === text.trim()) return true;
+    } catch {
+      // a half-written last line
+    }
+  }
+  return false;
 }

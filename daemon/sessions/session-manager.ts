@@ -82,7 +82,7 @@ export class SessionManager {
   }
 
   info(s: SessionRecord): SessionInfo {
-    const { pane_id: _p, tmux_socket: _t, adopted: _a, ...info } = s;
+    const { pane_id: _p, tmux_socket: _t, adopted: _a, transcript_path: _tp, ...info } = s;
     return { ...info, pending: this.#pending.get(s.id)?.request ?? s.pending };
   }
 
@@ -129,7 +129,7 @@ export class SessionManager {
     const record: SessionRecord = {
       id, tmux_session: name, pane_id: paneId, tmux_socket: null, adopted: false, cwd, log_file: logFile,
       status: 'starting', started_at: now, last_output_at: now, claude_session_id: null, pending: null,
-      last_message: null, exit_code: null,
+      last_message: null, exit_code: null, transcript_path: null,
     };
     this.#sessions.set(id, record);
     this.#d.store.save(record);
@@ -146,7 +146,7 @@ export class SessionManager {
     const record: SessionRecord = {
       id, tmux_session: input.tmuxSession, pane_id: input.paneId, tmux_socket: input.socketPath, adopted: true,
       cwd: input.cwd, log_file: input.logFile, status: 'running', started_at: now, last_output_at: now,
-      claude_session_id: null, pending: null, last_message: null, exit_code: null,
+      claude_session_id: null, pending: null, last_message: null, exit_code: null, transcript_path: null,
     };
     this.#sessions.set(id, record);
     this.#d.store.save(record);

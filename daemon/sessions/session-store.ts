@@ -7,6 +7,8 @@ export interface SessionRecord extends SessionInfo {
   /** tmux -S path for sessions adopted from the user's own tmux server; null = the daemon's server. */
   tmux_socket: string | null;
   adopted: boolean;
+  /** Claude Code's transcript (JSONL), from its hooks: tells whether a prompt reached Claude. */
+  transcript_path: string | null;
 }
 
 interface Row {
@@ -24,6 +26,7 @@ interface Row {
   pending: string | null;
   last_message: string | null;
   exit_code: number | null;
+  transcript_path: string | null;
 }
 
 /** SQLite persistence of sessions; the session manager keeps the live copy in memory. */
@@ -49,6 +52,7 @@ export class SessionStore {
          last_message TEXT,
          exit_code INTEGER
        )`,
+      `ALTER TABLE sessions ADD COLUMN transcript_path TEXT`,
     ]);
   }
 
@@ -56,14 +60,15 @@ export class SessionStore {
     this.#store.db
       .prepare(
         `INSERT INTO sessions (id, tmux_session, pane_id, tmux_socket, adopted, cwd, log_file, status, started_at,
-           last_output_at, claude_session_id, pending, last_message, exit_code)
+           last_output_at, claude_session_id, pending, last_message, exit_code, transcript_path)
          VALUES (@id, @tmux_session, @pane_id, @tmux_socket, @adopted, @cwd, @log_file, @status, @started_at,
-           @last_output_at, @claude_session_id, @pending, @last_message, @exit_code)
+           @last_output_at, @claude_session_id, @pending, @last_message, @exit_code, @transcript_path)
          ON CONFLICT(id) DO UPDATE SET tmux_session = excluded.tmux_session, pane_id = excluded.pane_id,
            tmux_socket = excluded.tmux_socket, adopted = excluded.adopted, cwd = excluded.cwd,
            log_file = excluded.log_file, status = excluded.status, started_at = excluded.started_at,
            last_output_at = excluded.last_output_at, claude_session_id = excluded.claude_session_id,
-           pending = excluded.pending, last_message = excluded.last_message, exit_code = excluded.exit_code`,
+           pending = excluded.pending, last_message = excluded.last_message, exit_code = excluded.exit_code,
+           transcript_path = excluded.transcript_path`,
       )
       .run({ ...s, adopted: s.adopted ? 1 : 0, pending: s.pending ? JSON.stringify(s.pending) : null });
   }

@@ -109,3 +109,44 @@ describe.each(claudeVersions())('Telegram with Claude Code $label', ({ bin, labe
     expect(tg.botMessages(strangerChat)).toHaveLength(0);
   });
 });
+
+/** Nothing lost, nothing twice: the daemon dies between receiving a reply and typing it. */
+describe.each(claudeVersions())('Telegram reply across a daemon crash, Claude Code $label', ({ bin, label }) => {
+  it('after the restart the reply is typed exactly once', async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-tg-crash-${label}-`));
+    const project = join(root, 'project');
+    const home = join(root, 'claude-home');
+    for (const dir of [project, home]) mkdirSync(dir);
+    const api = await startFakeAnthropic();
+    const tg = await FakeTelegramBotApi.start();
+    const text = 'typed once after a crash';
+    const d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
+      claudeArgs: ['--permission-mode', 'default'],
+      config: { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } },
+      env: { CSM_TEST_CRASH_AT: `before-type:${text}` },
+    });
+    try {
+      tg.userSends({ text: `/new ${project}` });
+      const rootMsg = await tg.waitForMessage((m) => textOf(m).startsWith('🚀 Session'), 30_000);
+      const id = /Session ([0-9a-f]{4})/.exec(textOf(rootMsg))![1]!;
+      await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: 'idle' });
+      api.reply({ text: 'Got it exactly once.' });
+      tg.userSends({ text, replyTo: rootMsg.message_id });
+      await d.exited();
+      await d.restart({ CSM_TEST_CRASH_AT: undefined });
+      const done = await tg.waitForMessage((m) => textOf(m).startsWith(`✅ ${id} finished`), 45_000);
+      expect(textOf(done)).toContain('Got it exactly once.');
+      const prompts = api.requests.filter((r) => r.mainTurn).map((r) => JSON.stringify(r.body.messages ?? []).split(text).length - 1);
+      // The text reached Claude in one turn, as one user message (later requests repeat the history).
+      expect(Math.max(...prompts)).toBe(1);
+      const transcriptHits = (await d.api<{ output: string }>('GET', `/session/${id}/output?lines=200`)).body.output.split(text).length - 1;
+      expect(transcriptHits).toBe(1);
+    } finally {
+      await d.cleanup();
+      await tg.close();
+      await api.close();
+    }
+  });
+});

@@ -31,8 +31,10 @@ export interface DaemonHandle {
   /** Runs the real CLI (`csm ...`) against this daemon. */
   cli(args: string[], input?: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   stop(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts the daemon again on the same home, config and port (after stop or SIGKILL). */
-  restart(): Promise<void>;
+  /** Starts the daemon again on the same home, config and port (after stop or SIGKILL), with `env` changes. */
+  restart(env?: Record<string, string | undefined>): Promise<void>;
+  /** Resolves when the daemon process has exited (by itself or killed). */
+  exited(): Promise<void>;
   /** Stops the daemon and the tmux server of this test. */
   cleanup(): Promise<void>;
 }
@@ -61,7 +63,7 @@ export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> 
     ...o.config,
   };
   writeFileSync(configFile, stringify(config));
-  const env = { ...process.env, CSM_HOME: home, CSM_LOG_LEVEL: 'debug', ...o.env };
+  let env: Record<string, string | undefined> = { ...process.env, CSM_HOME: home, CSM_LOG_LEVEL: 'debug', ...o.env };
   let child: ChildProcess | null = null;
   let stderr = '';
   const url = `http://127.0.0.1:${port}`;
@@ -115,7 +117,15 @@ export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> 
       c.kill(signal);
       await gone;
     },
-    restart: launch,
+    async restart(changes = {}) {
+      env = { ...env, ...changes };
+      await launch();
+    },
+    exited() {
+      const c = child as ChildProcess | null;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+      return new Promise((r) => c.once('exit', () => r()));
+    },
     async cleanup() {
       await handle.stop('SIGKILL');
       await execa('tmux', ['-L', socketName, 'kill-server'], { reject: false });

@@ -83,8 +83,8 @@ export class FakeCommands implements Commands {
     return (this.screens.get(id) ?? '').split('\n').slice(-lines).join('\n');
   }
 
-  async sendInput(id: string, text: string, origin: Origin): Promise<{ delivered: boolean }> {
-    this.calls.push({ method: 'sendInput', id, args: { text, origin } });
+  async sendInput(id: string, text: string, origin: Origin, options?: { key?: string }): Promise<{ delivered: boolean }> {
+    this.calls.push({ method: 'sendInput', id, args: { text, origin, ...(options?.key ? { key: options.key } : {}) } });
     const s = this.get(id);
     if (s.status === 'dead') throw new CommandError('conflict', `Session ${id} has ended.`);
     return { delivered: true };

@@ -85,7 +85,8 @@ export class MessageHandler {
     const session = target.session;
     turn.write(() => threads.recordMessage(c.messageId, session, null));
     turn.beforeEffect();
-    const r = await commands.sendInput(session, text, c.origin);
+    // Keyed by the person's message: typed exactly once, even when a crash makes us handle it again.
+    const r = await commands.sendInput(session, text, c.origin, { key: `telegram:${c.messageId}` });
     if (r.delivered) turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ typed into ${session}` });
     else this.reply(turn, { ...c, session }, `⚠️ Typed into ${session}, but Claude Code did not confirm it. Check with /output ${session}.`);
   }

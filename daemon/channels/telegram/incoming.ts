@@ -6,6 +6,7 @@ import type { CallbackHandler } from './callbacks.js';
 import { contextOf, type MessageHandler } from './handlers.js';
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
+import { parseCommand } from '../../commands/parse.js';
 
 export interface IncomingDeps {
   telegram: Pick<TelegramConfig, 'chat_id' | 'allowed_user_ids'>;
@@ -58,6 +59,8 @@ export class Incoming {
     const m = u.message ?? u.callback_query?.message;
     const from = u.message?.from ?? u.callback_query?.from;
     if (!m || !from || !this.#allowed(m.chat.id, from)) return;
+    // Text to type is keyed by its message (commands.sendInput): handling it again types it at most once.
+    if (u.message?.text !== undefined && parseCommand(u.message.text) === null) return this.handle(u, turn);
     this.#d.log.warn({ update_id: u.update_id }, 'telegram: an update was interrupted by a restart; not repeating it');
     if (u.callback_query) await this.#d.answerCallback(u.callback_query.id, 'Interrupted by a restart: check the state and try again.', true);
     const session = u.message ? contextOf(u.message, this.#d.threads, this.#origin(from)).session : null;

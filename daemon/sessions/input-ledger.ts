@@ -1,0 +1,44 @@
+import type { Store } from '../store/store.js';
+
+/**
+ * Inputs a channel asked to type under an idempotency key (a Telegram message, a mail). The key is written
+ * before the first keystroke and marked delivered after Claude took the text, so a channel that retries
+ * after a crash gets the text typed exactly once: done keys are skipped, half-done ones are finished.
+ */
+export interface LedgerEntry {
+  key: string;
+  session_id: string;
+  text: string;
+  state: 'typing' | 'delivered';
+  at: number;
+}
+
+export class InputLedger {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+    store.migrate('inputs', [
+      `CREATE TABLE inputs (key TEXT PRIMARY KEY, session_id TEXT NOT NULL, text TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL)`,
+    ]);
+  }
+
+  get(key: string): LedgerEntry | null {
+    return (this.#store.db.prepare('SELECT * FROM inputs WHERE key = ?').get(key) as LedgerEntry | undefined) ?? null;
+  }
+
+  begin(key: string, sessionId: string, text: string, at: number): void {
+    this.#store.db
+      .prepare(`INSERT INTO inputs (key, session_id, text, state, at) VALUES (?, ?, ?, 'typing', ?) ON CONFLICT(key) DO NOTHING`)
+      .run(key, sessionId, text, at);
+  }
+
+  delivered(key: string): void {
+    this.#store.db.prepare(`UPDATE inputs SET state = 'delivered' WHERE key = ?`).run(key);
+  }
+
+  /** Keys older than this are forgotten: a retry comes within minutes, not weeks. */
+  prune(olderThanMs: number, now = Date.now()): void {
+    this.#store.db.prepare('DELETE FROM inputs WHERE at < ?').run(now - olderThanMs);
+  }
+}
