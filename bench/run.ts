@@ -61,7 +61,7 @@ async function hookLatency(): Promise<void> {
 }
 
 async function inputLatency(): Promise<void> {
-  const c = await configFor({ claude: { command: '/bin/cat' } });
+  const c = await configFor({ claude: { command: join(ROOT, 'test/fixtures/bin/echo-input') } });
   const config = loadConfig({ configPath: c.file, env: { CSM_HOME: c.home } });
   const daemon = await createDaemon({ config, log: silentLogger, timing: { input: { enterDelayMs: 250, confirmMs: 200 } } });
   await daemon.start();
@@ -97,7 +97,7 @@ function procStat(pid: number): { cpuMs: number; rssMb: number } {
 
 async function busySessions(): Promise<void> {
   const c = await configFor();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/daemon/cli/main.js'), 'serve', '--config', c.file], { env: { ...process.env, CSM_HOME: c.home, CSM_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist/daemon/cli/main.js'), 'serve', '--config', c.file], { env: { ...process.env, CSM_HOME: c.home, CSM_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
   const url = `http://127.0.0.1:${c.port}`;
   try {
     for (;;) {
@@ -122,7 +122,9 @@ async function busySessions(): Promise<void> {
     const cpu = ((end.cpuMs - start.cpuMs) / (performance.now() - t0)) * 100;
     console.log(`${SESSIONS} busy sessions  CPU ${cpu.toFixed(1)}% of one core   RSS ${end.rssMb.toFixed(0)} MB (peak ${peak.toFixed(0)} MB) over ${SECONDS} s (target < 10%, < 150 MB)`);
   } finally {
+    const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    await gone;
     await execa('tmux', ['-L', c.socket, 'kill-server'], { reject: false });
   }
 }

@@ -15,9 +15,12 @@ export interface MonitorTiming {
   /** How often to look at a screen while something waits on it (a dialog, a starting session). */
   watchMs: number;
   livenessMs: number;
+  /** How often each session log is checked for new output. */
+  logPollMs: number;
 }
 
-export const DEFAULT_MONITOR_TIMING: MonitorTiming = { tickMs: 250, settleMs: 300, busyCheckMs: 5000, watchMs: 1000, livenessMs: 1000 };
+// busyCheckMs is only a safety net: a dialog stops the output, so it is read when the output settles.
+export const DEFAULT_MONITOR_TIMING: MonitorTiming = { tickMs: 250, settleMs: 300, busyCheckMs: 15_000, watchMs: 1000, livenessMs: 1000, logPollMs: 500 };
 
 interface Watch {
   lastOutput: number;
@@ -52,7 +55,9 @@ export class Monitor {
   }
 
   start(logDir: string): void {
-    this.#watcher = chokidar.watch(logDir, { ignoreInitial: true, depth: 0 });
+    // Polling, not inotify: a busy session writes hundreds of times a second, and chokidar stats the file on
+    // every inotify event. One stat per log per interval is all that "is it still producing output" needs.
+    this.#watcher = chokidar.watch(logDir, { ignoreInitial: true, depth: 0, usePolling: true, interval: this.#t.logPollMs, binaryInterval: this.#t.logPollMs });
     this.#watcher.on('change', (file) => this.#onLogChange(file));
     this.#watcher.on('add', (file) => this.#onLogChange(file));
     this.#watcher.on('error', (err) => this.#log.warn({ err }, 'log watcher error'));
@@ -126,23 +131,23 @@ export class Monitor {
         this.#lastLiveness = now;
         await this.checkLiveness();
       }
-      const checks: Promise<void>[] = [];
+      const due: SessionRecord[] = [];
       for (const s of this.#m.live()) {
         const w = this.#w(s);
         this.#idle(s, w, now);
         if (now - w.lastPersist > 10_000) this.#persist(s, w);
         const quiet = now - w.lastOutput >= this.#t.settleMs;
         const watching = s.status === 'starting' || this.#m.pending(s.id) !== undefined;
-        const due =
+        const isDue =
           (w.dirty && quiet) ||
           (w.dirty && now - w.lastCheck >= this.#t.busyCheckMs) ||
           (watching && now - w.lastCheck >= this.#t.watchMs);
-        if (!due) continue;
+        if (!isDue) continue;
         w.dirty = false;
         w.lastCheck = now;
-        checks.push(this.#screens.check(s));
+        due.push(s);
       }
-      await Promise.all(checks);
+      await this.#screens.checkMany(due);
     } catch (err) {
       this.#log.error({ err }, 'monitor tick failed');
     } finally {

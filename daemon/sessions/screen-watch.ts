@@ -51,6 +51,26 @@ export class ScreenWatch {
     this.#answered.set(sessionId, { sig: screenSignature(screen), at: this.#m.now() });
   }
 
+  /** Reads and applies many sessions' screens with one tmux call per tmux server. */
+  async checkMany(sessions: SessionRecord[]): Promise<void> {
+    const byServer = new Map<string | null, SessionRecord[]>();
+    for (const s of sessions) byServer.set(s.tmux_socket, [...(byServer.get(s.tmux_socket) ?? []), s]);
+    for (const group of byServer.values()) {
+      let screens: Map<string, string>;
+      try {
+        screens = await this.#m.tmuxFor(group[0]!).capturePanes(group.map((s) => s.pane_id));
+      } catch (err) {
+        this.#log.debug({ err }, 'capture-pane failed');
+        continue;
+      }
+      for (const s of group) {
+        const text = screens.get(s.pane_id);
+        if (text === undefined || this.#m.find(s.id)?.status === 'dead') continue;
+        this.apply(s, classifyScreen(text));
+      }
+    }
+  }
+
   async check(s: SessionRecord): Promise<void> {
     if (s.status === 'dead') return;
     const screen = await this.read(s);

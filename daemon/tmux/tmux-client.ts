@@ -12,6 +12,9 @@ import {
   type TmuxServer,
 } from './commands.js';
 
+/** Separates the screens of a batched capture; no screen line starts with it. */
+const MARK = '\u0001csm-pane ';
+
 /** The only module that runs tmux. One instance per tmux server (socket). */
 export class TmuxClient {
   readonly server: TmuxServer;
@@ -51,6 +54,32 @@ export class TmuxClient {
 
   async capturePane(pane: string, historyLines = 0): Promise<string> {
     return this.#run(capturePaneArgs(pane, historyLines));
+  }
+
+  /**
+   * Many panes' screens in one tmux invocation (one process instead of one per pane: the daemon's main
+   * cost with many busy sessions). A pane that vanished fails the batch; then each is read on its own.
+   */
+  async capturePanes(panes: string[]): Promise<Map<string, string>> {
+    const screens = new Map<string, string>();
+    if (panes.length === 0) return screens;
+    // The pane id goes through #{pane_id}, never into the message itself: display-message runs its text
+    // through strftime, which turns "%3" into something else.
+    const args = panes.flatMap((p, i) => [...(i > 0 ? [';'] : []), 'display-message', '-p', '-t', p, `${MARK}#{pane_id}`, ';', ...capturePaneArgs(p)]);
+    try {
+      const out = await this.#run(args);
+      for (const chunk of out.split(MARK).slice(1)) {
+        const nl = chunk.indexOf('\n');
+        screens.set(chunk.slice(0, nl), chunk.slice(nl + 1));
+      }
+    } catch (err) {
+      if (!(err instanceof TmuxError)) throw err;
+      for (const p of panes) {
+        const screen = await this.capturePane(p).catch(() => null);
+        if (screen !== null) screens.set(p, screen);
+      }
+    }
+    return screens;
   }
 
   /** Every pane on this server; [] when no server runs (that is not an error: it just has no sessions). */
