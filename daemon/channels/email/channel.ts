@@ -1,0 +1,110 @@
+import type { Transporter } from 'nodemailer';
+import type { EmailConfig } from '../../config/schema.js';
+import type { SessionEvent } from '../../events/types.js';
+import { Outbox } from '../../store/outbox.js';
+import type { Channel, ChannelContext } from '../channel.js';
+import { footerRef } from './accept.js';
+import { Inbox, type InboxOptions } from './inbox.js';
+import { MailIncoming } from './incoming.js';
+import { compose, renderError, renderIdleSummary, renderNotify, renderRequest, wantsMail } from './render.js';
+import { createTransport, MailSender, type MailOp } from './smtp.js';
+import { MailThreads } from './threads.js';
+
+export interface EmailDeps {
+  transport?: Transporter;
+  inbox?: InboxOptions;
+}
+
+export function createEmailChannel(ctx: ChannelContext, deps: EmailDeps = {}): Channel {
+  const cfg = ctx.config.email;
+  if (!cfg) throw new Error('createEmailChannel needs an email section in the config');
+  return new EmailChannel(ctx, cfg, deps);
+}
+
+/** The email channel: events → mails in one thread per session; the owner's replies (IMAP) → commands. */
+class EmailChannel implements Channel {
+  readonly name = 'email';
+  readonly #ctx: ChannelContext;
+  readonly #cfg: EmailConfig;
+  readonly #deps: EmailDeps;
+  readonly #log: ChannelContext['log'];
+  #threads: MailThreads | null = null;
+  #outbox: Outbox<MailOp> | null = null;
+  #sender: MailSender | null = null;
+  #inbox: Inbox | null = null;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(ctx: ChannelContext, cfg: EmailConfig, deps: EmailDeps) {
+    this.#ctx = ctx;
+    this.#cfg = cfg;
+    this.#deps = deps;
+    this.#log = ctx.log.child({ channel: 'email' });
+  }
+
+  async start(): Promise<void> {
+    const { store, bus, commands } = this.#ctx;
+    this.#threads = new MailThreads(store, this.#cfg.from_address);
+    this.#outbox = new Outbox<MailOp>(store, 'email', { baseDelayMs: 1000, maxDelayMs: 30_000 });
+    this.#sender = new MailSender(this.#outbox, this.#deps.transport ?? createTransport(this.#cfg), this.#cfg, this.#log);
+    this.#unsubscribe = bus.subscribe((e) => this.#onEvent(e));
+    const incoming = new MailIncoming({
+      owner: this.#cfg.to_address,
+      threads: this.#threads,
+      commands,
+      reply: (session, subject, body) => this.#send(session, subject, body),
+      log: this.#log,
+    });
+    this.#inbox = new Inbox(this.#cfg, store, (mail) => incoming.handle(mail), this.#log, this.#deps.inbox);
+    this.#inbox.start();
+    // Mail queued before a restart goes out now.
+    this.#sender.poke();
+  }
+
+  #onEvent(e: SessionEvent): void {
+    if (!wantsMail(e, this.#ctx.config.telegram !== undefined)) return;
+    const session = e.session_id || null;
+    switch (e.kind) {
+      case 'notify': {
+        const r = renderNotify(e);
+        return this.#send(session, r.subject, r.body);
+      }
+      case 'idle_long': {
+        const r = renderIdleSummary(e, this.#cwdOf(e.session_id));
+        return this.#send(session, r.subject, r.body);
+      }
+      case 'error': {
+        const r = renderError(e);
+        return this.#send(session, r.subject, r.body);
+      }
+      case 'permission_request':
+      case 'waiting_input': {
+        const r = renderRequest(e.request);
+        return this.#send(session, r.subject, r.body);
+      }
+    }
+  }
+
+  #cwdOf(session: string): string | null {
+    try {
+      return this.#ctx.commands.get(session).cwd;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Written to the outbox before any network call: an SMTP outage or a crash never loses a mail. */
+  #send(session: string | null, subject: string, body: string): void {
+    const threads = this.#threads!;
+    const ref = session ? { session, ref: footerRef(session, threads.tokenOf(session)) } : null;
+    const mail = compose(ref, subject, body);
+    const headers = threads.next(session);
+    this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers });
+    this.#sender!.poke();
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    await this.#inbox?.stop();
+    await this.#sender?.stop();
+  }
+}

@@ -1,0 +1,121 @@
+import type { EventOf, PendingRequest, SessionEvent } from '../../events/types.js';
+
+/** A mail ready for the outbox, before threading headers. */
+export interface MailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** What a mail's footer needs to bring a reply back to its session. */
+export interface SessionRef {
+  session: string;
+  /** footerRef(session, token): lets a reply that lost its headers still prove it answers us. */
+  ref: string;
+}
+
+const FENCE = /^```[^\n]*\n([\s\S]*?)\n```$/gm;
+
+/**
+ * Subject tag, content, then the footer. Plain text for every client; an HTML part where code blocks stay
+ * monospaced and unwrapped (a phone's mail app otherwise reflows terminal output into mush).
+ */
+export function compose(to: SessionRef | null, subject: string, body: string): MailContent {
+  const tag = to ? `[claude-${to.session}]` : '[csm]';
+  const footer = to ? [`Reply to this email to send input to session ${to.session}.`, `(${to.ref})`] : ['Sent by claude-session-manager.'];
+  const text = `${body.trimEnd()}\n\n---\n${footer.join('\n')}\n`;
+  const html =
+    `<div style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4">${bodyHtml(body)}` +
+    `<hr style="border:0;border-top:1px solid #ccc"><p style="color:#777;font-size:12px">${footer.map(escapeHtml).join('<br>')}</p></div>`;
+  return { subject: `${tag} ${oneLine(subject, 150)}`, text, html };
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const PRE = 'font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre';
+
+function bodyHtml(body: string): string {
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of body.matchAll(FENCE)) {
+    parts.push(paragraphs(body.slice(last, m.index)));
+    parts.push(`<pre style="${PRE}">${escapeHtml(m[1]!)}</pre>`);
+    last = m.index + m[0].length;
+  }
+  parts.push(paragraphs(body.slice(last)));
+  return parts.join('');
+}
+
+function paragraphs(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => `<p style="white-space:pre-wrap">${escapeHtml(p)}</p>`)
+    .join('');
+}
+
+export function oneLine(s: string, max: number): string {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
+
+const code = (s: string): string => '```\n' + s.replace(/```/g, "'''") + '\n```';
+
+export function renderNotify(e: EventOf<'notify'>): { subject: string; body: string } {
+  return { subject: e.subject ?? oneLine(e.message.split('\n')[0] ?? '', 80), body: e.message };
+}
+
+export function renderIdleSummary(e: EventOf<'idle_long'>, cwd: string | null): { subject: string; body: string } {
+  const minutes = Math.round(e.idle_seconds / 60);
+  const spell = minutes >= 1 ? `${minutes} min` : `${e.idle_seconds} s`;
+  const parts = [`Session ${e.session_id}${cwd ? ` (${cwd})` : ''} has been idle for ${spell} and waits for you.`];
+  if (e.last_message) parts.push(`Claude's last message:\n\n${e.last_message}`);
+  if (e.screen_tail.trim()) parts.push(`The screen ends with:\n\n${code(e.screen_tail)}`);
+  return { subject: `Idle for ${spell}: waiting for you`, body: parts.join('\n\n') };
+}
+
+export function renderError(e: EventOf<'error'>): { subject: string; body: string } {
+  const parts = [`Session ${e.session_id} hit an error: ${e.message}`];
+  if (e.screen_tail.trim()) parts.push(`The screen ends with:\n\n${code(e.screen_tail)}`);
+  return { subject: `Error: ${oneLine(e.message, 80)}`, body: parts.join('\n\n') };
+}
+
+/** How to answer a request by mail; what the incoming side understands (see incoming.ts). */
+export function renderRequest(r: PendingRequest): { subject: string; body: string } {
+  const options = r.options.map((o) => `  ${o.key}. ${o.label}`).join('\n');
+  if (r.kind === 'permission') {
+    return {
+      subject: `Permission: ${oneLine(`${r.title}: ${r.detail}`, 100)}`,
+      body: `Claude asks to use ${r.title}:\n\n${code(r.detail)}\n\nReply with "allow", "always" (allow and don't ask again) or "deny", optionally followed by a reason for Claude.`,
+    };
+  }
+  if (r.kind === 'question') {
+    return {
+      subject: `Question: ${oneLine(r.title, 100)}`,
+      body: `Claude asks:\n\n${r.detail}${options ? `\n\nOptions:\n${options}` : ''}\n\nReply with your answer${options ? " (an option's number or label, or your own words)" : ''}.`,
+    };
+  }
+  return {
+    subject: `Waiting: ${oneLine(r.title, 100)}`,
+    body: `The session shows a dialog:\n\n${code(r.detail)}\n\nOptions:\n${options}\n\nReply with the number of the option to choose.`,
+  };
+}
+
+/** The events the email channel sends, given whether Telegram (the primary channel) is configured. */
+export function wantsMail(e: SessionEvent, telegramConfigured: boolean): boolean {
+  switch (e.kind) {
+    case 'notify':
+      return e.channel === 'email' || (e.channel === 'auto' && !telegramConfigured);
+    case 'idle_long':
+      return true;
+    case 'error':
+    case 'permission_request':
+    case 'waiting_input':
+      return !telegramConfigured;
+    default:
+      return false;
+  }
+}

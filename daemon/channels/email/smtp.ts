@@ -1,0 +1,113 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { EmailConfig } from '../../config/schema.js';
+import type { Logger } from '../../logger.js';
+import type { Outbox } from '../../store/outbox.js';
+
+/** One queued mail: everything needed to send it again after a crash, Message-ID included. */
+export interface MailOp {
+  session: string | null;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  inReplyTo: string | null;
+  references: string[];
+}
+
+export function createTransport(cfg: EmailConfig): Transporter {
+  return nodemailer.createTransport({
+    host: cfg.smtp_host,
+    port: cfg.smtp_port,
+    // false: plain connection upgraded with STARTTLS when the server offers it.
+    secure: cfg.smtp_secure,
+    auth: { user: cfg.username, pass: cfg.password },
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 60_000,
+  });
+}
+
+/**
+ * Sends the outbox, oldest first per session, one mail at a time. A mail leaves the outbox only after the
+ * SMTP server accepted it; until then it is retried with backoff, for as long as it takes.
+ */
+export class MailSender {
+  readonly #outbox: Outbox<MailOp>;
+  readonly #transport: Transporter;
+  readonly #cfg: EmailConfig;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+
+  constructor(outbox: Outbox<MailOp>, transport: Transporter, cfg: EmailConfig, log: Logger) {
+    this.#outbox = outbox;
+    this.#transport = transport;
+    this.#cfg = cfg;
+    this.#log = log;
+  }
+
+  /** Something was queued, or may be due: send now. */
+  poke(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#drain().finally(() => {
+      this.#running = null;
+      if (this.#again) {
+        this.#again = false;
+        this.poke();
+      } else this.#schedule();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    for (let items = this.#outbox.due(); items.length > 0 && !this.#stopped; items = this.#outbox.due()) {
+      let sentAny = false;
+      for (const item of items) {
+        if (this.#stopped) return;
+        const m = item.payload;
+        try {
+          await this.#transport.sendMail({
+            from: this.#cfg.from_address,
+            to: this.#cfg.to_address,
+            subject: m.subject,
+            text: m.text,
+            html: m.html,
+            messageId: m.messageId,
+            ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+            ...(m.references.length > 0 ? { references: m.references } : {}),
+          });
+          this.#outbox.done(item.id);
+          sentAny = true;
+          this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
+        } catch (err) {
+          const e = err as Error & { responseCode?: number; code?: string };
+          this.#outbox.failed(item.id, e.message);
+          const level = item.attempts === 0 ? 'warn' : 'debug';
+          this.#log[level]({ err: e.message, code: e.responseCode ?? e.code, attempts: item.attempts + 1, subject: m.subject }, 'email: sending failed; it stays queued and is retried');
+        }
+      }
+      if (!sentAny) return;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    const next = this.#outbox.nextDueAt();
+    if (next === null) return;
+    this.#timer = setTimeout(() => this.poke(), Math.max(0, next - Date.now()));
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+    this.#transport.close();
+  }
+}

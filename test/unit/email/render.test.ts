@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { compose, renderIdleSummary, renderRequest, wantsMail } from '../../../daemon/channels/email/render.js';
+import type { PendingRequest, SessionEvent } from '../../../daemon/events/types.js';
+
+describe('compose', () => {
+  it('tags the subject, ends with the footer, and keeps code monospaced and escaped in HTML', () => {
+    const m = compose({ session: 'a1b2', ref: 'csm.a1b2.0123456789abcdef01234567' }, 'Build report', 'All <green> & done.\n\n```\n$ npm test\n  ✓ 12 passed\n```\n\nBye');
+    expect(m.subject).toBe('[claude-a1b2] Build report');
+    expect(m.text).toBe('All <green> & done.\n\n```\n$ npm test\n  ✓ 12 passed\n```\n\nBye\n\n---\nReply to this email to send input to session a1b2.\n(csm.a1b2.0123456789abcdef01234567)\n');
+    expect(m.html).toContain('All &lt;green&gt; &amp; done.');
+    expect(m.html).toMatch(/<pre style="[^"]*monospace[^"]*">\$ npm test\n  ✓ 12 passed<\/pre>/);
+    expect(m.html).toContain('Reply to this email to send input to session a1b2.');
+  });
+
+  it('mail about no session says who sent it and has no reply footer', () => {
+    const m = compose(null, 'x'.repeat(300), 'hello');
+    expect(m.subject).toMatch(/^\[csm\] x+…$/);
+    expect(m.subject.length).toBeLessThan(160);
+    expect(m.text).not.toContain('Reply to this email');
+  });
+});
+
+describe('what is mailed', () => {
+  const at = 0;
+  const session_id = 'a1b2';
+  const req: PendingRequest = { request_id: 'r1', kind: 'permission', title: 'Bash', detail: 'rm -rf dist', options: [], allows_text: true, created_at: 0 };
+  const events: [string, SessionEvent, boolean, boolean][] = [
+    // name, event, mailed with Telegram configured, mailed without
+    ['notify for email', { kind: 'notify', at, session_id, notify_id: 'n', channel: 'email', subject: null, message: 'm' }, true, true],
+    ['notify auto', { kind: 'notify', at, session_id, notify_id: 'n', channel: 'auto', subject: null, message: 'm' }, false, true],
+    ['notify for telegram', { kind: 'notify', at, session_id, notify_id: 'n', channel: 'telegram', subject: null, message: 'm' }, false, false],
+    ['long idle summary', { kind: 'idle_long', at, session_id, idle_seconds: 600, last_message: 'done', screen_tail: '' }, true, true],
+    ['error', { kind: 'error', at, session_id, message: 'exit 1', screen_tail: '' }, false, true],
+    ['permission request', { kind: 'permission_request', at, session_id, request: req }, false, true],
+    ['short idle', { kind: 'idle', at, session_id, idle_seconds: 60, last_message: null }, false, false],
+    ['finished', { kind: 'finished', at, session_id, last_message: 'x' }, false, false],
+  ];
+  it.each(events)('%s', (_n, e, withTelegram, without) => {
+    expect(wantsMail(e, true)).toBe(withTelegram);
+    expect(wantsMail(e, false)).toBe(without);
+  });
+
+  it('an idle summary has the last message and the screen', () => {
+    const r = renderIdleSummary({ kind: 'idle_long', at, session_id, idle_seconds: 600, last_message: 'Tests pass.', screen_tail: '❯ ' }, '/home/o/app');
+    expect(r.subject).toBe('Idle for 10 min: waiting for you');
+    expect(r.body).toContain('Session a1b2 (/home/o/app) has been idle for 10 min');
+    expect(r.body).toContain("Claude's last message:\n\nTests pass.");
+    expect(r.body).toContain('```\n❯ \n```');
+  });
+
+  it('a request says how to answer it', () => {
+    expect(renderRequest(req).body).toMatch(/Reply with "allow", "always" .* or "deny"/);
+    const q = renderRequest({ ...req, kind: 'question', title: 'Which DB?', detail: 'Which DB?', options: [{ key: '1', label: 'Postgres' }, { key: '2', label: 'SQLite' }] });
+    expect(q.subject).toBe('Question: Which DB?');
+    expect(q.body).toContain('  2. SQLite');
+  });
+});
