@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../fakes/anthropic-api.js';
+import { startDovecot, type Dovecot } from '../fakes/dovecot.js';
+import { startSmtpSink, type Received, type SmtpSink } from '../fakes/smtp-sink.js';
+import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
+import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+
+const OWNER = 'owner@example.test';
+const FROM = 'csm@example.test';
+
+/** A reply as Gmail writes it: the owner's text, then "On … wrote:" and the quoted mail. */
+function gmailReply(to: Received, text: string, over: { from?: string; inReplyTo?: string | null; references?: string; subject?: string; quote?: string } = {}): string {
+  const inReplyTo = over.inReplyTo === undefined ? to.parsed.messageId! : over.inReplyTo;
+  const quoted = (over.quote ?? to.parsed.text ?? '').split('\n').map((l) => `> ${l}`).join('\r\n');
+  return [
+    `From: Owner <${over.from ?? OWNER}>`,
+    `To: csm <${FROM}>`,
+    `Subject: ${over.subject ?? `Re: ${to.parsed.subject}`}`,
+    `Message-ID: <${randomBytes(8).toString('hex')}@mail.example.test>`,
+    ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`] : []),
+    ...(over.references ?? inReplyTo ? [`References: ${over.references ?? inReplyTo}`] : []),
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    text,
+    '',
+    `On ${new Date().toDateString()} at 15:01, csm <${FROM}> wrote:`,
+    '',
+    quoted,
+    '',
+  ].join('\r\n');
+}
+
+/** The conversation Claude Code sent, as JSON text: the owner's prompts are in it (with history). */
+const conversation = (r: RecordedRequest): string => JSON.stringify(r.body.messages ?? []);
+const occurrences = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
+
+/** Mail sent by the daemon and replies appended to a real Dovecot inbox, with a real Claude Code session in tmux. */
+describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }) => {
+  let api: FakeAnthropic;
+  let dovecot: Dovecot;
+  let smtp: SmtpSink;
+  let d: DaemonHandle;
+  let project: string;
+  let user: string;
+
+  beforeAll(async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-mail-${label}-`));
+    project = join(root, 'project');
+    const home = join(root, 'claude-home');
+    for (const dir of [project, home]) mkdirSync(dir);
+    [api, dovecot] = await Promise.all([startFakeAnthropic(), startDovecot()]);
+    user = dovecot.user('csm');
+    smtp = await startSmtpSink({ user, pass: dovecot.password });
+    d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
+      claudeArgs: ['--permission-mode', 'default'],
+      config: {
+        email: {
+          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false,
+          imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
+          username: user, password: dovecot.password, from_address: `csm <${FROM}>`, to_address: OWNER,
+          // Far longer than any wait below: a reply seen in time was seen through IDLE.
+          poll_interval_seconds: 600,
+        },
+      },
+    });
+    await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
+  });
+  beforeEach(() => api?.clearQueue());
+  afterAll(async () => {
+    await d?.cleanup();
+    await Promise.all([smtp?.close(), dovecot?.close(), api?.close()]);
+  });
+
+  async function newSession(): Promise<string> {
+    const r = await d.api<{ session_id: string }>('POST', '/session/new', { cwd: project });
+    expect(r.status).toBe(200);
+    const id = r.body.session_id;
+    await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+    return id;
+  }
+
+  /** POST /notify for email and the mail as the SMTP server received it. */
+  async function notify(id: string, subject: string, body = 'Tests pass.'): Promise<Received> {
+    const r = await d.api('POST', '/notify', { channel: 'email', session_id: id, subject, body });
+    expect(r.status).toBe(202);
+    return smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] ${subject}`, 20_000);
+  }
+
+  it('notify → tagged mail with footer → Gmail-style reply typed into the session within seconds, exactly once, then \\Seen', async () => {
+    const id = await newSession();
+    const mail = await notify(id, 'Build report', 'All 12 tests pass.\n\n```\n$ npm test\n✓ 12 passed\n```');
+    expect(mail.envelope.to).toEqual([OWNER]);
+    expect(mail.parsed.text).toContain(`---\nReply to this email to send input to session ${id}.`);
+    expect(mail.parsed.html).toContain('<pre');
+    expect(mail.parsed.messageId).toMatch(new RegExp(`^<csm\\.${id}\\.[0-9a-f]{24}\\.[0-9a-f]+@example\\.test>$`));
+
+    const text = `run the linter on "src/$(ls)" \`now\``;
+    api.reply({ text: 'Linted.' });
+    const uid = await dovecot.append(user, gmailReply(mail, text));
+    // 20 s is far below the 600 s poll interval: only IDLE gets it there in time.
+    const req = await api.waitForRequest((r) => r.mainTurn && conversation(r).includes('run the linter'), 20_000);
+    expect(conversation(req)).toContain(JSON.stringify(text).slice(1, -1));
+    expect(conversation(req)).not.toContain('wrote:');
+    await waitFor(async () => (await dovecot.messages(user)).find((m) => m.uid === uid)?.flags.includes('\\Seen'), { timeoutMs: 10_000, message: 'reply marked \\Seen' });
+    await waitFor(async () => (await d.api<{ last_message: string | null }>('GET', `/session/${id}`)).body.last_message === 'Linted.', { timeoutMs: 20_000, message: 'Claude answered' });
+    // Exactly once: the latest turn's conversation holds the prompt once, and so does the screen.
+    const latest = api.requests.filter((r) => r.mainTurn).at(-1)!;
+    expect(occurrences(conversation(latest), 'run the linter')).toBe(1);
+    expect(occurrences((await d.api<{ output: string }>('GET', `/session/${id}/output?lines=200`)).body.output, 'run the linter')).toBe(1);
+
+    // A second mail of the session replies to the first: one thread per session in the mail app.
+    const second = await notify(id, 'Second');
+    expect(second.parsed.inReplyTo).toBe(mail.parsed.messageId);
+  });
+
+  it('spoofed From, a wrong token, a mail answering nothing of ours: none is typed, none marked read', async () => {
+    const id = await newSession();
+    const mail = await notify(id, 'Guarded');
+    const foreignRef = `<csm.${id}.${'0'.repeat(24)}.abcdef@example.test>`;
+    const bad = [
+      gmailReply(mail, 'SPOOFED from someone else', { from: 'mallory@evil.test' }),
+      gmailReply(mail, 'SPOOFED lookalike address', { from: `${OWNER}.evil.test` }),
+      gmailReply(mail, 'WRONG token in headers', { inReplyTo: foreignRef, quote: 'a mail that never carried our footer' }),
+      gmailReply(mail, 'WRONG token with subject tag', { inReplyTo: null, quote: `(csm.${id}.${'1'.repeat(24)})` }),
+      gmailReply(mail, 'UNRELATED mail', { inReplyTo: '<someone@else.test>', subject: 'Lunch?' }),
+    ];
+    const badUids: number[] = [];
+    for (const raw of bad) badUids.push(await dovecot.append(user, raw));
+    // A good reply after them: once it is typed, the inbox has been read past the bad ones.
+    api.reply({ text: 'OK.' });
+    await dovecot.append(user, gmailReply(mail, 'the genuine reply'));
+    await api.waitForRequest((r) => r.mainTurn && conversation(r).includes('the genuine reply'), 20_000);
+    for (const word of ['SPOOFED', 'WRONG', 'UNRELATED']) expect(api.requests.some((r) => conversation(r).includes(word))).toBe(false);
+    const flags = await dovecot.messages(user);
+    for (const uid of badUids) expect(flags.find((m) => m.uid === uid)?.flags).not.toContain('\\Seen');
+    expect(d.logs()).toMatch(/not from the owner \(From: mallory@evil\.test\)/);
+  });
+
+  it('a reply that lost its headers is still accepted by subject tag + the token quoted from the footer', async () => {
+    const id = await newSession();
+    const mail = await notify(id, 'Headers lost');
+    api.reply({ text: 'OK.' });
+    await dovecot.append(user, gmailReply(mail, 'typed via the quoted token', { inReplyTo: null }));
+    await api.waitForRequest((r) => r.mainTurn && conversation(r).includes('typed via the quoted token'), 20_000);
+  });
+
+  it('/status by mail answers by mail in the same thread; a reply to an ended session says so and types nothing', async () => {
+    const id = await newSession();
+    const mail = await notify(id, 'Commands');
+    await dovecot.append(user, gmailReply(mail, '/status'));
+    const status = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Status: idle`, 20_000);
+    expect(status.parsed.text).toContain(`Session ${id}: idle`);
+    expect(status.parsed.inReplyTo).toBe(mail.parsed.messageId);
+
+    expect((await d.api('POST', `/session/${id}/kill`)).status).toBe(200);
+    await dovecot.append(user, gmailReply(mail, 'LATE reply after the end'));
+    const ended = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Session has ended`, 20_000);
+    expect(ended.parsed.text).toContain('was not typed');
+    expect(api.requests.some((r) => conversation(r).includes('LATE reply'))).toBe(false);
+  });
+
+  it('IMAP server down while the reply arrives: delivered once it is back', async () => {
+    const id = await newSession();
+    const mail = await notify(id, 'Outage');
+    await dovecot.down();
+    await waitFor(() => d.logs().includes('email: IMAP connection lost'), { timeoutMs: 20_000, message: 'the daemon saw the IMAP connection drop' });
+    // Delivered the way an MDA does while the IMAP server is down: straight into the Maildir.
+    deliverToMaildir(dovecot, user, gmailReply(mail, 'sent during the outage'));
+    api.reply({ text: 'OK.' });
+    await dovecot.up();
+    await api.waitForRequest((r) => r.mainTurn && conversation(r).includes('sent during the outage'), 90_000);
+    expect(d.logs()).toContain('email: IMAP connection restored');
+  });
+
+  it('SMTP server down: the mail goes out when it is back, once', async () => {
+    const id = await newSession();
+    await smtp.down();
+    const subject = `While down ${randomBytes(3).toString('hex')}`;
+    expect((await d.api('POST', '/notify', { channel: 'email', session_id: id, subject, message: 'queued' })).status).toBe(202);
+    await waitFor(() => d.logs().includes('email: sending failed; it stays queued'), { timeoutMs: 20_000, message: 'a failed send attempt' });
+    await smtp.up();
+    await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] ${subject}`, 60_000);
+    // One more mail through the same lane: it can only arrive after the retried one left the outbox.
+    await notify(id, `${subject} after`);
+    expect(smtp.messages.filter((m) => m.parsed.subject === `[claude-${id}] ${subject}`)).toHaveLength(1);
+  });
+});
+
+/** Writes a message into the user's Maildir/new as a delivery agent would (the IMAP server may be down). */
+function deliverToMaildir(dovecot: Dovecot, user: string, raw: string): void {
+  const maildir = join(dovecot.dir, 'home', user, 'Maildir');
+  for (const sub of ['', 'new', 'cur', 'tmp']) {
+    mkdirSync(join(maildir, sub), { recursive: true });
+    chownSync(join(maildir, sub), 65534, 65534);
+  }
+  const file = join(maildir, 'new', `${Date.now()}.${randomBytes(4).toString('hex')}.csm-test`);
+  writeFileSync(file, raw.replace(/\r\n/g, '\n'));
+  chownSync(file, 65534, 65534);
+}
