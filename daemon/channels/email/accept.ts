@@ -35,8 +35,13 @@ export function messageIds(values: readonly (string | null | undefined)[]): stri
   return values.flatMap((v) => (v ?? '').match(/<[^<>\s]+>/g) ?? []);
 }
 
+/** The bare address of `Name <a@b>` or `a@b`, lower-cased: config values may carry a display name. */
+export function bareAddress(a: string): string {
+  return (/<([^<>]+)>\s*$/.exec(a)?.[1] ?? a).trim().toLowerCase();
+}
+
 export function sameAddress(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
+  return bareAddress(a) === bareAddress(b);
 }
 
 export function judgeReply(mail: IncomingMeta, owner: string, lookups: Lookups): Verdict {

@@ -71,6 +71,10 @@ describe('judgeReply: only the owner, only answers to our mails', () => {
     if (!v.ok) expect(v.reason).toMatch(reason);
   });
 
+  it('the configured owner may carry a display name', () => {
+    expect(judgeReply({ ...base, inReplyTo: A }, 'The Owner <Owner@example.com>', lookups)).toMatchObject({ ok: true, session: 'a1b2' });
+  });
+
   it('messageIds reads every <id> of header values', () => {
     expect(messageIds(['<a@x> <b@y>', null, '<c@z>'])).toEqual(['<a@x>', '<b@y>', '<c@z>']);
   });
