@@ -10,6 +10,9 @@ export interface ServerCommand {
 }
 
 export const MCP_SERVER_NAME = 'csm';
+const TOOLS = ['notify', 'send_email', 'ask_user'] as const;
+/** The tools as Claude Code names them in permission rules: mcp__<server>__<tool>. */
+export const MCP_TOOL_IDS = TOOLS.map((tool) => `mcp__${MCP_SERVER_NAME}__${tool}`);
 
 /**
  * The built `dist/mcp/server.js` next to this file, run by the same Node as the daemon. From the TypeScript
@@ -37,7 +40,9 @@ export function mcpAddArgs(cmd: ServerCommand, env: Readonly<Record<string, stri
 
 /** The file for `claude --mcp-config <file>` in sessions the daemon starts (env: CSM_SESSION_ID, CSM_URL, CSM_TOKEN). */
 export function mcpLaunchConfig(cmd: ServerCommand, env: Readonly<Record<string, string>>) {
-  return { mcpServers: { [MCP_SERVER_NAME]: { type: 'stdio' as const, command: cmd.command, args: [...cmd.args], env: { ...env } } } };
+  // alwaysLoad: newer Claude Code (2.1.33x) otherwise hides MCP tools behind its ToolSearch tool; the model
+  // should see ask_user and notify directly, as it does on older versions.
+  return { mcpServers: { [MCP_SERVER_NAME]: { type: 'stdio' as const, command: cmd.command, args: [...cmd.args], env: { ...env }, alwaysLoad: true } } };
 }
 
 export interface RunResult {

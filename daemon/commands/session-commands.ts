@@ -157,7 +157,7 @@ export function createCommands(d: CommandDeps): Commands {
       return { notify_id, channels: to };
     },
 
-    ask(id: string, input: AskInput, origin: Origin): Promise<AskResult> {
+    ask(id: string, input: AskInput, origin: Origin, signal?: AbortSignal): Promise<AskResult> {
       const s = m.getLive(id);
       if (d.channels().length === 0) {
         throw new CommandError('unavailable', 'No channel is configured to reach the owner: add a "telegram:" or "email:" section to the config and restart the daemon.');
@@ -174,13 +174,22 @@ export function createCommands(d: CommandDeps): Commands {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          signal?.removeEventListener('abort', withdraw);
           resolve(r);
         };
         const timer = setTimeout(() => {
           m.resolvePending(s.id, request.request_id, `no answer within ${seconds} s`, { channel: 'daemon' }, 'running');
           settle({ answered: false, reason: `No answer within ${seconds} s.` });
         }, seconds * 1000);
+        // Nobody waits for the answer any more (Esc in the terminal, Claude Code's own timeout): take the
+        // question back, so the owner does not answer into the void.
+        const withdraw = (): void => {
+          m.resolvePending(s.id, request.request_id, 'Claude stopped waiting for the answer', { channel: 'daemon' }, 'running');
+          settle({ answered: false, reason: 'The question was withdrawn.' });
+        };
         m.setPending(s.id, request, { type: 'ask', respond: settle });
+        if (signal?.aborted) withdraw();
+        else signal?.addEventListener('abort', withdraw, { once: true });
         void origin;
       });
     },

@@ -34,9 +34,10 @@ export interface Commands {
   notify(input: NotifyInput, origin: Origin): { notify_id: string; channels: string[] };
   /**
    * Asks the owner a question (MCP ask_user) and waits for the answer from any channel, or the timeout.
-   * Never throws on timeout: returns `answered: false`.
+   * Never throws on timeout: returns `answered: false`. `signal` aborts when the asker stops waiting (Claude
+   * Code cancelled the tool call): the question is then withdrawn from the channels.
    */
-  ask(id: string, input: AskInput, origin: Origin): Promise<AskResult>;
+  ask(id: string, input: AskInput, origin: Origin, signal?: AbortSignal): Promise<AskResult>;
 }
 
 export interface NotifyInput {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { CommandError } from '../errors.js';
+import { MCP_TOOL_IDS, mcpLaunchConfig } from '../../mcp/install.js';
 import { hookSettings } from '../hooks-config.js';
 
 /**
@@ -31,8 +32,17 @@ export interface LaunchInput {
 export function buildLaunch(input: LaunchInput): LaunchSpec {
   mkdirSync(input.sessionDir, { recursive: true, mode: 0o700 });
   const settingsFile = join(input.sessionDir, 'settings.json');
-  writeFileSync(settingsFile, JSON.stringify(hookSettings({ script: input.hookScript, waitSeconds: input.waitSeconds }), null, 2), { mode: 0o600 });
+  const settings = {
+    ...hookSettings({ script: input.hookScript, waitSeconds: input.waitSeconds }),
+    // Our own tools only reach the owner (and ask_user waits for them): in `--permission-mode default` Claude
+    // Code would otherwise ask in the terminal before each call, which defeats asking from afar.
+    ...(input.mcpServer ? { permissions: { allow: MCP_TOOL_IDS } } : {}),
+  };
+  writeFileSync(settingsFile, JSON.stringify(settings, null, 2), { mode: 0o600 });
   const env: Record<string, string> = {
+    // Claude Code 2.1.33x moves an MCP call that runs longer than 2 minutes to the background and ends the turn
+    // without its result: ask_user must block until the owner answers. Settable in claude.env.
+    ...(input.mcpServer ? { CLAUDE_CODE_MCP_AUTO_BACKGROUND_MS: '0' } : {}),
     ...input.extraEnv,
     CSM_SESSION_ID: input.sessionId,
     CSM_URL: input.url,
@@ -41,8 +51,8 @@ export function buildLaunch(input: LaunchInput): LaunchSpec {
   const mcpArgs: string[] = [];
   if (input.mcpServer) {
     const mcpFile = join(input.sessionDir, 'mcp.json');
-    const server = { type: 'stdio', command: input.mcpServer.command, args: input.mcpServer.args, env: { CSM_SESSION_ID: input.sessionId, CSM_URL: input.url, CSM_TOKEN: input.token } };
-    writeFileSync(mcpFile, JSON.stringify({ mcpServers: { csm: server } }, null, 2), { mode: 0o600 });
+    const config = mcpLaunchConfig(input.mcpServer, { CSM_SESSION_ID: input.sessionId, CSM_URL: input.url, CSM_TOKEN: input.token });
+    writeFileSync(mcpFile, JSON.stringify(config, null, 2), { mode: 0o600 });
     mcpArgs.push('--mcp-config', mcpFile);
   }
   return {

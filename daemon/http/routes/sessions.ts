@@ -41,12 +41,17 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
     return { killed: id };
   });
 
-  app.post('/session/:id/ask', async (req) => {
+  app.post('/session/:id/ask', async (req, reply) => {
     const { id } = parseBody(idParams, req.params);
     const body = parseBody(
       z.object({ question: z.string().min(1), options: z.array(z.string().min(1)).max(10).optional(), timeout_seconds: z.number().int().min(1).max(86_400).optional() }),
       req.body,
     );
-    return commands.ask(id, body, { channel: 'mcp' });
+    // The MCP server hangs up when Claude Code cancels the tool call: the question is withdrawn.
+    const asker = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableEnded) asker.abort();
+    });
+    return commands.ask(id, body, { channel: 'mcp' }, asker.signal);
   });
 }
