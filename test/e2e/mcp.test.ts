@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic, type ToolResult } from '../fakes/anthropic-api.js';
+import { startDovecot, type Dovecot } from '../fakes/dovecot.js';
+import { startSmtpSink, type SmtpSink } from '../fakes/smtp-sink.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
@@ -236,5 +238,86 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
   });
 });
 
-// send_email end to end (the mail reaches the SMTP sink with the session's subject tag, a reply comes back
-// into the session) belongs in its own describe block here once the email channel lands.
+/**
+ * The same tools with email as the only channel: real SMTP (sink) and real Dovecot. The owner answers
+ * ask_user by replying to the question mail.
+ */
+describe.each(claudeVersions())('MCP tools over email with Claude Code $label', ({ bin, label }) => {
+  let api: FakeAnthropic;
+  let dovecot: Dovecot;
+  let smtp: SmtpSink;
+  let d: DaemonHandle;
+  let cacheHome: string;
+  let mailbox: string;
+  const projects: Record<'sendEmail' | 'ask', string> = { sendEmail: '', ask: '' };
+
+  beforeAll(async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-mcp-mail-${label}-`));
+    const home = join(root, 'claude-home');
+    mkdirSync(home);
+    for (const name of Object.keys(projects) as (keyof typeof projects)[]) {
+      projects[name] = join(root, `project-${name}`);
+      mkdirSync(projects[name]);
+    }
+    [api, dovecot] = await Promise.all([startFakeAnthropic(), startDovecot()]);
+    mailbox = dovecot.user('csm');
+    smtp = await startSmtpSink({ user: mailbox, pass: dovecot.password });
+    cacheHome = join(home, '.cache');
+    d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: { ...prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: Object.values(projects) }), XDG_CACHE_HOME: cacheHome },
+      claudeArgs: ['--permission-mode', 'default'],
+      config: {
+        email: {
+          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
+          username: mailbox, password: dovecot.password, from_address: 'csm@example.test', to_address: 'owner@example.test',
+        },
+      },
+    });
+    await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
+  });
+  beforeEach(() => api?.clearQueue());
+  afterAll(async () => {
+    await d?.cleanup();
+    await Promise.all([smtp?.close(), dovecot?.close(), api?.close()]);
+  });
+
+  async function newSession(path: string): Promise<string> {
+    const id = (await d.api<{ session_id: string }>('POST', '/session/new', { cwd: path })).body.session_id;
+    await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+    await waitFor(() => mcpConnected(cacheHome, path), { timeoutMs: 30_000, message: `Claude Code in ${id} connected to the csm MCP server` });
+    return id;
+  }
+  const toolResult = (toolUseId: string, timeoutMs = 30_000): Promise<ToolResult> =>
+    waitFor(() => api.toolResults().find((r) => r.tool_use_id === toolUseId), { timeoutMs, message: `the tool_result of ${toolUseId}` });
+
+  it('send_email: the mail reaches the owner with the session tag and footer; Claude reads that it was sent', async () => {
+    const id = await newSession(projects.sendEmail);
+    const toolUseId = `toolu_mail_${label.replace(/\W/g, '')}`;
+    api.reply({ toolUse: { id: toolUseId, name: 'mcp__csm__send_email', input: { subject: 'Nightly report', body: 'All 12 suites green.' } } }, { text: 'Mailed it.' });
+    expect((await d.api('POST', `/session/${id}/input`, { text: 'mail me the report' })).status).toBe(200);
+    const mail = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Nightly report`, 30_000);
+    expect(mail.parsed.text).toContain('All 12 suites green.');
+    expect(mail.parsed.text).toContain(`Reply to this email to send input to session ${id}.`);
+    const result = await toolResult(toolUseId);
+    expect(result.is_error).toBe(false);
+    expect(resultText(result)).toMatch(/Email sent to the owner \(subject "Nightly report"\)/);
+  });
+
+  it('ask_user by email: the question mail lists the options; the reply "2" answers it and Claude gets "SQLite"', async () => {
+    const id = await newSession(projects.ask);
+    const toolUseId = `toolu_mailask_${label.replace(/\W/g, '')}`;
+    api.reply({ toolUse: { id: toolUseId, name: 'mcp__csm__ask_user', input: { question: 'Which database?', options: ['Postgres', 'SQLite'] } } }, { text: 'Going with SQLite.' });
+    expect((await d.api('POST', `/session/${id}/input`, { text: 'set up storage' })).status).toBe(200);
+    const q = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Question: Which database?`, 30_000);
+    expect(q.parsed.text).toContain('  2. SQLite');
+    await dovecot.append(mailbox, [
+      'From: Owner <owner@example.test>', 'To: csm@example.test', `Subject: Re: ${q.parsed.subject}`,
+      `Message-ID: <ask-${id}@mail.example.test>`, `In-Reply-To: ${q.parsed.messageId}`, `References: ${q.parsed.messageId}`,
+      'Content-Type: text/plain; charset=utf-8', '', '2', '', 'On Tue, csm <csm@example.test> wrote:', '> Which database?', '',
+    ].join('\r\n'));
+    const result = await toolResult(toolUseId);
+    expect(result.is_error).toBe(false);
+    expect(resultText(result)).toMatch(/The owner answered by email:\nSQLite/);
+  });
+});
