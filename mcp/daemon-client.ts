@@ -56,7 +56,7 @@ export class DaemonClient {
   }
 
   /** Blocks until the owner answers or `timeout_seconds` pass; the HTTP timeout leaves the daemon room to say so. */
-  ask(sessionId: string, body: { question: string; options?: string[]; timeout_seconds: number }, signal?: AbortSignal): Promise<AskResponse> {
+  ask(sessionId: string, body: { question: string; options?: string[]; timeout_seconds: number; channel?: 'telegram' | 'email' }, signal?: AbortSignal): Promise<AskResponse> {
     const timeoutMs = body.timeout_seconds * 1000 + ASK_MARGIN_MS;
     return this.#request('POST', `/session/${encodeURIComponent(sessionId)}/ask`, body, { timeoutMs, signal });
   }

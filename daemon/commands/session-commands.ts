@@ -162,12 +162,15 @@ export function createCommands(d: CommandDeps): Commands {
       if (d.channels().length === 0) {
         throw new CommandError('unavailable', 'No channel is configured to reach the owner: add a "telegram:" or "email:" section to the config and restart the daemon.');
       }
+      if (input.channel && !d.channels().includes(input.channel)) {
+        throw new CommandError('unavailable', `The ${input.channel} channel is not configured: ask without a channel, or add a "${input.channel}:" section to the config and restart the daemon.`);
+      }
       const seconds = Math.max(1, Math.min(86_400, input.timeout_seconds ?? DEFAULT_ASK_SECONDS));
       const options = (input.options ?? []).map((label, i) => ({ key: String(i + 1), label }));
       return new Promise<AskResult>((resolve) => {
         const request = {
           request_id: newRequestId(), kind: 'question' as const, title: input.question, detail: input.question,
-          options, allows_text: true, created_at: m.now(),
+          options, allows_text: true, created_at: m.now(), ...(input.channel ? { channel: input.channel } : {}),
         };
         let settled = false;
         const settle = (r: AskResult): void => {

@@ -51,6 +51,8 @@ export interface AskInput {
   question: string;
   options?: string[];
   timeout_seconds?: number;
+  /** Where to ask. Default: the primary channel (Telegram when configured). An answer from any channel counts. */
+  channel?: 'telegram' | 'email';
 }
 
 export type AskResult =

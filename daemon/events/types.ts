@@ -35,6 +35,8 @@ export interface PendingRequest {
   tool_name?: string;
   tool_input?: Record<string, unknown>;
   created_at: number;
+  /** For a question: the channel it was asked on, when the asker chose one (MCP ask_user's `channel`). */
+  channel?: 'telegram' | 'email';
 }
 
 export interface SessionInfo {

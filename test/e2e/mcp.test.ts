@@ -321,3 +321,50 @@ describe.each(claudeVersions())('MCP tools over email with Claude Code $label', 
     expect(resultText(result)).toMatch(/The owner answered by email:\nSQLite/);
   });
 });
+
+/** With both channels configured, ask_user's `channel: "email"` sends the question by mail only. */
+describe.each(claudeVersions().slice(0, 1))('ask_user asked for email, Telegram also configured, Claude Code $label', ({ bin, label }) => {
+  it('the question goes by mail, not to the chat; the mail reply answers it', async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-mcp-both-${label}-`));
+    const home = join(root, 'claude-home');
+    const project = join(root, 'project');
+    for (const dir of [home, project]) mkdirSync(dir);
+    const [api, dovecot, tg] = await Promise.all([startFakeAnthropic(), startDovecot(), FakeTelegramBotApi.start()]);
+    const mailbox = dovecot.user('csm');
+    const smtp = await startSmtpSink({ user: mailbox, pass: dovecot.password });
+    const cacheHome = join(home, '.cache');
+    const d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: { ...prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }), XDG_CACHE_HOME: cacheHome },
+      claudeArgs: ['--permission-mode', 'default'],
+      config: {
+        telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url },
+        email: {
+          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
+          username: mailbox, password: dovecot.password, from_address: 'csm@example.test', to_address: 'owner@example.test',
+        },
+      },
+    });
+    try {
+      await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
+      const id = (await d.api<{ session_id: string }>('POST', '/session/new', { cwd: project })).body.session_id;
+      await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+      await waitFor(() => mcpConnected(cacheHome, project), { timeoutMs: 30_000, message: `Claude Code in ${id} connected to the csm MCP server` });
+      const toolUseId = `toolu_both_${label.replace(/\W/g, '')}`;
+      api.reply({ toolUse: { id: toolUseId, name: 'mcp__csm__ask_user', input: { question: 'Ship the release notes?', channel: 'email' } } }, { text: 'Shipping.' });
+      expect((await d.api('POST', `/session/${id}/input`, { text: 'prepare the release' })).status).toBe(200);
+      const q = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Question: Ship the release notes?`, 30_000);
+      await dovecot.append(mailbox, [
+        'From: owner@example.test', 'To: csm@example.test', `Subject: Re: ${q.parsed.subject}`, `Message-ID: <both-${id}@mail.example.test>`,
+        `In-Reply-To: ${q.parsed.messageId}`, 'Content-Type: text/plain; charset=utf-8', '', 'Yes, after the changelog.', '',
+      ].join('\r\n'));
+      const result = await waitFor(() => api.toolResults().find((r) => r.tool_use_id === toolUseId), { timeoutMs: 30_000, message: 'the tool_result' });
+      expect(resultText(result)).toMatch(/The owner answered by email:\nYes, after the changelog\./);
+      // The chat saw the session start but never the question.
+      expect(tg.botMessages().some((m) => textOf(m).includes('Ship the release notes?'))).toBe(false);
+    } finally {
+      await d.cleanup();
+      await Promise.all([smtp.close(), dovecot.close(), tg.close(), api.close()]);
+    }
+  });
+});

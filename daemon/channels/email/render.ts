@@ -111,9 +111,10 @@ export function wantsMail(e: SessionEvent, telegramConfigured: boolean): boolean
       return e.channel === 'email' || (e.channel === 'auto' && !telegramConfigured);
     case 'idle_long':
       return true;
+    case 'waiting_input':
+      return !telegramConfigured || e.request.channel === 'email';
     case 'error':
     case 'permission_request':
-    case 'waiting_input':
       return !telegramConfigured;
     default:
       return false;

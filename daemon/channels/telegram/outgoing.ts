@@ -83,6 +83,8 @@ export class Outgoing {
         return;
       case 'permission_request':
       case 'waiting_input': {
+        // Claude asked for this question to go by email (ask_user's channel).
+        if (e.request.channel === 'email') return;
         this.#ensureThread(s);
         const messages = renderRequest(s, e.request);
         const last = messages.pop()!;

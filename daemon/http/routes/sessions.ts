@@ -44,7 +44,7 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
   app.post('/session/:id/ask', async (req, reply) => {
     const { id } = parseBody(idParams, req.params);
     const body = parseBody(
-      z.object({ question: z.string().min(1), options: z.array(z.string().min(1)).max(10).optional(), timeout_seconds: z.number().int().min(1).max(86_400).optional() }),
+      z.object({ question: z.string().min(1), options: z.array(z.string().min(1)).max(10).optional(), timeout_seconds: z.number().int().min(1).max(86_400).optional(), channel: z.enum(['telegram', 'email']).optional() }),
       req.body,
     );
     // The MCP server hangs up when Claude Code cancels the tool call: the question is withdrawn.

@@ -32,6 +32,8 @@ describe('what is mailed', () => {
     ['long idle summary', { kind: 'idle_long', at, session_id, idle_seconds: 600, last_message: 'done', screen_tail: '' }, true, true],
     ['error', { kind: 'error', at, session_id, message: 'exit 1', screen_tail: '' }, false, true],
     ['permission request', { kind: 'permission_request', at, session_id, request: req }, false, true],
+    ['a question asked for email', { kind: 'waiting_input', at, session_id, request: { ...req, kind: 'question', channel: 'email' } }, true, true],
+    ['a question for the usual channel', { kind: 'waiting_input', at, session_id, request: { ...req, kind: 'question' } }, false, true],
     ['short idle', { kind: 'idle', at, session_id, idle_seconds: 60, last_message: null }, false, false],
     ['finished', { kind: 'finished', at, session_id, last_message: 'x' }, false, false],
   ];
