@@ -206,3 +206,49 @@ function deliverToMaildir(dovecot: Dovecot, user: string, raw: string): void {
   writeFileSync(file, raw.replace(/\r\n/g, '\n'));
   chownSync(file, 65534, 65534);
 }
+
+/** Nothing lost, nothing twice: the daemon dies after fetching a reply, before typing it. */
+describe.each(claudeVersions())('email reply across a daemon crash, Claude Code $label', ({ bin, label }) => {
+  it('after the restart the reply is typed exactly once and marked \\Seen', async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-mail-crash-${label}-`));
+    const project = join(root, 'project');
+    const home = join(root, 'claude-home');
+    for (const dir of [project, home]) mkdirSync(dir);
+    const [api, dovecot] = await Promise.all([startFakeAnthropic(), startDovecot()]);
+    const user = dovecot.user('csm');
+    const smtp = await startSmtpSink({ user, pass: dovecot.password });
+    const text = 'typed once after a crash, from mail';
+    const d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
+      claudeArgs: ['--permission-mode', 'default'],
+      config: {
+        email: {
+          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
+          username: user, password: dovecot.password, from_address: FROM, to_address: OWNER,
+        },
+      },
+      env: { CSM_TEST_CRASH_AT: `before-type:${text}` },
+    });
+    try {
+      await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
+      const id = (await d.api<{ session_id: string }>('POST', '/session/new', { cwd: project })).body.session_id;
+      await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+      expect((await d.api('POST', '/notify', { channel: 'email', session_id: id, subject: 'Crash', body: 'reply to me' })).status).toBe(202);
+      const mail = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Crash`, 20_000);
+      api.reply({ text: 'Got the mail exactly once.' });
+      const uid = await dovecot.append(user, gmailReply(mail, text));
+      await d.exited();
+      expect((await dovecot.messages(user)).find((m) => m.uid === uid)?.flags).not.toContain('\\Seen');
+      await d.restart({ CSM_TEST_CRASH_AT: undefined });
+      await waitFor(async () => (await d.api<{ last_message: string | null }>('GET', `/session/${id}`)).body.last_message === 'Got the mail exactly once.', { timeoutMs: 45_000, message: 'Claude answered the reply' });
+      const latest = api.requests.filter((r) => r.mainTurn).at(-1)!;
+      expect(occurrences(conversation(latest), text)).toBe(1);
+      expect(occurrences((await d.api<{ output: string }>('GET', `/session/${id}/output?lines=200`)).body.output, text)).toBe(1);
+      await waitFor(async () => (await dovecot.messages(user)).find((m) => m.uid === uid)?.flags.includes('\\Seen'), { timeoutMs: 10_000, message: 'reply marked \\Seen' });
+    } finally {
+      await d.cleanup();
+      await Promise.all([smtp.close(), dovecot.close(), api.close()]);
+    }
+  });
+});
