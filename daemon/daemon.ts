@@ -98,7 +98,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     async start() {
       manager.restorePending();
       await monitor.checkLiveness();
-      channels = createChannels({ config, bus, commands, store, log });
+      channels = await createChannels({ config, bus, commands, store, log });
       monitor.start(config.paths.log_dir);
       await app.listen({ host: config.server.host, port: config.server.port });
       for (const channel of channels) {
