@@ -2,8 +2,11 @@
  * `npm run bench`: the daemon's speed and footprint on this machine, printed, not asserted.
  *   1. hook received → event emitted (p50/p99), inside the daemon (fastify inject → bus)
  *   2. POST /session/:id/input → the text visible in the tmux pane
- *   3. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
- * Targets: p99 event latency < 5 ms; 50 busy sessions < 10% of one core and < 150 MB RSS.
+ *   3. a reply from the phone → the text visible in the pane: Telegram (fake Bot API, long polling) and
+ *      email (a real Dovecot, IMAP IDLE), through the real channels
+ *   4. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
+ * Targets: p99 event latency < 5 ms; replies typed within seconds; 50 busy sessions < 10% of one core and
+ * < 150 MB RSS.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,9 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../daemon/config/load.js';
 import { createDaemon } from '../daemon/daemon.js';
 import { silentLogger } from '../daemon/logger.js';
+import { startDovecot } from '../test/fakes/dovecot.js';
+import { startSmtpSink } from '../test/fakes/smtp-sink.js';
+import { FakeTelegramBotApi } from '../test/fakes/telegram-bot-api.js';
 import { freePort } from '../test/helpers/daemon.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -95,6 +101,71 @@ function procStat(pid: number): { cpuMs: number; rssMb: number } {
   return { cpuMs: (ticks * 1000) / 100, rssMb: rssKb / 1024 };
 }
 
+/** Polls the pane until `text` shows; returns the time it took since `t0`. */
+async function visibleAfter(socket: string, pane: string, text: string, t0: number): Promise<number> {
+  for (;;) {
+    const screen = (await execa('tmux', ['-L', socket, 'capture-pane', '-p', '-t', pane])).stdout;
+    if (screen.includes(text)) return performance.now() - t0;
+    await delay(5);
+  }
+}
+
+async function replyLatency(): Promise<void> {
+  const REPLIES = 10;
+  let dovecot;
+  try {
+    dovecot = await startDovecot();
+  } catch (err) {
+    console.log(`reply → typed     email skipped: no private Dovecot here (${(err as Error).message.split('\n')[0]})`);
+  }
+  const tg = await FakeTelegramBotApi.start();
+  const user = dovecot?.user('bench') ?? '';
+  const smtp = dovecot ? await startSmtpSink({ user, pass: dovecot.password }) : null;
+  const owner = 'owner@bench.test';
+  const c = await configFor({
+    claude: { command: join(ROOT, 'test/fixtures/bin/echo-input') },
+    telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url },
+    ...(dovecot && smtp
+      ? { email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false, username: user, password: dovecot.password, from_address: 'csm@bench.test', to_address: owner } }
+      : {}),
+  });
+  const config = loadConfig({ configPath: c.file, env: { CSM_HOME: c.home } });
+  const daemon = await createDaemon({ config, log: silentLogger, timing: { input: { enterDelayMs: 250, confirmMs: 200 } } });
+  await daemon.start();
+  try {
+    const s = daemon.manager.get((await daemon.commands.newSession({ cwd: c.home }, { channel: 'api' })).id);
+    const root = await tg.waitForMessage((m) => (m.text ?? '').startsWith(`🚀 Session ${s.id}`), 30_000);
+    const telegram: number[] = [];
+    for (let i = 0; i < REPLIES; i++) {
+      const text = `tg-${i}-${Math.random().toString(36).slice(2)}`;
+      const t0 = performance.now();
+      const sent = tg.userSends({ text, replyTo: root.message_id });
+      telegram.push(await visibleAfter(c.socket, s.pane_id, text, t0));
+      // The next reply only after this one is done (Enter sent, 👍 or the stand-in's "not confirmed" reply): one at
+      // a time, as a person types. Back to back, a reply would wait for the previous one's Enter.
+      while (sent.reactions.length === 0 && !tg.botMessages().some((m) => m.reply_to === sent.message_id)) await delay(5);
+    }
+    console.log(`reply → typed     Telegram p50 ${fmt(pct(telegram, 50))}   max ${fmt(Math.max(...telegram))}   (${REPLIES} thread replies, long polling)`);
+    if (!dovecot || !smtp) return;
+    daemon.commands.notify({ session_id: s.id, channel: 'email', subject: 'bench', message: 'reply to me' }, { channel: 'api' });
+    const mail = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${s.id}] bench`, 30_000);
+    const email: number[] = [];
+    for (let i = 0; i < REPLIES; i++) {
+      const text = `mail-${i}-${Math.random().toString(36).slice(2)}`;
+      const raw = [`From: ${owner}`, 'To: csm@bench.test', `Subject: Re: ${mail.parsed.subject}`, `Message-ID: <bench-${i}-${Date.now()}@bench.test>`, `In-Reply-To: ${mail.parsed.messageId}`, '', text, '', '> reply to me', ''].join('\r\n');
+      const t0 = performance.now();
+      const uid = await dovecot.append(user, raw);
+      email.push(await visibleAfter(c.socket, s.pane_id, text, t0));
+      while (!(await dovecot.messages(user)).find((m) => m.uid === uid)?.flags.includes('\\Seen')) await delay(20);
+    }
+    console.log(`reply → typed     email    p50 ${fmt(pct(email, 50))}   max ${fmt(Math.max(...email))}   (${REPLIES} replies appended to Dovecot, IMAP IDLE)`);
+  } finally {
+    await daemon.stop();
+    await execa('tmux', ['-L', c.socket, 'kill-server'], { reject: false });
+    await Promise.all([tg.close(), smtp?.close(), dovecot?.close()]);
+  }
+}
+
 async function busySessions(): Promise<void> {
   const c = await configFor();
   const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist/daemon/cli/main.js'), 'serve', '--config', c.file], { env: { ...process.env, CSM_HOME: c.home, CSM_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
@@ -132,5 +203,6 @@ async function busySessions(): Promise<void> {
 console.log(`csm bench on ${process.platform}/${process.arch}, node ${process.version}`);
 await hookLatency();
 await inputLatency();
+await replyLatency();
 await busySessions();
 process.exit(0);
