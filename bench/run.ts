@@ -18,10 +18,9 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../daemon/config/load.js';
 import { createDaemon } from '../daemon/daemon.js';
 import { silentLogger } from '../daemon/logger.js';
-import { startDovecot } from '../test/fakes/dovecot.js';
-import { startSmtpSink } from '../test/fakes/smtp-sink.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram-bot-api.js';
 import { freePort } from '../test/helpers/daemon.js';
+import { OWNER, startMailStack, type MailStack } from '../test/helpers/mail.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const WRITER = join(ROOT, 'test/fixtures/bin/busy-writer');
@@ -112,22 +111,17 @@ async function visibleAfter(socket: string, pane: string, text: string, t0: numb
 
 async function replyLatency(): Promise<void> {
   const REPLIES = 10;
-  let dovecot;
+  let mail: MailStack | null = null;
   try {
-    dovecot = await startDovecot();
+    mail = await startMailStack();
   } catch (err) {
     console.log(`reply → typed     email skipped: no private Dovecot here (${(err as Error).message.split('\n')[0]})`);
   }
   const tg = await FakeTelegramBotApi.start();
-  const user = dovecot?.user('bench') ?? '';
-  const smtp = dovecot ? await startSmtpSink({ user, pass: dovecot.password }) : null;
-  const owner = 'owner@bench.test';
   const c = await configFor({
     claude: { command: join(ROOT, 'test/fixtures/bin/echo-input') },
     telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url },
-    ...(dovecot && smtp
-      ? { email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false, username: user, password: dovecot.password, from_address: 'csm@bench.test', to_address: owner } }
-      : {}),
+    ...(mail ? { email: mail.config } : {}),
   });
   const config = loadConfig({ configPath: c.file, env: { CSM_HOME: c.home } });
   const daemon = await createDaemon({ config, log: silentLogger, timing: { input: { enterDelayMs: 250, confirmMs: 200 } } });
@@ -146,23 +140,24 @@ async function replyLatency(): Promise<void> {
       while (sent.reactions.length === 0 && !tg.botMessages().some((m) => m.reply_to === sent.message_id)) await delay(5);
     }
     console.log(`reply → typed     Telegram p50 ${fmt(pct(telegram, 50))}   max ${fmt(Math.max(...telegram))}   (${REPLIES} thread replies, long polling)`);
-    if (!dovecot || !smtp) return;
+    if (!mail) return;
+    const { dovecot, smtp, mailbox } = mail;
     daemon.commands.notify({ session_id: s.id, channel: 'email', subject: 'bench', message: 'reply to me' }, { channel: 'api' });
-    const mail = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${s.id}] bench`, 30_000);
+    const first = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${s.id}] bench`, 30_000);
     const email: number[] = [];
     for (let i = 0; i < REPLIES; i++) {
       const text = `mail-${i}-${Math.random().toString(36).slice(2)}`;
-      const raw = [`From: ${owner}`, 'To: csm@bench.test', `Subject: Re: ${mail.parsed.subject}`, `Message-ID: <bench-${i}-${Date.now()}@bench.test>`, `In-Reply-To: ${mail.parsed.messageId}`, '', text, '', '> reply to me', ''].join('\r\n');
+      const raw = [`From: ${OWNER}`, 'To: csm@example.test', `Subject: Re: ${first.parsed.subject}`, `Message-ID: <bench-${i}-${Date.now()}@example.test>`, `In-Reply-To: ${first.parsed.messageId}`, '', text, '', '> reply to me', ''].join('\r\n');
       const t0 = performance.now();
-      const uid = await dovecot.append(user, raw);
+      const uid = await dovecot.append(mailbox, raw);
       email.push(await visibleAfter(c.socket, s.pane_id, text, t0));
-      while (!(await dovecot.messages(user)).find((m) => m.uid === uid)?.flags.includes('\\Seen')) await delay(20);
+      while (!(await dovecot.messages(mailbox)).find((m) => m.uid === uid)?.flags.includes('\\Seen')) await delay(20);
     }
     console.log(`reply → typed     email    p50 ${fmt(pct(email, 50))}   max ${fmt(Math.max(...email))}   (${REPLIES} replies appended to Dovecot, IMAP IDLE)`);
   } finally {
     await daemon.stop();
     await execa('tmux', ['-L', c.socket, 'kill-server'], { reject: false });
-    await Promise.all([tg.close(), smtp?.close(), dovecot?.close()]);
+    await Promise.all([tg.close(), mail?.close()]);
   }
 }
 

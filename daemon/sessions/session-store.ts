@@ -1,4 +1,4 @@
-import type { PendingRequest, SessionInfo, SessionStatus } from '../events/types.js';
+import type { PendingRequest, SessionInfo } from '../events/types.js';
 import type { Store } from '../store/store.js';
 
 /** What the daemon keeps about a session beyond what it shows: where its pane is. */
@@ -11,23 +11,8 @@ export interface SessionRecord extends SessionInfo {
   transcript_path: string | null;
 }
 
-interface Row {
-  id: string;
-  tmux_session: string;
-  pane_id: string;
-  tmux_socket: string | null;
-  adopted: number;
-  cwd: string;
-  log_file: string;
-  status: SessionStatus;
-  started_at: number;
-  last_output_at: number;
-  claude_session_id: string | null;
-  pending: string | null;
-  last_message: string | null;
-  exit_code: number | null;
-  transcript_path: string | null;
-}
+/** A sessions row as SQLite returns it: booleans as 0/1, the pending request as JSON. */
+type Row = Omit<SessionRecord, 'adopted' | 'pending'> & { adopted: number; pending: string | null };
 
 /** SQLite persistence of sessions; the session manager keeps the live copy in memory. */
 export class SessionStore {

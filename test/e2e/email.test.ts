@@ -4,38 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../fakes/anthropic-api.js';
-import { startDovecot, type Dovecot } from '../fakes/dovecot.js';
-import { startSmtpSink, type Received, type SmtpSink } from '../fakes/smtp-sink.js';
+import type { Dovecot } from '../fakes/dovecot.js';
+import type { Received, SmtpSink } from '../fakes/smtp-sink.js';
 import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
-import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { gmailReply, OWNER, startMailStack, type MailStack } from '../helpers/mail.js';
 import { waitFor } from '../helpers/wait.js';
-
-const OWNER = 'owner@example.test';
-const FROM = 'csm@example.test';
-
-/** A reply as Gmail writes it: the owner's text, then "On … wrote:" and the quoted mail. */
-function gmailReply(to: Received, text: string, over: { from?: string; inReplyTo?: string | null; references?: string; subject?: string; quote?: string } = {}): string {
-  const inReplyTo = over.inReplyTo === undefined ? to.parsed.messageId! : over.inReplyTo;
-  const quoted = (over.quote ?? to.parsed.text ?? '').split('\n').map((l) => `> ${l}`).join('\r\n');
-  return [
-    `From: Owner <${over.from ?? OWNER}>`,
-    `To: csm <${FROM}>`,
-    `Subject: ${over.subject ?? `Re: ${to.parsed.subject}`}`,
-    `Message-ID: <${randomBytes(8).toString('hex')}@mail.example.test>`,
-    ...(inReplyTo ? [`In-Reply-To: ${inReplyTo}`] : []),
-    ...(over.references ?? inReplyTo ? [`References: ${over.references ?? inReplyTo}`] : []),
-    `Date: ${new Date().toUTCString()}`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    text,
-    '',
-    `On ${new Date().toDateString()} at 15:01, csm <${FROM}> wrote:`,
-    '',
-    quoted,
-    '',
-  ].join('\r\n');
-}
 
 /** The conversation Claude Code sent, as JSON text: the owner's prompts are in it (with history). */
 const conversation = (r: RecordedRequest): string => JSON.stringify(r.body.messages ?? []);
@@ -44,6 +18,7 @@ const occurrences = (haystack: string, needle: string): number => haystack.split
 /** Mail sent by the daemon and replies appended to a real Dovecot inbox, with a real Claude Code session in tmux. */
 describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }) => {
   let api: FakeAnthropic;
+  let servers: MailStack;
   let dovecot: Dovecot;
   let smtp: SmtpSink;
   let d: DaemonHandle;
@@ -55,38 +30,24 @@ describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }
     project = join(root, 'project');
     const home = join(root, 'claude-home');
     for (const dir of [project, home]) mkdirSync(dir);
-    [api, dovecot] = await Promise.all([startFakeAnthropic(), startDovecot()]);
-    user = dovecot.user('csm');
-    smtp = await startSmtpSink({ user, pass: dovecot.password });
+    [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack({ from_address: 'csm <csm@example.test>', poll_interval_seconds: 600 })]);
+    ({ dovecot, smtp, mailbox: user } = servers);
     d = await startDaemon({
       claudeBin: bin,
       claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
       claudeArgs: ['--permission-mode', 'default'],
-      config: {
-        email: {
-          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false,
-          imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
-          username: user, password: dovecot.password, from_address: `csm <${FROM}>`, to_address: OWNER,
-          // Far longer than any wait below: a reply seen in time was seen through IDLE.
-          poll_interval_seconds: 600,
-        },
-      },
+      // poll_interval_seconds 600: far longer than any wait below, so a reply seen in time was seen through IDLE.
+      config: { email: servers.config },
     });
     await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
   });
   beforeEach(() => api?.clearQueue());
   afterAll(async () => {
     await d?.cleanup();
-    await Promise.all([smtp?.close(), dovecot?.close(), api?.close()]);
+    await Promise.all([servers?.close(), api?.close()]);
   });
 
-  async function newSession(): Promise<string> {
-    const r = await d.api<{ session_id: string }>('POST', '/session/new', { cwd: project });
-    expect(r.status).toBe(200);
-    const id = r.body.session_id;
-    await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
-    return id;
-  }
+  const newSession = (): Promise<string> => newIdleSession(d, project);
 
   /** POST /notify for email and the mail as the SMTP server received it. */
   async function notify(id: string, subject: string, body = 'Tests pass.'): Promise<Received> {
@@ -214,30 +175,23 @@ describe.each(claudeVersions())('email reply across a daemon crash, Claude Code 
     const project = join(root, 'project');
     const home = join(root, 'claude-home');
     for (const dir of [project, home]) mkdirSync(dir);
-    const [api, dovecot] = await Promise.all([startFakeAnthropic(), startDovecot()]);
-    const user = dovecot.user('csm');
-    const smtp = await startSmtpSink({ user, pass: dovecot.password });
+    const [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack()]);
+    const { dovecot, smtp, mailbox: user } = servers;
     const text = 'typed once after a crash, from mail';
     const d = await startDaemon({
       claudeBin: bin,
       claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
       claudeArgs: ['--permission-mode', 'default'],
-      config: {
-        email: {
-          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
-          username: user, password: dovecot.password, from_address: FROM, to_address: OWNER,
-        },
-      },
+      config: { email: servers.config },
       env: { CSM_TEST_CRASH_AT: `before-type:${text}` },
     });
     try {
       await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
-      const id = (await d.api<{ session_id: string }>('POST', '/session/new', { cwd: project })).body.session_id;
-      await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+      const id = await newIdleSession(d, project);
       expect((await d.api('POST', '/notify', { channel: 'email', session_id: id, subject: 'Crash', body: 'reply to me' })).status).toBe(202);
-      const mail = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Crash`, 20_000);
+      const sent = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Crash`, 20_000);
       api.reply({ text: 'Got the mail exactly once.' });
-      const uid = await dovecot.append(user, gmailReply(mail, text));
+      const uid = await dovecot.append(user, gmailReply(sent, text));
       await d.exited();
       expect((await dovecot.messages(user)).find((m) => m.uid === uid)?.flags).not.toContain('\\Seen');
       await d.restart({ CSM_TEST_CRASH_AT: undefined });
@@ -248,7 +202,7 @@ describe.each(claudeVersions())('email reply across a daemon crash, Claude Code 
       await waitFor(async () => (await dovecot.messages(user)).find((m) => m.uid === uid)?.flags.includes('\\Seen'), { timeoutMs: 10_000, message: 'reply marked \\Seen' });
     } finally {
       await d.cleanup();
-      await Promise.all([smtp.close(), dovecot.close(), api.close()]);
+      await Promise.all([servers.close(), api.close()]);
     }
   });
 });

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic, type ToolResult } from '../fakes/anthropic-api.js';
-import { startDovecot, type Dovecot } from '../fakes/dovecot.js';
-import { startSmtpSink, type SmtpSink } from '../fakes/smtp-sink.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
-import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { startMailStack, type MailStack } from '../helpers/mail.js';
 import { waitFor } from '../helpers/wait.js';
 
 const textOf = (m: FakeMessage): string => m.text ?? m.document?.caption ?? '';
@@ -244,11 +243,9 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
  */
 describe.each(claudeVersions())('MCP tools over email with Claude Code $label', ({ bin, label }) => {
   let api: FakeAnthropic;
-  let dovecot: Dovecot;
-  let smtp: SmtpSink;
+  let mail: MailStack;
   let d: DaemonHandle;
   let cacheHome: string;
-  let mailbox: string;
   const projects: Record<'sendEmail' | 'ask', string> = { sendEmail: '', ask: '' };
 
   beforeAll(async () => {
@@ -259,32 +256,24 @@ describe.each(claudeVersions())('MCP tools over email with Claude Code $label', 
       projects[name] = join(root, `project-${name}`);
       mkdirSync(projects[name]);
     }
-    [api, dovecot] = await Promise.all([startFakeAnthropic(), startDovecot()]);
-    mailbox = dovecot.user('csm');
-    smtp = await startSmtpSink({ user: mailbox, pass: dovecot.password });
+    [api, mail] = await Promise.all([startFakeAnthropic(), startMailStack()]);
     cacheHome = join(home, '.cache');
     d = await startDaemon({
       claudeBin: bin,
       claudeEnv: { ...prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: Object.values(projects) }), XDG_CACHE_HOME: cacheHome },
       claudeArgs: ['--permission-mode', 'default'],
-      config: {
-        email: {
-          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
-          username: mailbox, password: dovecot.password, from_address: 'csm@example.test', to_address: 'owner@example.test',
-        },
-      },
+      config: { email: mail.config },
     });
     await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
   });
   beforeEach(() => api?.clearQueue());
   afterAll(async () => {
     await d?.cleanup();
-    await Promise.all([smtp?.close(), dovecot?.close(), api?.close()]);
+    await Promise.all([mail?.close(), api?.close()]);
   });
 
   async function newSession(path: string): Promise<string> {
-    const id = (await d.api<{ session_id: string }>('POST', '/session/new', { cwd: path })).body.session_id;
-    await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+    const id = await newIdleSession(d, path);
     await waitFor(() => mcpConnected(cacheHome, path), { timeoutMs: 30_000, message: `Claude Code in ${id} connected to the csm MCP server` });
     return id;
   }
@@ -296,9 +285,9 @@ describe.each(claudeVersions())('MCP tools over email with Claude Code $label', 
     const toolUseId = `toolu_mail_${label.replace(/\W/g, '')}`;
     api.reply({ toolUse: { id: toolUseId, name: 'mcp__csm__send_email', input: { subject: 'Nightly report', body: 'All 12 suites green.' } } }, { text: 'Mailed it.' });
     expect((await d.api('POST', `/session/${id}/input`, { text: 'mail me the report' })).status).toBe(200);
-    const mail = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Nightly report`, 30_000);
-    expect(mail.parsed.text).toContain('All 12 suites green.');
-    expect(mail.parsed.text).toContain(`Reply to this email to send input to session ${id}.`);
+    const sent = await mail.smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Nightly report`, 30_000);
+    expect(sent.parsed.text).toContain('All 12 suites green.');
+    expect(sent.parsed.text).toContain(`Reply to this email to send input to session ${id}.`);
     const result = await toolResult(toolUseId);
     expect(result.is_error).toBe(false);
     expect(resultText(result)).toMatch(/Email sent to the owner \(subject "Nightly report"\)/);
@@ -309,9 +298,9 @@ describe.each(claudeVersions())('MCP tools over email with Claude Code $label', 
     const toolUseId = `toolu_mailask_${label.replace(/\W/g, '')}`;
     api.reply({ toolUse: { id: toolUseId, name: 'mcp__csm__ask_user', input: { question: 'Which database?', options: ['Postgres', 'SQLite'] } } }, { text: 'Going with SQLite.' });
     expect((await d.api('POST', `/session/${id}/input`, { text: 'set up storage' })).status).toBe(200);
-    const q = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Question: Which database?`, 30_000);
+    const q = await mail.smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Question: Which database?`, 30_000);
     expect(q.parsed.text).toContain('  2. SQLite');
-    await dovecot.append(mailbox, [
+    await mail.dovecot.append(mail.mailbox, [
       'From: Owner <owner@example.test>', 'To: csm@example.test', `Subject: Re: ${q.parsed.subject}`,
       `Message-ID: <ask-${id}@mail.example.test>`, `In-Reply-To: ${q.parsed.messageId}`, `References: ${q.parsed.messageId}`,
       'Content-Type: text/plain; charset=utf-8', '', '2', '', 'On Tue, csm <csm@example.test> wrote:', '> Which database?', '',
@@ -329,9 +318,7 @@ describe.each(claudeVersions().slice(0, 1))('ask_user asked for email, Telegram 
     const home = join(root, 'claude-home');
     const project = join(root, 'project');
     for (const dir of [home, project]) mkdirSync(dir);
-    const [api, dovecot, tg] = await Promise.all([startFakeAnthropic(), startDovecot(), FakeTelegramBotApi.start()]);
-    const mailbox = dovecot.user('csm');
-    const smtp = await startSmtpSink({ user: mailbox, pass: dovecot.password });
+    const [api, mail, tg] = await Promise.all([startFakeAnthropic(), startMailStack(), FakeTelegramBotApi.start()]);
     const cacheHome = join(home, '.cache');
     const d = await startDaemon({
       claudeBin: bin,
@@ -339,22 +326,18 @@ describe.each(claudeVersions().slice(0, 1))('ask_user asked for email, Telegram 
       claudeArgs: ['--permission-mode', 'default'],
       config: {
         telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url },
-        email: {
-          smtp_host: '127.0.0.1', smtp_port: smtp.port, smtp_secure: false, imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
-          username: mailbox, password: dovecot.password, from_address: 'csm@example.test', to_address: 'owner@example.test',
-        },
+        email: mail.config,
       },
     });
     try {
       await waitFor(() => d.logs().includes('email: watching the inbox'), { timeoutMs: 20_000, message: 'the daemon watches the inbox' });
-      const id = (await d.api<{ session_id: string }>('POST', '/session/new', { cwd: project })).body.session_id;
-      await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+      const id = await newIdleSession(d, project);
       await waitFor(() => mcpConnected(cacheHome, project), { timeoutMs: 30_000, message: `Claude Code in ${id} connected to the csm MCP server` });
       const toolUseId = `toolu_both_${label.replace(/\W/g, '')}`;
       api.reply({ toolUse: { id: toolUseId, name: 'mcp__csm__ask_user', input: { question: 'Ship the release notes?', channel: 'email' } } }, { text: 'Shipping.' });
       expect((await d.api('POST', `/session/${id}/input`, { text: 'prepare the release' })).status).toBe(200);
-      const q = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Question: Ship the release notes?`, 30_000);
-      await dovecot.append(mailbox, [
+      const q = await mail.smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Question: Ship the release notes?`, 30_000);
+      await mail.dovecot.append(mail.mailbox, [
         'From: owner@example.test', 'To: csm@example.test', `Subject: Re: ${q.parsed.subject}`, `Message-ID: <both-${id}@mail.example.test>`,
         `In-Reply-To: ${q.parsed.messageId}`, 'Content-Type: text/plain; charset=utf-8', '', 'Yes, after the changelog.', '',
       ].join('\r\n'));
@@ -364,7 +347,7 @@ describe.each(claudeVersions().slice(0, 1))('ask_user asked for email, Telegram 
       expect(tg.botMessages().some((m) => textOf(m).includes('Ship the release notes?'))).toBe(false);
     } finally {
       await d.cleanup();
-      await Promise.all([smtp.close(), dovecot.close(), tg.close(), api.close()]);
+      await Promise.all([mail.close(), tg.close(), api.close()]);
     }
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
+import { waitFor } from './wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -154,4 +155,13 @@ export async function waitForEvent<T extends { kind: string; session_id: string;
   }
   seen = seen.slice(-20);
   throw new Error(`timed out waiting for ${what}; last events: ${JSON.stringify(seen.map((e) => ({ kind: e.kind, session: e.session_id })))}`);
+}
+
+/** POST /session/new, then waits until Claude Code shows its prompt: the session can take input. */
+export async function newIdleSession(d: DaemonHandle, cwd: string, timeoutMs = 45_000): Promise<string> {
+  const r = await d.api<{ session_id?: string; error?: string }>('POST', '/session/new', { cwd });
+  if (r.status !== 200 || !r.body.session_id) throw new Error(`POST /session/new ${cwd}: ${r.status} ${r.body.error ?? ''}`);
+  const id = r.body.session_id;
+  await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs, message: `${id} idle` });
+  return id;
 }
