@@ -8,15 +8,9 @@ import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.
 import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
 import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { startMailStack, type MailStack } from '../helpers/mail.js';
+import { button, newSessionFromChat as openFromChat, textOf } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
 
-const textOf = (m: FakeMessage): string => m.text ?? m.document?.caption ?? '';
-const buttons = (m: FakeMessage): { text: string; callback_data?: string }[] => m.reply_markup?.inline_keyboard.flat() ?? [];
-const button = (m: FakeMessage, label: string): string => {
-  const b = buttons(m).find((x) => x.text === label);
-  if (!b?.callback_data) throw new Error(`no button "${label}" on: ${textOf(m)} ${JSON.stringify(m.reply_markup)}`);
-  return b.callback_data;
-};
 /** The text blocks of a tool_result, joined: what the model reads. */
 const resultText = (r: ToolResult): string =>
   typeof r.content === 'string' ? r.content : Array.isArray(r.content) ? (r.content as { type?: string; text?: string }[]).map((c) => c.text ?? '').join('\n') : JSON.stringify(r.content);
@@ -88,10 +82,7 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
   });
 
   async function newSessionFromChat(path: string): Promise<{ id: string; root: FakeMessage }> {
-    const sent = tg.userSends({ text: `/new ${path}` });
-    const root = await tg.waitForMessage((m) => /^🚀 Session [0-9a-f]{4} started/.test(textOf(m)) && textOf(m).includes(path) && m.message_id > sent.message_id, 30_000);
-    const id = /Session ([0-9a-f]{4})/.exec(textOf(root))![1]!;
-    await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
+    const { id, root } = await openFromChat(tg, d, path);
     await waitFor(() => mcpConnected(cacheHome, path), { timeoutMs: 30_000, message: `Claude Code in ${id} connected to the csm MCP server` });
     return { id, root };
   }
@@ -131,7 +122,7 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
 
     const q = await questionMessage(id, question);
     expect(q.reply_to).toBe(root.message_id);
-    expect(buttons(q).map((b) => b.text)).toEqual(['Postgres', 'SQLite']);
+    expect(q.reply_markup?.inline_keyboard.flat().map((b) => b.text)).toEqual(['Postgres', 'SQLite']);
     // One option per row, so long labels stay readable.
     expect(q.reply_markup?.inline_keyboard.map((row) => row.length)).toEqual([1, 1]);
     expect((await d.api<{ status: string; pending: { kind: string } | null }>('GET', `/session/${id}`)).body).toMatchObject({ status: 'waiting_input', pending: { kind: 'question' } });

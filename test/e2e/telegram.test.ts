@@ -6,14 +6,9 @@ import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.j
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { button, newSessionFromChat as openFromChat, textOf } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
 
-const textOf = (m: FakeMessage): string => m.text ?? m.document?.caption ?? '';
-const button = (m: FakeMessage, label: RegExp): string => {
-  const b = m.reply_markup?.inline_keyboard.flat().find((x) => label.test(x.text));
-  if (!b?.callback_data) throw new Error(`no button ${label} on: ${textOf(m)} ${JSON.stringify(m.reply_markup)}`);
-  return b.callback_data;
-};
 
 /** The owner drives real Claude Code sessions from the (fake) Telegram chat, through the real daemon. */
 describe.each(claudeVersions())('Telegram with Claude Code $label', ({ bin, label }) => {
@@ -47,13 +42,7 @@ describe.each(claudeVersions())('Telegram with Claude Code $label', ({ bin, labe
     await api?.close();
   });
 
-  async function newSessionFromChat(path: string): Promise<{ id: string; root: FakeMessage }> {
-    const sent = tg.userSends({ text: `/new ${path}` });
-    const root = await tg.waitForMessage((m) => /^🚀 Session [0-9a-f]{4} started/.test(textOf(m)) && textOf(m).includes(path) && m.message_id > sent.message_id, 30_000);
-    const id = /Session ([0-9a-f]{4})/.exec(textOf(root))![1]!;
-    await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 45_000, message: `${id} idle` });
-    return { id, root };
-  }
+  const newSessionFromChat = (path: string): Promise<{ id: string; root: FakeMessage }> => openFromChat(tg, d, path);
 
   it('/new → root message → a reply → permission with buttons → Allow → the tool runs → ✅ finished, all in the thread', async () => {
     const { id, root } = await newSessionFromChat(project);

@@ -161,7 +161,11 @@ export async function waitForEvent<T extends { kind: string; session_id: string;
 export async function newIdleSession(d: DaemonHandle, cwd: string, timeoutMs = 45_000): Promise<string> {
   const r = await d.api<{ session_id?: string; error?: string }>('POST', '/session/new', { cwd });
   if (r.status !== 200 || !r.body.session_id) throw new Error(`POST /session/new ${cwd}: ${r.status} ${r.body.error ?? ''}`);
-  const id = r.body.session_id;
+  await newIdleSessionWait(d, r.body.session_id, timeoutMs);
+  return r.body.session_id;
+}
+
+/** Waits until the session shows Claude Code's prompt: it can take input. */
+export async function newIdleSessionWait(d: DaemonHandle, id: string, timeoutMs = 45_000): Promise<void> {
   await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs, message: `${id} idle` });
-  return id;
 }

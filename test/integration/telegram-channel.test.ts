@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UpdateLog } from '../../daemon/channels/telegram/update-log.js';
 import { botIdOf } from '../../daemon/channels/telegram/bot.js';
 import type { FakeMessage } from '../fakes/telegram-bot-api.js';
-import { waitFor } from '../helpers/telegram-wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { startHarness, type Harness } from './telegram-harness.js';
 
 let h: Harness;
@@ -77,8 +77,8 @@ describe('telegram channel: events out', () => {
     for (const id of ids) h.commands.emit(id, { kind: 'idle', idle_seconds: 60, last_message: null });
     const burst = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 10 updates'));
     for (const id of ids) expect(textOf(burst)).toContain(`${id} (60s)`);
-    await waitFor(() => h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }, 'outbox row count');
-    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }).n === 0, 'outbox drained');
+    await waitFor(() => h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }, { message: 'outbox row count', intervalMs: 10, timeoutMs: 5000 });
+    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }).n === 0, { message: 'outbox drained', intervalMs: 10, timeoutMs: 5000 });
     expect(h.fake.botMessages().filter((m) => textOf(m).includes('idle'))).toHaveLength(1);
   });
 });
@@ -129,7 +129,7 @@ describe('telegram channel: answering requests', () => {
     h.commands.request('a1b2', bash('r0000003'));
     const perm = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 a1b2'));
     const reply = h.fake.userSends({ text: 'no, keep node_modules', replyTo: perm.message_id });
-    await waitFor(() => h.commands.callsOf('answer').length === 1, 'answer');
+    await waitFor(() => h.commands.callsOf('answer').length === 1, { message: 'answer', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('answer')[0]!.args).toMatchObject({ input: { request_id: 'r0000003', choice: 'deny', message: 'no, keep node_modules' } });
     expect(h.commands.callsOf('sendInput')).toHaveLength(0);
     const edited = await h.fake.waitForMessage((m) => m.message_id === perm.message_id && m.edits.length > 0);
@@ -147,7 +147,7 @@ describe('telegram channel: answering requests', () => {
     const q = await h.fake.waitForMessage((m) => textOf(m).startsWith('❓ a1b2 Which database?'));
     expect(buttons(q)).toEqual(['SQLite', 'Postgres']);
     h.fake.userSends({ text: 'MySQL 8 please', replyTo: q.message_id });
-    await waitFor(() => h.commands.callsOf('answer').length === 1, 'answer');
+    await waitFor(() => h.commands.callsOf('answer').length === 1, { message: 'answer', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('answer')[0]!.args).toMatchObject({ input: { request_id: 'q0000001', choice: 'MySQL 8 please' } });
 
     h.commands.request('a1b2', { request_id: 'd0000001', kind: 'dialog', title: 'Trust this folder?', detail: '❯ 1. Yes\n  2. No', allows_text: false, options: [{ key: '1', label: 'Yes, I trust this folder' }, { key: '2', label: 'No, exit' }] });
@@ -171,12 +171,12 @@ describe('telegram channel: messages in', () => {
     const m1 = h.fake.userSends({ text, replyTo: rootA.message_id });
     h.fake.userSends({ text: 'second', replyTo: idleC.message_id });
     h.fake.userSends({ text: 'third', replyTo: rootC.message_id });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 3, 'three inputs');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 3, { message: 'three inputs', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput').map((c) => [c.id, (c.args as { text: string }).text])).toEqual([['a1b2', text], ['c3d4', 'second'], ['c3d4', 'third']]);
     await h.fake.waitUntil(() => h.fake.chatMessages().find((m) => m.message_id === m1.message_id)?.reactions[0], 3000, 'reaction');
     // A reply to the user's own message in the thread routes too.
     h.fake.userSends({ text: 'fourth', replyTo: m1.message_id });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 4, 'fourth input');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 4, { message: 'fourth input', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')[3]!.id).toBe('a1b2');
   });
 
@@ -195,7 +195,7 @@ describe('telegram channel: messages in', () => {
     h.commands.addSession('a1b2', '/home/u/one');
     await rootOf('a1b2');
     h.fake.userSends({ text: 'hello there' });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 1, 'input to the only session');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'input to the only session', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')[0]!.id).toBe('a1b2');
 
     h.commands.addSession('c3d4', '/home/u/two');
@@ -205,7 +205,7 @@ describe('telegram channel: messages in', () => {
     expect(buttons(ask)).toEqual(['a1b2 · one', 'c3d4 · two']);
     expect(h.commands.callsOf('sendInput')).toHaveLength(1);
     const tap = h.fake.userTaps(ask.message_id, dataOf(ask, 'c3d4 · two'));
-    await waitFor(() => h.commands.callsOf('sendInput').length === 2, 'input after the tap');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 2, { message: 'input after the tap', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')[1]).toMatchObject({ id: 'c3d4', args: { text: 'which one?' } });
     await h.fake.waitForCallbackAnswer(tap);
     const again = h.fake.userTaps(ask.message_id, dataOf(ask, 'a1b2 · one'));
@@ -266,14 +266,14 @@ describe('telegram channel: messages in', () => {
     h.fake.userSends({ text: '/status' });
     await h.fake.waitForMessage((m) => textOf(m) === 'Which session is this for?');
     h.fake.userSends({ text: '/clear a1b2' });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 1, '/clear');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: '/clear', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')[0]).toMatchObject({ id: 'a1b2', args: { text: '/clear' } });
 
     h.fake.userSends({ text: '/kill', replyTo: rootC.message_id });
     const confirm = await h.fake.waitForMessage((m) => textOf(m).startsWith('Stop session c3d4'));
     expect(h.commands.callsOf('kill')).toHaveLength(0);
     h.fake.userTaps(confirm.message_id, dataOf(confirm, '🛑 Stop c3d4'));
-    await waitFor(() => h.commands.callsOf('kill').length === 1, 'kill');
+    await waitFor(() => h.commands.callsOf('kill').length === 1, { message: 'kill', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('kill')[0]!.id).toBe('c3d4');
     await h.fake.waitForMessage((m) => m.message_id === confirm.message_id && textOf(m).startsWith('🛑 Session c3d4 stopped'));
     await h.fake.waitForMessage((m) => textOf(m).startsWith('⚰️ c3d4 ended'));
@@ -313,9 +313,9 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     const roots = new Map(sessions.map((s) => [s, h.fake.botMessages().find((m) => textOf(m).includes(`Session ${s}`))!.message_id]));
     const replies = sessions.map((s) => h.fake.userSends({ text: `reply to ${s}`, replyTo: roots.get(s)! }));
     await h.fake.waitUntil(() => (h.fake.botMessages().filter((m) => textOf(m).startsWith('📣')).length >= 3 * N ? true : undefined), 60_000, 'all messages');
-    await waitFor(() => h.commands.callsOf('sendInput').length >= 3, 'replies typed', 60_000);
+    await waitFor(() => h.commands.callsOf('sendInput').length >= 3, { message: 'replies typed', intervalMs: 10, timeoutMs: 60_000 });
     h.fake.failRate(0);
-    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }).n === 0, 'outbox drained', 30_000);
+    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }).n === 0, { message: 'outbox drained', intervalMs: 10, timeoutMs: 30_000 });
 
     expect(h.fake.calls.filter((c) => c.fault).length).toBeGreaterThan(5);
     for (const s of sessions) {
@@ -333,7 +333,7 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     const root = await rootOf('a1b2');
     h.fake.failRate(1, { kinds: ['500'] });
     for (let i = 0; i < 5; i++) h.commands.emit('a1b2', { kind: 'notify', notify_id: `n${i}`, channel: 'telegram', subject: null, message: `queued ${i}` });
-    await waitFor(() => h.fake.calls.filter((c) => c.method === 'sendMessage' && c.fault).length >= 4, 'several failed attempts');
+    await waitFor(() => h.fake.calls.filter((c) => c.method === 'sendMessage' && c.fault).length >= 4, { message: 'several failed attempts', intervalMs: 10, timeoutMs: 5000 });
     expect(h.fake.botMessages()).toHaveLength(1);
     h.fake.failRate(0);
     h.fake.failNext('sendMessage', 1, { kind: '429', retryAfter: 2 });
@@ -348,7 +348,7 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     const rootA = await rootOf('a1b2');
     await rootOf('c3d4');
     const before = h.fake.userSends({ text: 'before restart', replyTo: rootA.message_id });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 1, 'first input');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'first input', intervalMs: 10, timeoutMs: 5000 });
     const beforeId = h.fake.calls.length;
     await h.channel.stop();
 
@@ -361,7 +361,7 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     await h.restart();
     // Text to type is handled again, under its message's idempotency key: the command layer types it at
     // most once (its ledger), so nothing is lost and nothing doubled (test/e2e/telegram.test.ts crashes a real daemon).
-    await waitFor(() => h.commands.callsOf('sendInput').length === 3, 'the replies after restart');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 3, { message: 'the replies after restart', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput').map((c) => [c.id, (c.args as { text: string }).text, (c.args as { key?: string }).key])).toEqual([
       ['a1b2', 'before restart', `telegram:${before.message_id}`],
       ['a1b2', 'after restart', expect.stringMatching(/^telegram:\d+$/)],
@@ -371,19 +371,19 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     // The new instance asked Telegram only for updates after the ones already done.
     const firstPoll = h.fake.calls.slice(beforeId).find((c) => c.method === 'getUpdates')!;
     expect(Number(firstPoll.params['offset'])).toBe(crashedUpdate.update_id - 1);
-    await waitFor(() => h.fake.pendingUpdates().length === 0 || undefined, 'updates confirmed');
+    await waitFor(() => h.fake.pendingUpdates().length === 0 || undefined, { message: 'updates confirmed', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')).toHaveLength(3);
   });
 
   it('409 from getUpdates (another poller on the token): one clear log line, no fight, recovers when it is gone', async () => {
     h = await startHarness();
-    await waitFor(() => h.fake.calls.some((c) => c.method === 'getUpdates'), 'first poll');
+    await waitFor(() => h.fake.calls.some((c) => c.method === 'getUpdates'), { message: 'first poll', intervalMs: 10, timeoutMs: 5000 });
     let intruding = true;
     const intruder = (async () => {
       while (intruding) await fetch(`${h.fake.url}/bot${h.fake.token}/getUpdates?timeout=1`).then((r) => r.json(), () => undefined);
     })();
-    await waitFor(() => h.logs.some((l) => l.msg?.includes('another process is polling this bot token')), 'the conflict log line');
-    await waitFor(() => h.fake.calls.filter((c) => c.method === 'getUpdates' && c.status === 409).length >= 4, 'a few conflicts');
+    await waitFor(() => h.logs.some((l) => l.msg?.includes('another process is polling this bot token')), { message: 'the conflict log line', intervalMs: 10, timeoutMs: 5000 });
+    await waitFor(() => h.fake.calls.filter((c) => c.method === 'getUpdates' && c.status === 409).length >= 4, { message: 'a few conflicts', intervalMs: 10, timeoutMs: 5000 });
     // Not a tight loop: the channel asks again only every conflictRetryMs (200 ms here), so over
     // this span most getUpdates calls are the intruder's, one a second at most.
     const polls = h.fake.calls.filter((c) => c.method === 'getUpdates');
@@ -394,8 +394,8 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     h.commands.addSession('a1b2', '/home/u/app');
     const root = await rootOf('a1b2');
     h.fake.userSends({ text: 'works again', replyTo: root.message_id });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 1, 'input after the conflict', 10_000);
-    await waitFor(() => h.logs.some((l) => l.msg?.includes('polling again')), 'recovery log');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'input after the conflict', intervalMs: 10, timeoutMs: 10_000 });
+    await waitFor(() => h.logs.some((l) => l.msg?.includes('polling again')), { message: 'recovery log', intervalMs: 10, timeoutMs: 5000 });
   });
 });
 
@@ -412,7 +412,7 @@ describe('telegram channel: forum topics', () => {
     const idle = await h.fake.waitForMessage((m) => textOf(m).startsWith('💤 a1b2'));
     expect(idle.thread_id).toBe(topic.message_id);
     h.fake.userSends({ text: 'in the topic', chatId: -1001, threadId: topic.message_id });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 1, 'input from the topic');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'input from the topic', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')[0]!.id).toBe('a1b2');
   });
 
@@ -432,7 +432,7 @@ describe('telegram channel: forum topics', () => {
     await rootOf('e5f6');
     expect(h.fake.calls.filter((c) => c.method === 'createForumTopic')).toHaveLength(tries);
     h.fake.userSends({ text: 'still routed', replyTo: root.message_id });
-    await waitFor(() => h.commands.callsOf('sendInput').length === 1, 'input');
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'input', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')[0]!.id).toBe('a1b2');
   });
 });
