@@ -1,9 +1,10 @@
 import { execa } from 'execa';
 import type { Config } from '../config/schema.js';
 import { readToken } from '../token.js';
-import { claudeSettingsFile, hooksStatus } from './hooks-install.js';
+import { claudeSettingsFile, csmToolsAllowed, hooksStatus } from './hooks-install.js';
 import type { ApiClient } from './api-client.js';
 import { mcpStatus } from '../../mcp/install.js';
+import { mcpEnv } from './setup.js';
 
 interface Check {
   name: string;
@@ -41,8 +42,15 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
     detail: hooks === null ? `${claudeSettingsFile()} is not valid JSON` : hooks.missing.length === 0 ? 'installed (for sessions you start yourself)' : `missing: ${hooks.missing.join(', ')}`,
     fix: 'run `csm setup` (sessions started by `csm new` need no hooks installed)',
   });
-  const mcp = await mcpStatus({ claudeCommand: config.claude.command }).catch((e: Error) => ({ registered: false, detail: e.message }));
+  const mcp = await mcpStatus({ claudeCommand: config.claude.command, env: mcpEnv(config) }).catch((e: Error) => ({ registered: false, detail: e.message }));
   checks.push({ name: 'mcp', ok: mcp.registered, detail: mcp.detail, fix: 'run `csm setup`' });
+  const allowed = safe(() => csmToolsAllowed(claudeSettingsFile()));
+  checks.push({
+    name: 'mcp tools allowed',
+    ok: allowed === true,
+    detail: allowed ? 'notify, send_email and ask_user run without a permission prompt' : 'Claude Code will ask before each notify, send_email or ask_user in sessions you start yourself',
+    fix: 'run `csm setup`',
+  });
   const health = await api.request<{ version: string; channels: string[] }>('GET', '/health').catch((e: Error) => e);
   const up = !(health instanceof Error);
   checks.push({

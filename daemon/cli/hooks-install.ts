@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { MCP_TOOL_IDS } from '../../mcp/install.js';
 import { HOOK_EVENTS, hookSettings, isCsmHookCommand, type HookCommandOptions } from '../hooks-config.js';
 
 /**
@@ -12,7 +13,7 @@ export function claudeSettingsFile(env: NodeJS.ProcessEnv = process.env): string
   return join(dir, 'settings.json');
 }
 
-type Settings = Record<string, unknown> & { hooks?: Record<string, HookEntry[]> };
+type Settings = Record<string, unknown> & { hooks?: Record<string, HookEntry[]>; permissions?: Record<string, unknown> & { allow?: unknown } };
 interface HookEntry {
   matcher?: string;
   hooks?: { type?: string; command?: unknown }[];
@@ -68,17 +69,56 @@ export function withCsmHooks(settings: Settings, options: HookCommandOptions): S
   return { ...clean, hooks };
 }
 
+/** Same settings, whatever the order of keys: re-adding our hooks must not count as a change. */
+function same(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)).map(([k, x]) => [k, canonical(x)])) : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 export function installHooks(file: string, options: HookCommandOptions): { changed: boolean; backup: string | null } {
   const before = read(file);
   const after = withCsmHooks(before, options);
-  if (JSON.stringify(before) === JSON.stringify(after)) return { changed: false, backup: null };
+  if (same(before, after)) return { changed: false, backup: null };
   return { changed: true, backup: write(file, after) };
 }
 
+/** Our MCP tools only reach the owner: allowed by name, so a hand-started session does not stop to ask. */
+export function withCsmToolsAllowed(settings: Settings): Settings {
+  const allow = Array.isArray(settings.permissions?.allow) ? (settings.permissions.allow as unknown[]) : [];
+  const missing = MCP_TOOL_IDS.filter((id) => !allow.includes(id));
+  if (missing.length === 0) return settings;
+  return { ...settings, permissions: { ...(settings.permissions ?? {}), allow: [...allow, ...missing] } };
+}
+
+export function withoutCsmToolsAllowed(settings: Settings): Settings {
+  if (!Array.isArray(settings.permissions?.allow)) return settings;
+  const allow = (settings.permissions.allow as unknown[]).filter((x) => !MCP_TOOL_IDS.includes(x as string));
+  const permissions: Record<string, unknown> = { ...settings.permissions, allow };
+  if (allow.length === 0) delete permissions.allow;
+  const out: Settings = { ...settings, permissions };
+  if (Object.keys(permissions).length === 0) delete out.permissions;
+  return out;
+}
+
+/** `csm setup`: lets Claude Code call notify, send_email and ask_user without asking first. Idempotent. */
+export function allowCsmTools(file: string): { changed: boolean; backup: string | null } {
+  const before = read(file);
+  const after = withCsmToolsAllowed(before);
+  if (same(before, after)) return { changed: false, backup: null };
+  return { changed: true, backup: write(file, after) };
+}
+
+export function csmToolsAllowed(file: string): boolean {
+  const allow = read(file).permissions?.allow;
+  return Array.isArray(allow) && MCP_TOOL_IDS.every((id) => allow.includes(id));
+}
+
+/** Removes our hooks and our tool permissions; everything else stays. */
 export function uninstallHooks(file: string): { changed: boolean; backup: string | null } {
   const before = read(file);
-  const after = withoutCsmHooks(before);
-  if (JSON.stringify(before) === JSON.stringify(after)) return { changed: false, backup: null };
+  const after = withoutCsmToolsAllowed(withoutCsmHooks(before));
+  if (same(before, after)) return { changed: false, backup: null };
   return { changed: true, backup: write(file, after) };
 }
 

@@ -1,9 +1,14 @@
 import { hookScriptPath } from '../assets.js';
 import type { Config } from '../config/schema.js';
-import { claudeSettingsFile, hooksStatus, installHooks, uninstallHooks } from './hooks-install.js';
+import { allowCsmTools, claudeSettingsFile, hooksStatus, installHooks, uninstallHooks } from './hooks-install.js';
 import { installMcp } from '../../mcp/install.js';
 
 type Print = (human: string, json: unknown) => void;
+
+/** Where the registered MCP server finds the daemon: pinned, so a non-default port or CSM_HOME still works. */
+export function mcpEnv(config: Config): Record<string, string> {
+  return { CSM_URL: `http://${config.server.host}:${config.server.port}`, CSM_HOME: config.paths.home };
+}
 
 function hookOptions(config: Config) {
   return {
@@ -42,11 +47,13 @@ export function runHooksCommand(config: Config, action: string | undefined, prin
 export async function runSetup(config: Config, print: Print): Promise<number> {
   const file = claudeSettingsFile();
   const hooks = installHooks(file, hookOptions(config));
-  const mcp = await installMcp({ claudeCommand: config.claude.command });
+  const mcp = await installMcp({ claudeCommand: config.claude.command, env: mcpEnv(config) });
+  const tools = allowCsmTools(file);
   const lines = [
     hooks.changed ? `Hooks installed in ${file}.` : `Hooks already installed in ${file}.`,
     mcp.message,
+    tools.changed ? `Allowed notify, send_email and ask_user in ${file}, so Claude Code does not stop to ask before using them.` : `notify, send_email and ask_user were already allowed in ${file}.`,
   ];
-  print(lines.join('\n'), { hooks: { file, ...hooks }, mcp });
+  print(lines.join('\n'), { hooks: { file, ...hooks }, mcp, tools: { file, ...tools } });
   return mcp.ok ? 0 : 1;
 }

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic, type ToolResult } from '../fakes/anthropic-api.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
-import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
+import { claudeVersions, mcpConnected, prepareClaudeHome } from '../helpers/claude.js';
 import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { startMailStack, type MailStack } from '../helpers/mail.js';
 import { button, newSessionFromChat as openFromChat, textOf } from '../helpers/telegram.js';
@@ -15,31 +15,6 @@ import { waitFor } from '../helpers/wait.js';
 const resultText = (r: ToolResult): string =>
   typeof r.content === 'string' ? r.content : Array.isArray(r.content) ? (r.content as { type?: string; text?: string }[]).map((c) => c.text ?? '').join('\n') : JSON.stringify(r.content);
 
-/**
- * Whether Claude Code reports our MCP server connected in the session started in `cwd`. Both versions log each
- * MCP connection, as JSON lines naming the cwd, under $XDG_CACHE_HOME/claude-cli-nodejs/<project>/mcp-logs-<server>/.
- * Claude Code connects MCP servers in the background after its prompt box is up, so a prompt typed at once
- * would reach the model without our tools.
- */
-function mcpConnected(cacheHome: string, cwd: string): boolean {
-  const base = join(cacheHome, 'claude-cli-nodejs');
-  if (!existsSync(base)) return false;
-  for (const project of readdirSync(base)) {
-    const logs = join(base, project, 'mcp-logs-csm');
-    if (!existsSync(logs)) continue;
-    for (const file of readdirSync(logs)) {
-      for (const line of readFileSync(join(logs, file), 'utf8').split('\n')) {
-        try {
-          const entry = JSON.parse(line) as { debug?: unknown; cwd?: unknown };
-          if (entry.cwd === cwd && typeof entry.debug === 'string' && entry.debug.startsWith('Successfully connected')) return true;
-        } catch {
-          // a line still being written
-        }
-      }
-    }
-  }
-  return false;
-}
 
 /**
  * Issue 5 end to end: the real daemon starts real Claude Code in real tmux with our MCP server (--mcp-config);

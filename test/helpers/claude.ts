@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -48,4 +48,30 @@ export function prepareClaudeHome({ dir, apiUrl, trustedDirs }: { dir: string; a
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
   };
+}
+
+/**
+ * Whether Claude Code reports our MCP server connected in the session started in `cwd`. Both versions log each
+ * MCP connection, as JSON lines naming the cwd, under $XDG_CACHE_HOME/claude-cli-nodejs/<project>/mcp-logs-<server>/.
+ * Claude Code connects MCP servers in the background after its prompt box is up, so a prompt typed at once
+ * would reach the model without our tools.
+ */
+export function mcpConnected(cacheHome: string, cwd: string): boolean {
+  const base = join(cacheHome, 'claude-cli-nodejs');
+  if (!existsSync(base)) return false;
+  for (const project of readdirSync(base)) {
+    const logs = join(base, project, 'mcp-logs-csm');
+    if (!existsSync(logs)) continue;
+    for (const file of readdirSync(logs)) {
+      for (const line of readFileSync(join(logs, file), 'utf8').split('\n')) {
+        try {
+          const entry = JSON.parse(line) as { debug?: unknown; cwd?: unknown };
+          if (entry.cwd === cwd && typeof entry.debug === 'string' && entry.debug.startsWith('Successfully connected')) return true;
+        } catch {
+          // a line still being written
+        }
+      }
+    }
+  }
+  return false;
 }

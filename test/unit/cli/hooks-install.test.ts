@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hooksStatus, installHooks, uninstallHooks } from '../../../daemon/cli/hooks-install.js';
+import { allowCsmTools, csmToolsAllowed, hooksStatus, installHooks, uninstallHooks } from '../../../daemon/cli/hooks-install.js';
 import { HOOK_EVENTS } from '../../../daemon/hooks-config.js';
 
 const options = { script: '/opt/csm/hooks/csm-hook.sh', waitSeconds: 600, global: { csmHome: "/home/u/it's data", url: 'http://127.0.0.1:8420' } };
@@ -53,5 +53,21 @@ describe('csm hooks install', () => {
     expect(() => installHooks(file, options)).toThrow(/not a JSON object.*Nothing was changed/);
     expect(readFileSync(file, 'utf8')).toBe('{ "model": ');
     expect(existsSync(`${file}.csm-backup`)).toBe(false);
+  });
+
+  it('setup allows our three MCP tools next to the user\'s own rules, once; uninstall takes them back', () => {
+    const user = { permissions: { allow: ['Bash(ls)'], deny: ['Bash(rm:*)'] } };
+    const file = settingsFile(user);
+    expect(csmToolsAllowed(file)).toBe(false);
+    expect(allowCsmTools(file).changed).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).permissions).toEqual({
+      allow: ['Bash(ls)', 'mcp__csm__notify', 'mcp__csm__send_email', 'mcp__csm__ask_user'],
+      deny: ['Bash(rm:*)'],
+    });
+    expect(csmToolsAllowed(file)).toBe(true);
+    expect(allowCsmTools(file)).toEqual({ changed: false, backup: null });
+    installHooks(file, options);
+    uninstallHooks(file);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(user);
   });
 });
