@@ -19,7 +19,7 @@ export function classifyScreen(raw: string): ScreenState {
   if (prev !== undefined && last - prev <= 12 && /^❯/.test(lines[prev + 1] ?? '')) {
     const footer = lines.slice(last + 1).join('\n');
     const above = lines.slice(Math.max(0, prev - 4), prev).join('\n');
-    if (/esc to interrupt/i.test(footer) || SPINNER.test(above)) return { kind: 'busy' };
+    if (/esc to interrupt/i.test(footer) || SPINNER.test(above)) return { kind: 'busy', queued: queuedMessages(lines, prev) };
     return { kind: 'idle' };
   }
 
@@ -56,6 +56,25 @@ export function keysToChoose(options: ScreenOption[], target: number): string[] 
   const from = Math.max(0, options.findIndex((o) => o.selected));
   const moves = target - from;
   return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
+}
+
+/**
+ * Messages typed while Claude works, shown above the input box until Claude Code sends them. 2.1.197 lists
+ * them as "  ❯ text" lines right above the box; newer versions as "❯ text" lines followed by "⎿  Queued".
+ * The box then reads "Press up to edit queued messages".
+ */
+function queuedMessages(lines: string[], boxTop: number): string[] {
+  if (!/^❯\s*Press up to edit queued messages/.test(lines[boxTop + 1] ?? '')) return [];
+  const marker = lines.slice(0, boxTop).findLastIndex((l) => /^\s+⎿\s+Queued\b/.test(l));
+  // Upwards from the marker (or the box) over the "❯" lines, which newer versions space with blank lines.
+  const queued: string[] = [];
+  for (let i = (marker >= 0 ? marker : boxTop) - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    if (!/^\s*❯ \S/.test(line)) break;
+    queued.unshift(line.replace(/^\s*❯ /, '').trim());
+  }
+  return queued;
 }
 
 /** A spinner line while Claude works: a glyph, a verb and "…" ("✢ Fluttering…", "· Considering…"). */

@@ -17,7 +17,10 @@ export type ScreenState =
   | { kind: 'dialog'; question: string; options: ScreenOption[]; text: string }
   /** The input prompt, nothing running: Claude waits for the person to type. */
   | { kind: 'idle' }
-  /** Claude is working (spinner line). */
-  | { kind: 'busy' }
+  /**
+   * Claude is working (spinner line). `queued`: messages the person typed meanwhile, which Claude Code holds
+   * until the current step ends ("Press up to edit queued messages"); one entry per message, first line only.
+   */
+  | { kind: 'busy'; queued: string[] }
   /** Nothing recognisable (starting up, a shell, an empty pane). */
   | { kind: 'unknown' };

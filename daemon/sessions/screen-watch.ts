@@ -22,6 +22,8 @@ export class ScreenWatch {
   /** session → when a hook-less permission dialog was first seen. */
   readonly #firstSeen = new Map<string, { sig: string; at: number }>();
   readonly #answered = new Map<string, { sig: string; at: number }>();
+  /** session → the queued messages on screen when its pending ask_user question was first seen. */
+  readonly #askBaseline = new Map<string, { request: string; queued: string[] }>();
 
   constructor(manager: SessionManager, log: Logger) {
     this.#m = manager;
@@ -116,6 +118,22 @@ export class ScreenWatch {
     }
     if (entry?.source.type === 'hook' && screen.kind !== 'unknown' && now - entry.request.created_at > HOOK_GRACE_MS) {
       m.resolvePending(s.id, entry.request.request_id, 'answered in the terminal', { channel: 'terminal' });
+    }
+    // The person at the laptop typed while ask_user waited: Claude Code holds it as a queued message, which
+    // is their answer. (Claude also reads it as a prompt once the tool returns.)
+    if (entry?.source.type === 'ask' && screen.kind === 'busy') {
+      // Messages already queued when the question was first seen were typed before it: not an answer.
+      const seen = this.#askBaseline.get(s.id);
+      if (!seen || seen.request !== entry.request.request_id) {
+        this.#askBaseline.set(s.id, { request: entry.request.request_id, queued: screen.queued });
+        return;
+      }
+      const fresh = screen.queued.filter((q) => !seen.queued.includes(q));
+      if (fresh.length === 0) return;
+      const answer = fresh.join('\n');
+      entry.source.respond({ answered: true, answer, channel: 'terminal' });
+      m.resolvePending(s.id, entry.request.request_id, `answered: ${answer}`, { channel: 'terminal' }, 'running');
+      return;
     }
     if (m.pending(s.id)) return;
     if (screen.kind === 'idle') m.setStatus(s.id, 'idle');

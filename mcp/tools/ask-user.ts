@@ -16,7 +16,7 @@ export function registerAskUser(server: McpServer, ctx: ToolContext): void {
       title: 'Ask the owner and wait',
       description: `Ask the owner (the person running this Claude Code session) a question on their phone through csm, and wait for the answer.
 Use it when you cannot continue well without their decision and they may be away from the terminal: a choice between approaches, a missing credential or fact, approval for something risky. Do not use it for things you can decide or look up yourself.
-Blocks until they answer (on Telegram, by email, or with \`csm answer\` at the laptop) or until timeout_seconds pass (default ${byDefault}, at most ${max}).
+Blocks until they answer (on Telegram, by email, or by typing into this session's terminal) or until timeout_seconds pass (default ${byDefault}, at most ${max}).
 Returns their answer and where it came from. When nobody answers in time the result says so (not an error): then continue with your best judgement or ask again.`,
       inputSchema: {
         question: z.string().trim().min(1).max(4000).describe('The question, self-contained: the owner sees only this, not your conversation.'),

@@ -27,7 +27,7 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
   let d: DaemonHandle;
   let cacheHome: string;
   /** One project folder per test, all trusted up front (.claude.json is written once, before any session). */
-  const projects: Record<'choice' | 'freeText' | 'timeout' | 'withdrawn' | 'notify', string> = { choice: '', freeText: '', timeout: '', withdrawn: '', notify: '' };
+  const projects: Record<'choice' | 'freeText' | 'timeout' | 'withdrawn' | 'terminal' | 'notify', string> = { choice: '', freeText: '', timeout: '', withdrawn: '', terminal: '', notify: '' };
 
   beforeAll(async () => {
     const root = mkdtempSync(join(tmpdir(), `csm-mcp-${label}-`));
@@ -186,6 +186,27 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
     // A late tap on the old button changes nothing.
     const tap = tg.userTaps(q.message_id, button(q, 'Red'));
     expect((await tg.waitForCallbackAnswer(tap, 15_000)).text).toMatch(/Already resolved/);
+  });
+
+  it('ask_user answered by typing in the terminal: Claude gets that text, the chat says so', async () => {
+    const { id, root } = await newSessionFromChat(projects.terminal);
+    const toolUseId = `toolu_ask_terminal_${label.replace(/\W/g, '')}`;
+    const question = 'Which port should the server use?';
+    api.reply({ toolUse: { id: toolUseId, name: 'mcp__csm__ask_user', input: { question } } }, { text: 'Port 8080 then.' });
+    await prompt(root, 'start the server');
+
+    const q = await questionMessage(id, question);
+    // The person is back at the laptop and types the answer into Claude Code (text, then Enter on its own).
+    const pane = `claude-${id}`;
+    await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, '-l', 'use 8080']);
+    await waitFor(async () => (await execa('tmux', ['-L', d.socketName, 'capture-pane', '-p', '-t', pane])).stdout.includes('use 8080'), { message: 'the typed text on screen' });
+    await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, 'Enter']);
+
+    const result = await toolResult(toolUseId);
+    expect(result.is_error).toBe(false);
+    expect(resultText(result)).toBe('The owner answered in the terminal:\nuse 8080');
+    const edited = await tg.waitForMessage((m) => m.message_id === q.message_id && m.edits.length > 0, 15_000);
+    expect(edited.reply_markup).toBeUndefined();
   });
 
   it('notify: the message reaches the session\'s Telegram thread and Claude reads "sent via Telegram"', async () => {

@@ -9,7 +9,7 @@ const screen = (version: string, name: string): string => readFileSync(join(SCRE
 /** Every screen captured from the real CLI (test/fixtures/capture-screens.ts), both versions, two widths. */
 const cases: [string, Record<string, unknown>][] = [
   ['idle', { kind: 'idle' }],
-  ['busy', { kind: 'busy' }],
+  ['busy', { kind: 'busy', queued: [] }],
   ['finished', { kind: 'idle' }],
   ['output-lookalike-dialog', { kind: 'idle' }],
   ['permission-bash', { kind: 'permission', title: 'Bash command', question: 'Do you want to proceed?' }],
@@ -22,6 +22,10 @@ describe.each(['2.1.197', 'latest'])('classifyScreen on Claude Code %s', (versio
     it.each(cases)('%s', (name, expected) => {
       expect(classifyScreen(screen(version, `${name}${width}`))).toMatchObject(expected);
     });
+  });
+
+  it('messages typed while Claude works (here: during ask_user) are read from above the input box', () => {
+    expect(classifyScreen(screen(version, 'busy-queued'))).toEqual({ kind: 'busy', queued: ['terminal answer', 'and a second note'] });
   });
 
   it('permission dialog: the command, and the options with the cursor on the first', () => {
