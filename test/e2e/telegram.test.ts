@@ -99,6 +99,46 @@ describe.each(claudeVersions())('Telegram with Claude Code $label', ({ bin, labe
   });
 });
 
+/** Telegram failing 30% of the time (500s and 429s with retry_after): every message still arrives, once. */
+describe.each(claudeVersions())('Telegram failing 3 calls in 10, Claude Code $label', ({ bin, label }) => {
+  it('the whole flow goes through and no message arrives twice', async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-tg-flaky-${label}-`));
+    const project = join(root, 'project');
+    const home = join(root, 'claude-home');
+    for (const dir of [project, home]) mkdirSync(dir);
+    const api = await startFakeAnthropic();
+    const tg = await FakeTelegramBotApi.start();
+    const d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
+      claudeArgs: ['--permission-mode', 'default'],
+      config: { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } },
+    });
+    try {
+      await waitFor(() => tg.commands.length > 0, { message: 'setMyCommands at start' });
+      tg.failRate(0.3, { seed: 42, kinds: ['500', '429'], retryAfter: 1 });
+      const { id, root: rootMsg } = await openFromChat(tg, d, project);
+      api.reply({ toolUse: { name: 'Bash', input: { command: 'rm -rf build', description: 'Remove build' } } }, { text: 'Build folder removed.' });
+      tg.userSends({ text: 'remove the build folder', replyTo: rootMsg.message_id });
+      const perm = await tg.waitForMessage((m) => textOf(m).startsWith(`🔔 ${id} Bash`), 60_000);
+      // A tap whose answerCallbackQuery fails is still handled: the decision reaches Claude.
+      tg.userTaps(perm.message_id, button(perm, /^Allow/));
+      await tg.waitForMessage((m) => textOf(m).startsWith(`✅ ${id} finished`) && textOf(m).includes('Build folder removed.'), 90_000);
+      await tg.waitForMessage((m) => m.message_id === perm.message_id && m.edits.length > 0, 60_000);
+      expect(tg.calls.filter((c) => c.fault).length).toBeGreaterThan(3);
+      const texts = tg.botMessages().map(textOf);
+      expect(texts.filter((t) => t.startsWith(`🚀 Session ${id}`))).toHaveLength(1);
+      expect(texts.filter((t) => t.startsWith(`🔔 ${id}`))).toHaveLength(1);
+      expect(texts.filter((t) => t.startsWith(`✅ ${id}`))).toHaveLength(1);
+      expect(new Set(texts).size).toBe(texts.length);
+    } finally {
+      await d.cleanup();
+      await tg.close();
+      await api.close();
+    }
+  });
+});
+
 /** Nothing lost, nothing twice: the daemon dies between receiving a reply and typing it. */
 describe.each(claudeVersions())('Telegram reply across a daemon crash, Claude Code $label', ({ bin, label }) => {
   it('after the restart the reply is typed exactly once', async () => {
