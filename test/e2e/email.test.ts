@@ -206,3 +206,40 @@ describe.each(claudeVersions())('email reply across a daemon crash, Claude Code 
     }
   });
 });
+
+/** A session quiet for sessions.idle_email_seconds: one summary mail per quiet spell. */
+describe.each(claudeVersions())('email idle summary, Claude Code $label', ({ bin, label }) => {
+  it('after a quiet spell, one mail with Claude\'s last message and the screen; the next spell, one more', async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-mail-idle-${label}-`));
+    const project = join(root, 'project');
+    const home = join(root, 'claude-home');
+    for (const dir of [project, home]) mkdirSync(dir);
+    const [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack()]);
+    const d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
+      config: { email: servers.config, sessions: { idle_warning_seconds: 1, idle_email_seconds: 3 } },
+    });
+    try {
+      const id = await newIdleSession(d, project);
+      const idleMails = () => servers.smtp.messages.filter((m) => m.parsed.subject?.startsWith(`[claude-${id}] Idle for`));
+      api.reply({ text: 'The migration is written; run it when you are ready.' });
+      expect((await d.api('POST', `/session/${id}/input`, { text: 'write the migration' })).status).toBe(200);
+      const first = await servers.smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Idle for 3 s: waiting for you`, 30_000);
+      expect(first.parsed.text).toContain(`Session ${id} (${project}) has been idle for 3 s`);
+      expect(first.parsed.text).toContain("Claude's last message:\n\nThe migration is written; run it when you are ready.");
+      expect(first.parsed.text).toMatch(/The screen ends with:\n\n```\n[\s\S]*❯[\s\S]*```/);
+      expect(first.parsed.html).toContain('<pre');
+
+      // A new prompt ends the spell; the next quiet spell gets its own summary, replying in the same thread.
+      api.reply({ text: 'Ran it: 3 tables created.' });
+      expect((await d.api('POST', `/session/${id}/input`, { text: 'run it' })).status).toBe(200);
+      const second = await servers.smtp.waitForMessage((m) => m !== first && m.parsed.subject === first.parsed.subject && m.parsed.text!.includes('Ran it: 3 tables created.'), 30_000);
+      expect(second.parsed.inReplyTo).toBe(first.parsed.messageId);
+      expect(idleMails()).toHaveLength(2);
+    } finally {
+      await d.cleanup();
+      await Promise.all([servers.close(), api.close()]);
+    }
+  });
+});
