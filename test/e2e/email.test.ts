@@ -243,3 +243,31 @@ describe.each(claudeVersions())('email idle summary, Claude Code $label', ({ bin
     }
   });
 });
+
+/** An IMAP server without IDLE: the inbox is polled every poll_interval_seconds instead. */
+describe.each(claudeVersions().slice(0, 1))('email without IMAP IDLE, Claude Code $label', ({ bin, label }) => {
+  it('a reply is still typed, found by polling', async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-mail-noidle-${label}-`));
+    const project = join(root, 'project');
+    const home = join(root, 'claude-home');
+    for (const dir of [project, home]) mkdirSync(dir);
+    const [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack({ poll_interval_seconds: 5 }, { withoutIdle: true })]);
+    const d = await startDaemon({
+      claudeBin: bin,
+      claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
+      config: { email: servers.config },
+    });
+    try {
+      await waitFor(() => /"idle":false[^\n]*email: watching the inbox/.test(d.logs()), { timeoutMs: 20_000, message: 'the daemon saw a server without IDLE' });
+      const id = await newIdleSession(d, project);
+      expect((await d.api('POST', '/notify', { channel: 'email', session_id: id, subject: 'Polling', body: 'reply to me' })).status).toBe(202);
+      const sent = await servers.smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Polling`, 20_000);
+      api.reply({ text: 'OK.' });
+      await servers.dovecot.append(servers.mailbox, gmailReply(sent, 'found by polling'));
+      await api.waitForRequest((r) => r.mainTurn && conversation(r).includes('found by polling'), 30_000);
+    } finally {
+      await d.cleanup();
+      await Promise.all([servers.close(), api.close()]);
+    }
+  });
+});

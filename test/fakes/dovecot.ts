@@ -52,6 +52,8 @@ export interface DovecotOptions {
   port?: number;
   /** How long start-up may take before it is reported as failed. */
   readyTimeoutMs?: number;
+  /** Leave IDLE out of the announced capabilities, like servers that only support polling. */
+  withoutIdle?: boolean;
 }
 
 const HOST = '127.0.0.1';
@@ -73,7 +75,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
   const dir = await mkdtemp(join(tmpdir(), 'csm-dovecot-'));
   // mkdtemp makes the dir 0700; the mail processes run as nobody and must traverse it to reach homes.
   await chmod(dir, 0o755);
-  const server = new DovecotServer(dir, opts.port ?? (await freePort()), opts.readyTimeoutMs ?? 20_000);
+  const server = new DovecotServer(dir, opts.port ?? (await freePort()), opts.readyTimeoutMs ?? 20_000, opts.withoutIdle ?? false);
   try {
     await server.init();
     await server.up();
@@ -102,6 +104,7 @@ class DovecotServer implements Dovecot {
     readonly dir: string,
     readonly port: number,
     readonly readyTimeoutMs: number,
+    readonly withoutIdle: boolean,
   ) {}
 
   get #conf(): string {
@@ -117,7 +120,7 @@ class DovecotServer implements Dovecot {
     const { uid, gid } = await nobody();
     // Mail may not be delivered as uid 0; the userdb runs every user as nobody, who creates homes here.
     await chown(join(this.dir, 'home'), uid, gid);
-    await writeFile(this.#conf, config(this.dir, this.port, this.#greeting));
+    await writeFile(this.#conf, config(this.dir, this.port, this.#greeting, this.withoutIdle));
   }
 
   user(name = 'user'): string {
@@ -270,7 +273,7 @@ class DovecotServer implements Dovecot {
   }
 }
 
-function config(dir: string, port: number, greeting: string): string {
+function config(dir: string, port: number, greeting: string, withoutIdle: boolean): string {
   return `# Written by test/fakes/dovecot.ts; nothing here touches the system's /etc/dovecot or /var.
 protocols = imap
 listen = ${HOST}
@@ -282,7 +285,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
 login_greeting = ${greeting}
-# Tests open several connections per user (IDLE watcher, appender, inspector); the default is 10.
+${withoutIdle ? 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS\n' : ''}# Tests open several connections per user (IDLE watcher, appender, inspector); the default is 10.
 mail_max_userip_connections = 100
 passdb {
   driver = static

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startDovecot, type Dovecot } from '../fakes/dovecot.js';
+import { startDovecot, type Dovecot, type DovecotOptions } from '../fakes/dovecot.js';
 import { startSmtpSink, type Received, type SmtpSink } from '../fakes/smtp-sink.js';
 
 export const OWNER = 'owner@example.test';
@@ -15,8 +15,8 @@ export interface MailStack {
   close(): Promise<void>;
 }
 
-export async function startMailStack(over: Record<string, unknown> = {}): Promise<MailStack> {
-  const dovecot = await startDovecot();
+export async function startMailStack(over: Record<string, unknown> = {}, dovecotOptions: DovecotOptions = {}): Promise<MailStack> {
+  const dovecot = await startDovecot(dovecotOptions);
   const mailbox = dovecot.user('csm');
   const smtp = await startSmtpSink({ user: mailbox, pass: dovecot.password });
   const config = {
