@@ -1,0 +1,114 @@
+import type { AskResult, Commands } from '../../daemon/commands/types.js';
+import { CommandError } from '../../daemon/errors.js';
+import type { EventBus } from '../../daemon/events/bus.js';
+import type { Origin, PendingRequest, SessionEvent, SessionInfo } from '../../daemon/events/types.js';
+
+/** An in-memory command layer that behaves like the real one where the channel can tell. */
+export class FakeCommands implements Commands {
+  readonly sessions = new Map<string, SessionInfo>();
+  readonly calls: { method: string; id?: string; args: unknown }[] = [];
+  readonly existingDirs = new Set<string>();
+  readonly screens = new Map<string, string>();
+  readonly #bus: EventBus;
+  #next = 0xa000;
+
+  constructor(bus: EventBus) {
+    this.#bus = bus;
+  }
+
+  emit(session_id: string, e: Record<string, unknown> & { kind: SessionEvent['kind'] }): void {
+    this.#bus.emit({ session_id, at: Date.now(), ...e } as SessionEvent);
+  }
+
+  addSession(id: string, cwd: string, o: { emit?: boolean; status?: SessionInfo['status'] } = {}): SessionInfo {
+    const info: SessionInfo = {
+      id, tmux_session: `csm-${id}`, cwd, log_file: `/tmp/${id}.log`, status: o.status ?? 'running', started_at: Date.now(),
+      last_output_at: Date.now(), claude_session_id: null, pending: null, last_message: null, exit_code: null,
+    };
+    this.sessions.set(id, info);
+    if (o.emit ?? true) this.emit(id, { kind: 'started', cwd, adopted: false });
+    return info;
+  }
+
+  /** Puts a request on the session and emits it, as the core does. */
+  request(id: string, r: Partial<PendingRequest> & { request_id: string }): PendingRequest {
+    const request: PendingRequest = {
+      kind: 'permission', title: 'Bash', detail: '', allows_text: true, created_at: Date.now(),
+      options: [{ key: 'allow', label: 'Allow' }, { key: 'allow_always', label: 'Always allow' }, { key: 'deny', label: 'Deny' }],
+      ...r,
+    };
+    const s = this.get(id);
+    s.pending = request;
+    s.status = request.kind === 'permission' ? 'waiting_permission' : 'waiting_input';
+    this.emit(id, { kind: request.kind === 'permission' ? 'permission_request' : 'waiting_input', request });
+    return request;
+  }
+
+  /** The person answered in the terminal. */
+  resolveInTerminal(id: string): void {
+    const s = this.get(id);
+    const r = s.pending!;
+    s.pending = null;
+    this.emit(id, { kind: 'resolved', request_id: r.request_id, outcome: 'answered in the terminal', by: { channel: 'terminal' } });
+  }
+
+  async newSession(input: { cwd: string }, origin: Origin): Promise<SessionInfo> {
+    this.calls.push({ method: 'newSession', args: { input, origin } });
+    if (!this.existingDirs.has(input.cwd)) throw new CommandError('bad_request', `The folder ${input.cwd} does not exist; nothing was started.`);
+    return this.addSession((this.#next++).toString(16), input.cwd);
+  }
+
+  list(): SessionInfo[] {
+    return [...this.sessions.values()];
+  }
+
+  get(id: string): SessionInfo {
+    const s = this.sessions.get(id);
+    if (!s) throw new CommandError('not_found', `No session ${id}.`);
+    return s;
+  }
+
+  async output(id: string, lines = 50): Promise<string> {
+    this.calls.push({ method: 'output', id, args: { lines } });
+    this.get(id);
+    return (this.screens.get(id) ?? '').split('\n').slice(-lines).join('\n');
+  }
+
+  async sendInput(id: string, text: string, origin: Origin, options?: { key?: string }): Promise<{ delivered: boolean }> {
+    this.calls.push({ method: 'sendInput', id, args: { text, origin, ...(options?.key ? { key: options.key } : {}) } });
+    const s = this.get(id);
+    if (s.status === 'dead') throw new CommandError('conflict', `Session ${id} has ended.`);
+    return { delivered: true };
+  }
+
+  async answer(id: string, input: { request_id?: string; choice: string; message?: string }, origin: Origin): Promise<{ outcome: string }> {
+    this.calls.push({ method: 'answer', id, args: { input, origin } });
+    const s = this.get(id);
+    const r = s.pending;
+    if (!r || (input.request_id && r.request_id !== input.request_id)) throw new CommandError('conflict', `That request of session ${id} was already resolved; nothing was sent.`);
+    const outcome = input.choice === 'deny' ? `denied${input.message ? `: ${input.message}` : ''}` : input.choice === 'allow' ? 'allowed' : input.choice === 'allow_always' ? 'always allowed' : `answered: ${input.choice}`;
+    s.pending = null;
+    s.status = 'running';
+    this.emit(id, { kind: 'resolved', request_id: r.request_id, outcome, by: origin });
+    return { outcome };
+  }
+
+  async kill(id: string, origin: Origin): Promise<void> {
+    this.calls.push({ method: 'kill', id, args: { origin } });
+    const s = this.get(id);
+    s.status = 'dead';
+    this.emit(id, { kind: 'dead', exit_code: null });
+  }
+
+  notify(): { notify_id: string; channels: string[] } {
+    throw new Error('not used by the channels under test');
+  }
+
+  ask(): Promise<AskResult> {
+    throw new Error('not used by the channels under test');
+  }
+
+  callsOf(method: string): { method: string; id?: string; args: unknown }[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+}
