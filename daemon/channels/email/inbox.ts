@@ -82,11 +82,13 @@ export class Inbox {
         missingIdleCommand: 'NOOP',
       });
       const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      let connected = false;
       client.on('error', (err: Error) => this.#log.debug({ err: err.message }, 'email: IMAP connection error'));
       try {
         await client.connect();
         await client.mailboxOpen('INBOX');
         this.#client = client;
+        connected = true;
         if (failures > 0 || delay !== this.#reconnectMs) this.#log.info({}, 'email: IMAP connection restored');
         else this.#log.info({ idle: client.capabilities.has('IDLE') }, 'email: watching the inbox');
         delay = this.#reconnectMs;
@@ -98,13 +100,17 @@ export class Inbox {
         failures++;
         const message = err instanceof Error ? err.message : String(err);
         const level = failures === 1 ? 'warn' : 'debug';
-        this.#log[level]({ err: message, host: this.#cfg.imap_host, port: this.#cfg.imap_port }, 'email: cannot reach the IMAP server; retrying with backoff');
+        if ((err as { authenticationFailed?: boolean }).authenticationFailed) {
+          this.#log[failures === 1 ? 'error' : 'debug']({ user: this.#cfg.username, host: this.#cfg.imap_host }, 'email: the IMAP server refused the login: check email.username and email.password (or CSM_EMAIL_PASSWORD; Gmail needs an app password); retrying with backoff');
+        } else {
+          this.#log[level]({ err: message, host: this.#cfg.imap_host, port: this.#cfg.imap_port }, 'email: cannot reach the IMAP server; retrying with backoff');
+        }
       } finally {
         this.#client = null;
         client.close();
       }
       if (signal.aborted) return;
-      this.#log.warn({ retry_ms: delay }, 'email: IMAP connection lost; reconnecting');
+      if (connected) this.#log.warn({ retry_ms: delay }, 'email: IMAP connection lost; reconnecting');
       await sleep(delay, signal);
       delay = Math.min(60_000, delay * 2);
     }

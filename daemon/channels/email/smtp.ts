@@ -88,7 +88,8 @@ export class MailSender {
           const e = err as Error & { responseCode?: number; code?: string };
           this.#outbox.failed(item.id, e.message);
           const level = item.attempts === 0 ? 'warn' : 'debug';
-          this.#log[level]({ err: e.message, code: e.responseCode ?? e.code, attempts: item.attempts + 1, subject: m.subject }, 'email: sending failed; it stays queued and is retried');
+          const hint = e.code === 'EAUTH' ? ' (the SMTP server refused the login: check email.username and email.password)' : '';
+          this.#log[level]({ err: e.message, code: e.responseCode ?? e.code, attempts: item.attempts + 1, subject: m.subject }, `email: sending failed${hint}; it stays queued and is retried`);
         }
       }
       if (!sentAny) return;
