@@ -91,7 +91,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onActivity: (id) => monitor.activity(id),
   });
   const commands = createCommands({ manager, typer, screens, ledger: new InputLedger(store), ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
-  const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
+  const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
 
   return {
     app, bus, commands, manager, url, token,

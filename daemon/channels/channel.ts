@@ -8,8 +8,15 @@ import type { Store } from '../store/store.js';
  * A channel renders events for a person and turns their replies into commands. It never touches tmux or
  * session internals: everything goes through `commands`, everything comes from `bus`.
  */
+/** Whether a channel can reach the owner right now, in a sentence (`csm doctor`, GET /channels). */
+export interface ChannelHealth {
+  ok: boolean;
+  detail: string;
+}
+
 export interface Channel {
   readonly name: string;
+  health(): ChannelHealth;
   /** Subscribes to the bus and starts any I/O loops. Must not throw for a remote service being down. */
   start(): Promise<void>;
   /** Stops loops and waits for in-flight work; never loses persisted outbox rows. */

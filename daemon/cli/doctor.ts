@@ -60,6 +60,11 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
     fix: 'start it with `csm serve`',
   });
   checks.push({ name: 'token', ok: readToken(config.paths.token) !== null, detail: config.paths.token, fix: 'created at the first `csm serve`' });
+  if (up) {
+    // How each channel is doing right now, as the daemon sees it (login refused, server unreachable, ...).
+    const r = await api.request<{ channels: { name: string; ok: boolean; detail: string }[] }>('GET', '/channels').catch(() => null);
+    for (const c of r?.channels ?? []) checks.push({ name: c.name, ok: c.ok, detail: c.detail, fix: 'see the daemon log (stderr of `csm serve`) and the channel\'s settings in the config' });
+  }
   const human = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name.padEnd(9)} ${c.detail}${c.ok || !c.fix ? '' : `\n            fix: ${c.fix}`}`).join('\n');
   print(human, { ok: checks.every((c) => c.ok), checks });
   return checks.every((c) => c.ok) ? 0 : 1;

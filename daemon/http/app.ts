@@ -10,6 +10,7 @@ import { registerSessionRoutes } from './routes/sessions.js';
 import { registerNotifyRoutes } from './routes/notify.js';
 import { registerEventRoutes } from './routes/events.js';
 import type { EventLog } from '../events/event-log.js';
+import type { ChannelHealth } from '../channels/channel.js';
 
 export interface AppDeps {
   commands: Commands;
@@ -19,6 +20,8 @@ export interface AppDeps {
   version: string;
   /** Channels that deliver notifications, for /health. */
   channels: () => string[];
+  /** Each channel's state, for GET /channels. */
+  channelHealth: () => (ChannelHealth & { name: string })[];
   logger?: boolean | object;
   /** Where unexpected errors are reported (fastify's own logger is usually off). */
   log: Logger;
@@ -55,6 +58,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `No endpoint ${req.method} ${req.url.split('?')[0]}.`, code: 'not_found' }));
 
   app.get('/health', async () => ({ ok: true, version: deps.version, channels: deps.channels() }));
+  app.get('/channels', async () => ({ channels: deps.channelHealth() }));
   registerSessionRoutes(app, deps.commands);
   registerHookRoute(app, deps.hooks);
   registerNotifyRoutes(app, deps.commands, deps.channels);

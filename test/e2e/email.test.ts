@@ -83,6 +83,11 @@ describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }
     expect(second.parsed.inReplyTo).toBe(mail.parsed.messageId);
   });
 
+  it('GET /channels says the inbox is watched with IDLE', async () => {
+    const r = await d.api<{ channels: { name: string; ok: boolean; detail: string }[] }>('GET', '/channels');
+    expect(r.body.channels).toEqual([{ name: 'email', ok: true, detail: expect.stringMatching(/inbox at 127\.0\.0\.1:\d+ \(IMAP IDLE\); nothing waiting to be sent/) }]);
+  });
+
   it('spoofed From, a wrong token, a mail answering nothing of ours: none is typed, none marked read', async () => {
     const id = await newSession();
     const mail = await notify(id, 'Guarded');

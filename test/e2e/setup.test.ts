@@ -66,7 +66,8 @@ describe.each(claudeVersions())('csm setup and a hand-started session, Claude Co
 
     const doctor = await csm(['doctor', '--json']);
     const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean }[] }).checks;
-    for (const name of ['hooks', 'mcp', 'mcp tools allowed', 'daemon']) expect(checks.find((c) => c.name === name), name).toMatchObject({ ok: true });
+    for (const name of ['hooks', 'mcp', 'mcp tools allowed', 'daemon', 'telegram']) expect(checks.find((c) => c.name === name), name).toMatchObject({ ok: true });
+    expect(checks.find((c) => c.name === 'telegram')).toMatchObject({ detail: expect.stringMatching(/^connected as @/) });
   });
 
   it('without claude on PATH, setup prints the exact command to run instead', async () => {

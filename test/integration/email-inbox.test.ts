@@ -33,7 +33,7 @@ function recorder(): { log: Logger; lines: string[] } {
   return { log, lines };
 }
 
-function watch(password = dovecot.password): { got: string[]; lines: string[] } {
+function watch(password = dovecot.password): { got: string[]; lines: string[]; inbox: Inbox } {
   const cfg = emailSchema.parse({
     smtp_host: '127.0.0.1', imap_host: '127.0.0.1', imap_port: dovecot.port, imap_secure: false,
     username: mailbox, password, from_address: 'csm@example.test', to_address: 'owner@example.test',
@@ -46,7 +46,7 @@ function watch(password = dovecot.password): { got: string[]; lines: string[] } 
   }, log, { reconnectMs: 100 });
   inbox.start();
   inboxes.push(inbox);
-  return { got, lines };
+  return { got, lines, inbox };
 }
 
 const mail = (subject: string) => `From: owner@example.test\r\nTo: csm@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@example.test>\r\n\r\nbody\r\n`;
@@ -76,5 +76,6 @@ describe('Inbox (real Dovecot)', () => {
     await waitFor(() => w.lines.filter((l) => l.includes('refused the login')).length >= 3, { message: 'the login error and two retries' });
     expect(w.lines.filter((l) => l.startsWith('error ') && l.includes('refused the login: check email.username and email.password'))).toHaveLength(1);
     expect(w.got).toHaveLength(0);
+    expect(w.inbox.state()).toEqual({ ok: false, detail: expect.stringMatching(/refused the login of .*: check email.username and email.password/) });
   });
 });

@@ -41,6 +41,12 @@ class EmailChannel implements Channel {
     this.#log = ctx.log.child({ channel: 'email' });
   }
 
+  health(): { ok: boolean; detail: string } {
+    const inbox = this.#inbox?.state() ?? { ok: false, detail: 'not started' };
+    const sender = this.#sender?.state() ?? { ok: false, detail: 'not started' };
+    return { ok: inbox.ok && sender.ok, detail: `${inbox.detail}; ${sender.detail}` };
+  }
+
   async start(): Promise<void> {
     const { store, bus, commands } = this.#ctx;
     this.#threads = new MailThreads(store, this.#cfg.from_address);

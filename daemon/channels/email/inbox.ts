@@ -40,6 +40,7 @@ export class Inbox {
   #loop: Promise<void> | null = null;
   #work: Promise<void> = Promise.resolve();
   #pending = false;
+  #state: { ok: boolean; detail: string } = { ok: false, detail: 'connecting to the IMAP server' };
 
   constructor(cfg: EmailConfig, store: Store, onMail: (mail: FetchedMail) => Promise<MailOutcome>, log: Logger, options: InboxOptions = {}) {
     this.#cfg = cfg;
@@ -54,6 +55,11 @@ export class Inbox {
 
   start(): void {
     this.#loop = this.#run();
+  }
+
+  /** Whether replies can arrive now, in a sentence. */
+  state(): { ok: boolean; detail: string } {
+    return this.#state;
   }
 
   async stop(): Promise<void> {
@@ -89,6 +95,8 @@ export class Inbox {
         await client.mailboxOpen('INBOX');
         this.#client = client;
         connected = true;
+        const idle = client.capabilities.has('IDLE');
+        this.#state = { ok: true, detail: `watching ${this.#cfg.username}'s inbox at ${this.#cfg.imap_host}:${this.#cfg.imap_port} (${idle ? 'IMAP IDLE' : `polled every ${this.#cfg.poll_interval_seconds} s`})` };
         if (failures > 0 || delay !== this.#reconnectMs) this.#log.info({}, 'email: IMAP connection restored');
         else this.#log.info({ idle: client.capabilities.has('IDLE') }, 'email: watching the inbox');
         delay = this.#reconnectMs;
@@ -100,7 +108,9 @@ export class Inbox {
         failures++;
         const message = err instanceof Error ? err.message : String(err);
         const level = failures === 1 ? 'warn' : 'debug';
-        if ((err as { authenticationFailed?: boolean }).authenticationFailed) {
+        const auth = (err as { authenticationFailed?: boolean }).authenticationFailed === true;
+        this.#state = { ok: false, detail: auth ? `the IMAP server ${this.#cfg.imap_host} refused the login of ${this.#cfg.username}: check email.username and email.password` : `cannot reach the IMAP server ${this.#cfg.imap_host}:${this.#cfg.imap_port} (${message}); retrying` };
+        if (auth) {
           this.#log[failures === 1 ? 'error' : 'debug']({ user: this.#cfg.username, host: this.#cfg.imap_host }, 'email: the IMAP server refused the login: check email.username and email.password (or CSM_EMAIL_PASSWORD; Gmail needs an app password); retrying with backoff');
         } else {
           this.#log[level]({ err: message, host: this.#cfg.imap_host, port: this.#cfg.imap_port }, 'email: cannot reach the IMAP server; retrying with backoff');
@@ -110,6 +120,7 @@ export class Inbox {
         client.close();
       }
       if (signal.aborted) return;
+      if (connected) this.#state = { ok: false, detail: 'the IMAP connection was lost; reconnecting' };
       if (connected) this.#log.warn({ retry_ms: delay }, 'email: IMAP connection lost; reconnecting');
       await sleep(delay, signal);
       delay = Math.min(60_000, delay * 2);

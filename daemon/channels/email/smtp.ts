@@ -40,6 +40,7 @@ export class MailSender {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  #lastError: string | null = null;
 
   constructor(outbox: Outbox<MailOp>, transport: Transporter, cfg: EmailConfig, log: Logger) {
     this.#outbox = outbox;
@@ -83,10 +84,12 @@ export class MailSender {
           });
           this.#outbox.done(item.id);
           sentAny = true;
+          this.#lastError = null;
           this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
         } catch (err) {
           const e = err as Error & { responseCode?: number; code?: string };
           this.#outbox.failed(item.id, e.message);
+          this.#lastError = e.message;
           const level = item.attempts === 0 ? 'warn' : 'debug';
           const hint = e.code === 'EAUTH' ? ' (the SMTP server refused the login: check email.username and email.password)' : '';
           this.#log[level]({ err: e.message, code: e.responseCode ?? e.code, attempts: item.attempts + 1, subject: m.subject }, `email: sending failed${hint}; it stays queued and is retried`);
@@ -94,6 +97,13 @@ export class MailSender {
       }
       if (!sentAny) return;
     }
+  }
+
+  /** Whether mail goes out now, in a sentence. */
+  state(): { ok: boolean; detail: string } {
+    const queued = this.#outbox.size();
+    if (this.#lastError && queued > 0) return { ok: false, detail: `${queued} mail(s) waiting to be sent: ${this.#lastError}` };
+    return { ok: true, detail: queued > 0 ? `${queued} mail(s) being sent` : 'nothing waiting to be sent' };
   }
 
   #schedule(): void {

@@ -49,12 +49,17 @@ class TelegramChannel implements Channel {
   #poller: Poller | null = null;
   #unsubscribe: (() => void) | null = null;
   #boot: Promise<void> | null = null;
+  #state: { ok: boolean; detail: string } = { ok: false, detail: 'connecting to the Bot API' };
 
   constructor(ctx: ChannelContext, cfg: TelegramConfig, deps: TelegramDeps) {
     this.#ctx = ctx;
     this.#cfg = cfg;
     this.#deps = deps;
     this.#log = ctx.log.child({ channel: 'telegram' });
+  }
+
+  health(): { ok: boolean; detail: string } {
+    return this.#state;
   }
 
   async start(): Promise<void> {
@@ -108,9 +113,14 @@ class TelegramChannel implements Channel {
       try {
         const me = await api.getMe(apiSignal(signal));
         this.#log.info({ bot: me.username }, 'telegram: connected');
+        this.#state = { ok: true, detail: `connected as @${me.username}, serving chat ${this.#cfg.chat_id}` };
         break;
       } catch (err) {
         if (signal.aborted) return;
+        this.#state = {
+          ok: false,
+          detail: err instanceof GrammyError && err.error_code === 401 ? 'the bot token was rejected (401): check telegram.bot_token' : `cannot reach the Bot API at ${this.#cfg.api_root} (${err instanceof Error ? err.message : String(err)}); retrying`,
+        };
         if (err instanceof GrammyError && err.error_code === 401) {
           this.#log.error({}, 'telegram: the bot token was rejected (401 Unauthorized): check telegram.bot_token (from @BotFather)');
         } else {
