@@ -100,6 +100,29 @@ describe('answers to a waiting request', () => {
   });
 });
 
+describe('a reply to a request mail', () => {
+  it('answers it while it waits; once it was answered elsewhere, the reply is not typed', async () => {
+    commands.request('a1b2', { request_id: 'r1' });
+    ours = threads.next('a1b2', 'r1').messageId;
+    await reply('allow');
+    expect(commands.callsOf('answer')).toHaveLength(1);
+    // The same request again (answered meanwhile): "allow" must not reach Claude as a prompt.
+    await reply('allow');
+    expect(commands.callsOf('answer')).toHaveLength(1);
+    expect(commands.callsOf('sendInput')).toHaveLength(0);
+    expect(replies.at(-1)).toMatchObject({ subject: 'Already answered' });
+  });
+
+  it('a reply to an ordinary mail of the session is typed as before', async () => {
+    commands.request('a1b2', { request_id: 'r1' });
+    ours = threads.next('a1b2', 'r1').messageId;
+    await reply('deny');
+    ours = threads.next('a1b2').messageId;
+    await reply('now write the tests');
+    expect(commands.callsOf('sendInput').map((c) => (c.args as { text: string }).text)).toEqual(['now write the tests']);
+  });
+});
+
 describe('commands in a reply', () => {
   it('/status and /output answer by mail', async () => {
     commands.screens.set('a1b2', 'line 1\nline 2\n❯ ');

@@ -85,7 +85,7 @@ class EmailChannel implements Channel {
       case 'permission_request':
       case 'waiting_input': {
         const r = renderRequest(e.request);
-        return this.#send(session, r.subject, r.body);
+        return this.#send(session, r.subject, r.body, e.request.request_id);
       }
     }
   }
@@ -99,11 +99,11 @@ class EmailChannel implements Channel {
   }
 
   /** Written to the outbox before any network call: an SMTP outage or a crash never loses a mail. */
-  #send(session: string | null, subject: string, body: string): void {
+  #send(session: string | null, subject: string, body: string, requestId?: string): void {
     const threads = this.#threads!;
     const ref = session ? { session, ref: footerRef(session, threads.tokenOf(session)) } : null;
     const mail = compose(ref, subject, body);
-    const headers = threads.next(session);
+    const headers = threads.next(session, requestId);
     this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers });
     this.#sender!.poke();
   }

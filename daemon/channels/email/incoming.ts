@@ -54,7 +54,7 @@ export class MailIncoming {
     const origin: Origin = { channel: 'email', user: from[0]! };
     let outcome: string;
     try {
-      outcome = await this.#act(session, text, origin, `email:${messageId}`);
+      outcome = await this.#act(session, text, origin, `email:${messageId}`, threads.requestOf(parsed.inReplyTo ?? null));
     } catch (err) {
       if (!(err instanceof CommandError)) throw err;
       outcome = `refused: ${err.message}`;
@@ -65,7 +65,7 @@ export class MailIncoming {
     return { seen: true };
   }
 
-  async #act(session: string, text: string, origin: Origin, key: string): Promise<string> {
+  async #act(session: string, text: string, origin: Origin, key: string, answering: { session: string; request_id: string } | null): Promise<string> {
     const { commands, reply } = this.#d;
     let info: SessionInfo;
     try {
@@ -94,6 +94,12 @@ export class MailIncoming {
     }
 
     const pending = info.pending;
+    // A reply to a request mail answers that request; once it is resolved (in the terminal, on Telegram),
+    // the reply must not turn into a prompt ("allow" typed to Claude).
+    if (answering && answering.session === session && pending?.request_id !== answering.request_id) {
+      reply(session, 'Already answered', `The request you replied to was already resolved, so "${text.split('\n')[0]!.slice(0, 80)}" was not typed into session ${session}. To send Claude a message, reply to another mail of this session.`);
+      return 'stale request';
+    }
     if (pending?.kind === 'permission') {
       const [word = '', ...rest] = text.split(/\s+/);
       const choice = { allow: 'allow', yes: 'allow', always: 'allow_always', allow_always: 'allow_always', deny: 'deny', no: 'deny' }[word.toLowerCase().replace(/[.!,:]+$/, '')];

@@ -8,6 +8,8 @@ export const EMAIL_MIGRATIONS = [
   `CREATE TABLE mail_sent (message_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, sent_at INTEGER NOT NULL)`,
   // Each incoming mail is handled once, keyed by its Message-ID (or a digest when it has none).
   `CREATE TABLE mail_handled (message_id TEXT PRIMARY KEY, session_id TEXT, outcome TEXT NOT NULL, handled_at INTEGER NOT NULL)`,
+  // The request (permission, dialog, question) a mail asked about: a late reply to it must not become a prompt.
+  `ALTER TABLE mail_sent ADD COLUMN request_id TEXT`,
 ];
 
 /** The threading headers of the next mail of a session. */
@@ -55,7 +57,7 @@ export class MailThreads {
    * session's previous mail. Called when the mail is queued, so a retried send keeps its Message-ID (a client
    * that got it twice shows it once).
    */
-  next(session: string | null): MailHeaders {
+  next(session: string | null, requestId?: string): MailHeaders {
     const nonce = randomBytes(6).toString('hex');
     if (session === null) return { messageId: `<csm.${nonce}@${this.#domain}>`, inReplyTo: null, references: [] };
     const token = this.tokenOf(session);
@@ -66,7 +68,7 @@ export class MailThreads {
     };
     this.#db.transaction(() => {
       this.#db.prepare('UPDATE mail_sessions SET last_message_id = ?, root_message_id = COALESCE(root_message_id, ?) WHERE session_id = ?').run(messageId, messageId, session);
-      this.#db.prepare('INSERT INTO mail_sent (message_id, session_id, sent_at) VALUES (?, ?, ?)').run(messageId, session, Date.now());
+      this.#db.prepare('INSERT INTO mail_sent (message_id, session_id, sent_at, request_id) VALUES (?, ?, ?, ?)').run(messageId, session, Date.now(), requestId ?? null);
     })();
     const references = [...new Set([row.root_message_id, row.last_message_id].filter((x): x is string => x !== null))];
     return { messageId, inReplyTo: row.last_message_id, references };
@@ -79,6 +81,13 @@ export class MailThreads {
       .prepare(`SELECT session_id FROM mail_sent WHERE message_id IN (${messageIds.map(() => '?').join(',')}) ORDER BY sent_at DESC, rowid DESC`)
       .all(...messageIds) as { session_id: string }[];
     return [...new Set(rows.map((r) => r.session_id))];
+  }
+
+  /** The request the given mail of ours asked about, if it was a request mail. */
+  requestOf(messageId: string | null): { session: string; request_id: string } | null {
+    if (!messageId) return null;
+    const row = this.#db.prepare('SELECT session_id, request_id FROM mail_sent WHERE message_id = ?').get(messageId) as { session_id: string; request_id: string | null } | undefined;
+    return row?.request_id ? { session: row.session_id, request_id: row.request_id } : null;
   }
 
   isHandled(messageId: string): boolean {
