@@ -51,6 +51,11 @@ export class DaemonClient {
     return (await this.#request<{ sessions: SessionInfo[] }>('GET', '/sessions')).sessions;
   }
 
+  /** Tells the daemon that Claude Code initialized us, so it can type the session's first prompt. */
+  async mcpReady(sessionId: string): Promise<void> {
+    await this.#request('POST', `/session/${encodeURIComponent(sessionId)}/mcp-ready`, {});
+  }
+
   notify(body: NotifyBody, signal?: AbortSignal): Promise<{ notify_id: string; channels: string[] }> {
     return this.#request('POST', '/notify', body, { signal });
   }

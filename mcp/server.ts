@@ -12,8 +12,9 @@ import { getSessionHints } from './session.js';
 const env = process.env;
 const file = tokenFile(defaultCsmHome(env));
 const client = new DaemonClient({ url: env.CSM_URL || DEFAULT_URL, token: () => env.CSM_TOKEN || readToken(file) });
+const hints = getSessionHints(env, process.cwd());
 const server = createCsmServer(
-  { client, hints: getSessionHints(env, process.cwd()), askTimeout: { default: 600, max: 3600 } },
+  { client, hints, askTimeout: { default: 600, max: 3600 } },
   packageVersion(),
 );
 
@@ -23,6 +24,10 @@ process.on('uncaughtException', report('uncaught exception'));
 process.on('unhandledRejection', report('unhandled rejection'));
 
 server.server.onerror = report('protocol error');
+// Sessions the daemon starts hold their first prompt until our tools are there (see SessionManager.mcpReady).
+server.server.oninitialized = () => {
+  if (hints.csmSessionId) client.mcpReady(hints.csmSessionId).catch(report('telling the daemon we are connected'));
+};
 
 // Claude Code closing our stdin means the session is over: stop, even with an ask_user still waiting.
 process.stdin.on('end', () => process.exit(0));

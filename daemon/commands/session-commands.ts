@@ -22,6 +22,8 @@ export interface CommandDeps {
 
 const MAX_INPUT = 100_000;
 const DEFAULT_ASK_SECONDS = 600;
+/** How long the first input of a new session waits for Claude Code to connect our MCP server. */
+const MCP_WAIT_MS = 10_000;
 
 /** The command layer: the only way channels, the API and the CLI drive sessions. */
 export function createCommands(d: CommandDeps): Commands {
@@ -29,6 +31,7 @@ export function createCommands(d: CommandDeps): Commands {
   const info = (id: string): SessionInfo => m.info(m.get(id));
 
   const typeNew = async (id: string, key: string, text: string): Promise<{ delivered: boolean }> => {
+    await m.mcpReady(id, MCP_WAIT_MS);
     d.ledger.begin(key, id, text, m.now());
     d.fault?.('before-type', text);
     return d.typer.type(m.get(id), text);
@@ -68,7 +71,10 @@ export function createCommands(d: CommandDeps): Commands {
         );
       }
       const key = options?.key;
-      if (!key) return d.typer.type(s, text);
+      if (!key) {
+        await m.mcpReady(s.id, MCP_WAIT_MS);
+        return d.typer.type(s, text);
+      }
       const seen = d.ledger.get(key);
       if (seen?.state === 'delivered') return { delivered: true };
       // Typed before a crash, not confirmed: finish it (Enter, or nothing if Claude already has it).

@@ -32,6 +32,11 @@ export class HookIntake {
     this.#d = deps;
   }
 
+  /** Our MCP server in session `id` is connected (see SessionManager.mcpReady). */
+  mcpReady(id: string): void {
+    this.#d.manager.markMcpReady(id);
+  }
+
   async handle(payload: HookPayload, origin: HookOrigin, signal: AbortSignal): Promise<HookAnswer> {
     const session = await this.#sessionFor(payload, origin);
     if (!session) return null;

@@ -102,6 +102,32 @@ export class SessionManager {
     if (s && s.status !== status && s.status !== 'dead') this.update(id, { status });
   }
 
+  /**
+   * Claude Code connects MCP servers in the background, after its prompt box is up: a prompt typed at once
+   * would reach the model without our tools. Sessions we start with our MCP server wait for it (bounded).
+   */
+  readonly #mcpConnecting = new Map<string, { ready: Promise<void>; resolve: () => void }>();
+
+  /** Our MCP server in session `id` has been initialized by Claude Code. */
+  markMcpReady(id: string): void {
+    this.#mcpConnecting.get(id)?.resolve();
+    this.#mcpConnecting.delete(id);
+  }
+
+  /** Resolves when the session's MCP server is connected, at once if it has no pending one, or after `ms`. */
+  async mcpReady(id: string, ms: number): Promise<void> {
+    const entry = this.#mcpConnecting.get(id);
+    // Only Claude Code connects MCP servers; it announces itself with its SessionStart hook. A program that
+    // never does (a wrapper, a test stand-in) is not kept waiting.
+    if (!entry || !this.find(id)?.claude_session_id) return;
+    let timer: NodeJS.Timeout | undefined;
+    const connected = await Promise.race([entry.ready.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+    clearTimeout(timer);
+    if (!connected) this.#d.log.warn({ session: id, waited_ms: ms }, 'the csm MCP server did not connect in time; typing anyway (notify, send_email and ask_user may be missing in this session: see `claude mcp list` in it)');
+    // Waited once: a server that never connects (crashed, removed) must not delay every later input.
+    this.#mcpConnecting.delete(id);
+  }
+
   async create(cwd: string, args: string[] = []): Promise<SessionRecord> {
     validateCwd(cwd);
     const { config } = this.#d;
@@ -133,6 +159,11 @@ export class SessionManager {
     };
     this.#sessions.set(id, record);
     this.#d.store.save(record);
+    if (this.#d.mcpServer) {
+      let resolve!: () => void;
+      const ready = new Promise<void>((r) => (resolve = r));
+      this.#mcpConnecting.set(id, { ready, resolve });
+    }
     this.#pending.delete(id);
     this.emit(id, { kind: 'started', cwd, adopted: false });
     this.#d.openWindow(name).catch((err: unknown) => this.#d.log.warn({ err, session: id }, 'could not open a terminal window; `csm attach` still works'));

@@ -27,7 +27,7 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
   let d: DaemonHandle;
   let cacheHome: string;
   /** One project folder per test, all trusted up front (.claude.json is written once, before any session). */
-  const projects: Record<'choice' | 'freeText' | 'timeout' | 'withdrawn' | 'terminal' | 'notify', string> = { choice: '', freeText: '', timeout: '', withdrawn: '', terminal: '', notify: '' };
+  const projects: Record<'choice' | 'freeText' | 'timeout' | 'withdrawn' | 'terminal' | 'notify' | 'early', string> = { choice: '', freeText: '', timeout: '', withdrawn: '', terminal: '', notify: '', early: '' };
 
   beforeAll(async () => {
     const root = mkdtempSync(join(tmpdir(), `csm-mcp-${label}-`));
@@ -207,6 +207,14 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
     expect(resultText(result)).toBe('The owner answered in the terminal:\nuse 8080');
     const edited = await tg.waitForMessage((m) => m.message_id === q.message_id && m.edits.length > 0, 15_000);
     expect(edited.reply_markup).toBeUndefined();
+  });
+
+  it('a prompt sent the moment the session shows its prompt box still reaches Claude with our tools', async () => {
+    // No waiting for the MCP connection here: the daemon holds the first prompt until our server is connected.
+    const { id, root } = await openFromChat(tg, d, projects.early);
+    api.reply({ text: 'Ready.' });
+    await prompt(root, 'are your tools there?');
+    await tg.waitForMessage((m) => textOf(m).startsWith(`✅ ${id} finished`) && textOf(m).includes('Ready.'), 30_000);
   });
 
   it('notify: the message reaches the session\'s Telegram thread and Claude reads "sent via Telegram"', async () => {

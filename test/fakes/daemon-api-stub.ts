@@ -24,6 +24,8 @@ export interface DaemonApiStub {
   /** Added before every answer, for timeout tests. */
   delayMs: number;
   requests: StubRequest[];
+  /** Sessions whose MCP server said it is connected (POST /session/:id/mcp-ready), kept apart from `requests`. */
+  ready: string[];
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function startDaemonApiStub(token = 'stub-token-0123456789abcdef012
     onAsk: () => ({ answered: false, reason: 'No answer within 1 s.' }),
     delayMs: 0,
     requests: [],
+    ready: [],
   };
   const server = createServer((req, res) => {
     void handle(stub, req, res).catch((err: Error) => send(res, 500, { error: err.message, code: 'internal' }));
@@ -59,6 +62,11 @@ async function handle(stub: Omit<DaemonApiStub, 'url' | 'close'>, req: IncomingM
     body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
   } catch {
     return send(res, 400, { error: 'The body is not JSON.', code: 'bad_request' });
+  }
+  const ready = /^\/session\/([^/]+)\/mcp-ready$/.exec(path);
+  if (req.method === 'POST' && ready) {
+    stub.ready.push(ready[1]!);
+    return send(res, 200, { ok: true });
   }
   stub.requests.push({ method: req.method ?? '', path, auth: req.headers.authorization, body });
   if (stub.delayMs > 0) await new Promise((r) => setTimeout(r, stub.delayMs));

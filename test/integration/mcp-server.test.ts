@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mcpLaunchConfig, mcpServerCommand } from '../../mcp/install.js';
 import { claudeVersions, TEST_API_KEY } from '../helpers/claude.js';
+import { waitFor } from '../helpers/wait.js';
 import { closedPortUrl, startDaemonApiStub, stubSession, type DaemonApiStub } from '../fakes/daemon-api-stub.js';
 
 // The real server process (node + tsx, as mcpServerCommand() starts it) driven by the SDK's own client.
@@ -56,6 +57,12 @@ describe('csm MCP server over stdio', () => {
     expect(byName.send_email!.inputSchema.required).toEqual(['subject', 'body']);
     expect(byName.ask_user!.inputSchema).toMatchObject({ required: ['question'], properties: { timeout_seconds: { maximum: 3600 }, options: { type: 'array' } } });
     for (const t of tools) expect(t.description!.length).toBeGreaterThan(100);
+  });
+
+  it('tells the daemon it is connected once Claude Code (here the SDK client) has initialized it', async () => {
+    await connect({ CSM_SESSION_ID: 'a1b2' });
+    await waitFor(() => stub.ready.length > 0, { message: 'POST /session/a1b2/mcp-ready' });
+    expect(stub.ready).toEqual(['a1b2']);
   });
 
   it('notify sends to the owner, tagged with CSM_SESSION_ID, on the usual channel by default', async () => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { hookOriginFromHeaders, hookPayloadSchema } from '../../hook-endpoint/payloads.js';
 import type { HookIntake } from '../../sessions/hook-intake.js';
 import { parseBody } from '../app.js';
@@ -19,5 +20,12 @@ export function registerHookRoute(app: FastifyInstance, hooks: HookIntake): void
     const answer = await hooks.handle(payload, origin, aborted.signal);
     if (!answer) return reply.code(204).send();
     return reply.code(200).send(answer);
+  });
+
+  // The MCP server in a session we started says Claude Code initialized it: its tools are there now.
+  app.post('/session/:id/mcp-ready', async (req, reply) => {
+    const { id } = parseBody(z.object({ id: z.string().regex(/^[0-9a-fA-F]{4}$/, 'a session id is 4 hex digits') }), req.params);
+    hooks.mcpReady(id.toLowerCase());
+    return reply.code(200).send({ ok: true });
   });
 }
