@@ -33,7 +33,7 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
     checks.push({ name: 'osascript', ok: osa !== null, detail: osa ?? 'not available', fix: 'allow your terminal to control Terminal.app: System Settings → Privacy & Security → Automation' });
   }
   checks.push({ name: 'config', ok: true, detail: config.paths.config_file ?? 'none (defaults: local API and CLI only)' });
-  const curl = await version('curl', ['--version']);
+  const curl = (await version('curl', ['--version']))?.split(' ').slice(0, 2).join(' ') ?? null;
   checks.push({ name: 'curl', ok: curl !== null, detail: curl ?? 'not found', fix: 'the hook scripts need curl: `apt install curl`' });
   const hooks = safe(() => hooksStatus(claudeSettingsFile()));
   checks.push({
@@ -57,7 +57,7 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
     name: 'daemon',
     ok: up,
     detail: up ? `running at ${api.url}, version ${health.version}, channels: ${health.channels.join(', ') || 'none'}` : health.message,
-    fix: 'start it with `csm serve`',
+    fix: 'run `csm serve` (keep it running with launchd or systemd), or check server.host and server.port in the config',
   });
   checks.push({ name: 'token', ok: readToken(config.paths.token) !== null, detail: config.paths.token, fix: 'created at the first `csm serve`' });
   if (up) {
@@ -65,7 +65,8 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
     const r = await api.request<{ channels: { name: string; ok: boolean; detail: string }[] }>('GET', '/channels').catch(() => null);
     for (const c of r?.channels ?? []) checks.push({ name: c.name, ok: c.ok, detail: c.detail, fix: 'see the daemon log (stderr of `csm serve`) and the channel\'s settings in the config' });
   }
-  const human = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name.padEnd(9)} ${c.detail}${c.ok || !c.fix ? '' : `\n            fix: ${c.fix}`}`).join('\n');
+  const width = Math.max(...checks.map((c) => c.name.length));
+  const human = checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.name.padEnd(width)}  ${c.detail}${c.ok || !c.fix ? '' : `\n  ${' '.repeat(width)}  fix: ${c.fix}`}`).join('\n');
   print(human, { ok: checks.every((c) => c.ok), checks });
   return checks.every((c) => c.ok) ? 0 : 1;
 }
