@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../fakes/anthropic-api.js';
 import type { Dovecot } from '../fakes/dovecot.js';
 import type { Received, SmtpSink } from '../fakes/smtp-sink.js';
-import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
+import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
 import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { gmailReply, OWNER, startMailStack, type MailStack } from '../helpers/mail.js';
 import { waitFor } from '../helpers/wait.js';
@@ -26,10 +25,9 @@ describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }
   let user: string;
 
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-mail-${label}-`));
-    project = join(root, 'project');
-    const home = join(root, 'claude-home');
-    for (const dir of [project, home]) mkdirSync(dir);
+    const ws = workspace(`csm-mail-${label}`);
+    project = ws.project;
+    const home = ws.home;
     [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack({ from_address: 'csm <csm@example.test>', poll_interval_seconds: 600 })]);
     ({ dovecot, smtp, mailbox: user } = servers);
     d = await startDaemon({
@@ -176,10 +174,7 @@ function deliverToMaildir(dovecot: Dovecot, user: string, raw: string): void {
 /** Nothing lost, nothing twice: the daemon dies after fetching a reply, before typing it. */
 describe.each(claudeVersions())('email reply across a daemon crash, Claude Code $label', ({ bin, label }) => {
   it('after the restart the reply is typed exactly once and marked \\Seen', async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-mail-crash-${label}-`));
-    const project = join(root, 'project');
-    const home = join(root, 'claude-home');
-    for (const dir of [project, home]) mkdirSync(dir);
+    const { project, home } = workspace(`csm-mail-crash-${label}`);
     const [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack()]);
     const { dovecot, smtp, mailbox: user } = servers;
     const text = 'typed once after a crash, from mail';
@@ -215,10 +210,7 @@ describe.each(claudeVersions())('email reply across a daemon crash, Claude Code 
 /** A session quiet for sessions.idle_email_seconds: one summary mail per quiet spell. */
 describe.each(claudeVersions())('email idle summary, Claude Code $label', ({ bin, label }) => {
   it('after a quiet spell, one mail with Claude\'s last message and the screen; the next spell, one more', async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-mail-idle-${label}-`));
-    const project = join(root, 'project');
-    const home = join(root, 'claude-home');
-    for (const dir of [project, home]) mkdirSync(dir);
+    const { project, home } = workspace(`csm-mail-idle-${label}`);
     const [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack()]);
     const d = await startDaemon({
       claudeBin: bin,
@@ -252,10 +244,7 @@ describe.each(claudeVersions())('email idle summary, Claude Code $label', ({ bin
 /** An IMAP server without IDLE: the inbox is polled every poll_interval_seconds instead. */
 describe.each(claudeVersions().slice(0, 1))('email without IMAP IDLE, Claude Code $label', ({ bin, label }) => {
   it('a reply is still typed, found by polling', async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-mail-noidle-${label}-`));
-    const project = join(root, 'project');
-    const home = join(root, 'claude-home');
-    for (const dir of [project, home]) mkdirSync(dir);
+    const { project, home } = workspace(`csm-mail-noidle-${label}`);
     const [api, servers] = await Promise.all([startFakeAnthropic(), startMailStack({ poll_interval_seconds: 5 }, { withoutIdle: true })]);
     const d = await startDaemon({
       claudeBin: bin,

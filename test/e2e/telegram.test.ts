@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
-import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
+import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { button, newSessionFromChat as openFromChat, textOf } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
@@ -102,10 +102,7 @@ describe.each(claudeVersions())('Telegram with Claude Code $label', ({ bin, labe
 /** Telegram failing 30% of the time (500s and 429s with retry_after): every message still arrives, once. */
 describe.each(claudeVersions())('Telegram failing 3 calls in 10, Claude Code $label', ({ bin, label }) => {
   it('the whole flow goes through and no message arrives twice', async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-tg-flaky-${label}-`));
-    const project = join(root, 'project');
-    const home = join(root, 'claude-home');
-    for (const dir of [project, home]) mkdirSync(dir);
+    const { project, home } = workspace(`csm-tg-flaky-${label}`);
     const api = await startFakeAnthropic();
     const tg = await FakeTelegramBotApi.start();
     const d = await startDaemon({
@@ -142,10 +139,7 @@ describe.each(claudeVersions())('Telegram failing 3 calls in 10, Claude Code $la
 /** Nothing lost, nothing twice: the daemon dies between receiving a reply and typing it. */
 describe.each(claudeVersions())('Telegram reply across a daemon crash, Claude Code $label', ({ bin, label }) => {
   it('after the restart the reply is typed exactly once', async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-tg-crash-${label}-`));
-    const project = join(root, 'project');
-    const home = join(root, 'claude-home');
-    for (const dir of [project, home]) mkdirSync(dir);
+    const { project, home } = workspace(`csm-tg-crash-${label}`);
     const api = await startFakeAnthropic();
     const tg = await FakeTelegramBotApi.start();
     const text = 'typed once after a crash';

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -74,4 +75,13 @@ export function mcpConnected(cacheHome: string, cwd: string): boolean {
     }
   }
   return false;
+}
+
+/** A temp folder for one test: `project` (where Claude Code runs; trust it with prepareClaudeHome) and `home`. */
+export function workspace(prefix: string): { root: string; project: string; home: string } {
+  const root = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const project = join(root, 'project');
+  const home = join(root, 'claude-home');
+  for (const dir of [project, home]) mkdirSync(dir);
+  return { root, project, home };
 }
