@@ -8,7 +8,7 @@ import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.
 import { claudeVersions, mcpConnected, prepareClaudeHome } from '../helpers/claude.js';
 import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { startMailStack, type MailStack } from '../helpers/mail.js';
-import { button, newSessionFromChat as openFromChat, textOf } from '../helpers/telegram.js';
+import { button, newSessionFromChat as openFromChat, startTelegramDaemon, telegramConfig, textOf } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** The text blocks of a tool_result, joined: what the model reads. */
@@ -41,13 +41,7 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
     tg = await FakeTelegramBotApi.start();
     cacheHome = join(home, '.cache');
     const env = { ...prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: Object.values(projects) }), XDG_CACHE_HOME: cacheHome };
-    d = await startDaemon({
-      claudeBin: bin,
-      claudeEnv: env,
-      claudeArgs: ['--permission-mode', 'default'],
-      config: { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } },
-    });
-    await waitFor(() => tg.commands.length > 0, { message: 'setMyCommands at start' });
+    d = await startTelegramDaemon(tg, { claudeBin: bin, claudeEnv: env });
   });
   beforeEach(() => api?.clearQueue());
   afterAll(async () => {
@@ -320,7 +314,7 @@ describe.each(claudeVersions().slice(0, 1))('ask_user asked for email, Telegram 
       claudeEnv: { ...prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }), XDG_CACHE_HOME: cacheHome },
       claudeArgs: ['--permission-mode', 'default'],
       config: {
-        telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url },
+        telegram: telegramConfig(tg),
         email: mail.config,
       },
     });

@@ -7,7 +7,7 @@ import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.j
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, mcpConnected, prepareClaudeHome } from '../helpers/claude.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
-import { button, textOf } from '../helpers/telegram.js';
+import { button, telegramConfig, textOf } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -33,7 +33,7 @@ describe.each(claudeVersions())('csm setup and a hand-started session, Claude Co
     for (const dir of [home, project]) mkdirSync(dir);
     [api, tg] = await Promise.all([startFakeAnthropic(), FakeTelegramBotApi.start()]);
     claudeEnv = { ...prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }), XDG_CACHE_HOME: join(home, '.cache') };
-    d = await startDaemon({ claudeBin: bin, claudeEnv, config: { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } } });
+    d = await startDaemon({ claudeBin: bin, claudeEnv, config: { telegram: telegramConfig(tg) } });
   });
   afterAll(async () => {
     await execa('tmux', ['-L', userTmux, 'kill-server'], { reject: false });

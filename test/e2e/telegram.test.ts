@@ -6,7 +6,7 @@ import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.j
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
-import { button, newSessionFromChat as openFromChat, textOf } from '../helpers/telegram.js';
+import { button, newSessionFromChat as openFromChat, startTelegramDaemon, telegramConfig, textOf } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
 
 
@@ -27,13 +27,7 @@ describe.each(claudeVersions())('Telegram with Claude Code $label', ({ bin, labe
     api = await startFakeAnthropic();
     tg = await FakeTelegramBotApi.start();
     const env = prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project, other] });
-    d = await startDaemon({
-      claudeBin: bin,
-      claudeEnv: env,
-      claudeArgs: ['--permission-mode', 'default'],
-      config: { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } },
-    });
-    await waitFor(() => tg.commands.length > 0, { message: 'setMyCommands at start' });
+    d = await startTelegramDaemon(tg, { claudeBin: bin, claudeEnv: env });
   });
   beforeEach(() => api?.clearQueue());
   afterAll(async () => {
@@ -105,14 +99,8 @@ describe.each(claudeVersions())('Telegram failing 3 calls in 10, Claude Code $la
     const { project, home } = workspace(`csm-tg-flaky-${label}`);
     const api = await startFakeAnthropic();
     const tg = await FakeTelegramBotApi.start();
-    const d = await startDaemon({
-      claudeBin: bin,
-      claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
-      claudeArgs: ['--permission-mode', 'default'],
-      config: { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } },
-    });
+    const d = await startTelegramDaemon(tg, { claudeBin: bin, claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }) });
     try {
-      await waitFor(() => tg.commands.length > 0, { message: 'setMyCommands at start' });
       tg.failRate(0.3, { seed: 42, kinds: ['500', '429'], retryAfter: 1 });
       const { id, root: rootMsg } = await openFromChat(tg, d, project);
       api.reply({ toolUse: { name: 'Bash', input: { command: 'rm -rf build', description: 'Remove build' } } }, { text: 'Build folder removed.' });
@@ -147,7 +135,7 @@ describe.each(claudeVersions())('Telegram reply across a daemon crash, Claude Co
       claudeBin: bin,
       claudeEnv: prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] }),
       claudeArgs: ['--permission-mode', 'default'],
-      config: { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } },
+      config: { telegram: telegramConfig(tg) },
       env: { CSM_TEST_CRASH_AT: `before-type:${text}` },
     });
     try {

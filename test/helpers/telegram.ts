@@ -1,5 +1,6 @@
 import type { FakeMessage, FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
-import { newIdleSessionWait, type DaemonHandle } from './daemon.js';
+import { newIdleSessionWait, startDaemon, type DaemonHandle, type StartDaemonOptions } from './daemon.js';
+import { waitFor } from './wait.js';
 
 /** What the person sees of a bot message: its text, or a document's caption. */
 export const textOf = (m: FakeMessage): string => m.text ?? m.document?.caption ?? '';
@@ -18,4 +19,14 @@ export async function newSessionFromChat(tg: FakeTelegramBotApi, d: DaemonHandle
   const id = /Session ([0-9a-f]{4})/.exec(textOf(root))![1]!;
   await newIdleSessionWait(d, id);
   return { id, root };
+}
+
+/** The daemon's `telegram:` section for the fake Bot API. */
+export const telegramConfig = (tg: FakeTelegramBotApi) => ({ bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url });
+
+/** The daemon with Telegram (and permission prompts on), once it is polling: its command menu is set. */
+export async function startTelegramDaemon(tg: FakeTelegramBotApi, o: StartDaemonOptions): Promise<DaemonHandle> {
+  const d = await startDaemon({ claudeArgs: ['--permission-mode', 'default'], ...o, config: { telegram: telegramConfig(tg), ...o.config } });
+  await waitFor(() => tg.commands.length > 0, { message: 'setMyCommands at start' });
+  return d;
 }
