@@ -162,13 +162,14 @@ describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }
 /** Writes a message into the user's Maildir/new as a delivery agent would (the IMAP server may be down). */
 function deliverToMaildir(dovecot: Dovecot, user: string, raw: string): void {
   const maildir = join(dovecot.dir, 'home', user, 'Maildir');
+  const { uid, gid } = dovecot.mailOwner;
   for (const sub of ['', 'new', 'cur', 'tmp']) {
     mkdirSync(join(maildir, sub), { recursive: true });
-    chownSync(join(maildir, sub), 65534, 65534);
+    chownSync(join(maildir, sub), uid, gid);
   }
   const file = join(maildir, 'new', `${Date.now()}.${randomBytes(4).toString('hex')}.csm-test`);
   writeFileSync(file, raw.replace(/\r\n/g, '\n'));
-  chownSync(file, 65534, 65534);
+  chownSync(file, uid, gid);
 }
 
 /** Nothing lost, nothing twice: the daemon dies after fetching a reply, before typing it. */

@@ -19,6 +19,8 @@ export interface Dovecot {
   readonly password: string;
   /** The temp dir holding config, log, run/state dirs and the users' homes. */
   readonly dir: string;
+  /** Who owns the mail files (nobody when the tests run as root, else the test user): for writing into a Maildir. */
+  readonly mailOwner: MailOwner;
   /** A fresh, unique user name (an empty mailbox). */
   user(name?: string): string;
   /** IMAP APPEND to the user's INBOX; returns the new message's UID. */
@@ -48,6 +50,13 @@ export interface DovecotMessage {
   subject?: string;
 }
 
+export interface MailOwner {
+  user: string;
+  group: string;
+  uid: number;
+  gid: number;
+}
+
 export interface DovecotOptions {
   port?: number;
   /** How long start-up may take before it is reported as failed. */
@@ -70,12 +79,11 @@ process.once('exit', () => {
 });
 
 export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> {
-  if (process.getuid?.() !== 0) throw new Error('startDovecot needs root: Dovecot drops to uid nobody for mail');
   if (!existsSync(DOVECOT)) throw new Error(`${DOVECOT} not found (apt-get install -y dovecot-imapd)`);
   const dir = await mkdtemp(join(tmpdir(), 'csm-dovecot-'));
   // mkdtemp makes the dir 0700; the mail processes run as nobody and must traverse it to reach homes.
   await chmod(dir, 0o755);
-  const server = new DovecotServer(dir, opts.port ?? (await freePort()), opts.readyTimeoutMs ?? 20_000, opts.withoutIdle ?? false);
+  const server = new DovecotServer(dir, opts.port ?? (await freePort()), opts.readyTimeoutMs ?? 20_000, opts.withoutIdle ?? false, await mailOwner());
   try {
     await server.init();
     await server.up();
@@ -105,6 +113,7 @@ class DovecotServer implements Dovecot {
     readonly port: number,
     readonly readyTimeoutMs: number,
     readonly withoutIdle: boolean,
+    readonly mailOwner: MailOwner,
   ) {}
 
   get #conf(): string {
@@ -117,10 +126,9 @@ class DovecotServer implements Dovecot {
 
   async init(): Promise<void> {
     for (const sub of ['run', 'state', 'home']) await mkdir(join(this.dir, sub));
-    const { uid, gid } = await nobody();
-    // Mail may not be delivered as uid 0; the userdb runs every user as nobody, who creates homes here.
-    await chown(join(this.dir, 'home'), uid, gid);
-    await writeFile(this.#conf, config(this.dir, this.port, this.#greeting, this.withoutIdle));
+    // Mail may not be delivered as uid 0: as root, the userdb runs every user as nobody, who creates homes here.
+    if (process.getuid?.() === 0) await chown(join(this.dir, 'home'), this.mailOwner.uid, this.mailOwner.gid);
+    await writeFile(this.#conf, config(this.dir, this.port, this.#greeting, this.withoutIdle, this.mailOwner));
   }
 
   user(name = 'user'): string {
@@ -273,7 +281,9 @@ class DovecotServer implements Dovecot {
   }
 }
 
-function config(dir: string, port: number, greeting: string, withoutIdle: boolean): string {
+function config(dir: string, port: number, greeting: string, withoutIdle: boolean, owner: MailOwner): string {
+  // Not root: every Dovecot process runs as the test user, which Dovecot allows when told so.
+  const unprivileged = process.getuid?.() !== 0 ? `default_internal_user = ${owner.user}\ndefault_internal_group = ${owner.group}\ndefault_login_user = ${owner.user}\n` : '';
   return `# Written by test/fakes/dovecot.ts; nothing here touches the system's /etc/dovecot or /var.
 protocols = imap
 listen = ${HOST}
@@ -285,7 +295,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
 login_greeting = ${greeting}
-${withoutIdle ? 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS\n' : ''}# Tests open several connections per user (IDLE watcher, appender, inspector); the default is 10.
+${unprivileged}${withoutIdle ? 'imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS\n' : ''}# Tests open several connections per user (IDLE watcher, appender, inspector); the default is 10.
 mail_max_userip_connections = 100
 passdb {
   driver = static
@@ -293,7 +303,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=nobody gid=nogroup home=${dir}/home/%u
+  args = uid=${owner.uid} gid=${owner.gid} home=${dir}/home/%u
 }
 service imap-login {
   inet_listener imap {
@@ -375,11 +385,19 @@ function groupAlive(pgid: number): boolean {
   return false;
 }
 
-async function nobody(): Promise<{ uid: number; gid: number }> {
-  const passwd = await readFile('/etc/passwd', 'utf8');
-  const group = await readFile('/etc/group', 'utf8');
-  const uid = Number(passwd.split('\n').find((l) => l.startsWith('nobody:'))?.split(':')[2]);
-  const gid = Number(group.split('\n').find((l) => l.startsWith('nogroup:'))?.split(':')[2]);
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('no nobody user or nogroup group on this machine');
-  return { uid, gid };
+/** nobody:nogroup as root (Dovecot refuses uid 0 for mail); otherwise the user running the tests. */
+async function mailOwner(): Promise<MailOwner> {
+  const passwd = (await readFile('/etc/passwd', 'utf8')).split('\n').map((l) => l.split(':'));
+  const groups = (await readFile('/etc/group', 'utf8')).split('\n').map((l) => l.split(':'));
+  if (process.getuid?.() === 0) {
+    const uid = Number(passwd.find((f) => f[0] === 'nobody')?.[2]);
+    const gid = Number(groups.find((f) => f[0] === 'nogroup')?.[2]);
+    if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('no nobody user or nogroup group on this machine');
+    return { user: 'nobody', group: 'nogroup', uid, gid };
+  }
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const user = passwd.find((f) => Number(f[2]) === uid)?.[0] ?? String(uid);
+  const group = groups.find((f) => Number(f[2]) === gid)?.[0] ?? String(gid);
+  return { user, group, uid, gid };
 }
