@@ -37,6 +37,8 @@ export class Inbox {
   readonly #abort = new AbortController();
   readonly #key: string;
   #client: ImapFlow | null = null;
+  /** The client being connected: stop() closes it too, so a server that never answers cannot hold up shutdown. */
+  #connecting: ImapFlow | null = null;
   #loop: Promise<void> | null = null;
   #work: Promise<void> = Promise.resolve();
   #pending = false;
@@ -64,6 +66,7 @@ export class Inbox {
 
   async stop(): Promise<void> {
     this.#abort.abort();
+    this.#connecting?.close();
     await this.#client?.logout().catch(() => undefined);
     this.#client?.close();
     await this.#loop;
@@ -86,13 +89,18 @@ export class Inbox {
         // Where the server has no IDLE, imapflow polls with NOOP at this interval instead.
         maxIdleTime: this.#cfg.poll_interval_seconds * 1000,
         missingIdleCommand: 'NOOP',
+        // A server that accepts the connection and then says nothing is retried, not waited on for 90 s.
+        connectionTimeout: 20_000,
+        greetingTimeout: 20_000,
       });
+      this.#connecting = client;
       const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
       let connected = false;
       client.on('error', (err: Error) => this.#log.debug({ err: err.message }, 'email: IMAP connection error'));
       try {
         await client.connect();
         await client.mailboxOpen('INBOX');
+        this.#connecting = null;
         this.#client = client;
         connected = true;
         const idle = client.capabilities.has('IDLE');
@@ -105,6 +113,7 @@ export class Inbox {
         this.#kick(client);
         await closed;
       } catch (err) {
+        if (signal.aborted) return;
         failures++;
         const message = err instanceof Error ? err.message : String(err);
         const level = failures === 1 ? 'warn' : 'debug';
@@ -117,6 +126,7 @@ export class Inbox {
         }
       } finally {
         this.#client = null;
+        this.#connecting = null;
         client.close();
       }
       if (signal.aborted) return;
