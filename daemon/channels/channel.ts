@@ -4,16 +4,16 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 
-/**
- * A channel renders events for a person and turns their replies into commands. It never touches tmux or
- * session internals: everything goes through `commands`, everything comes from `bus`.
- */
 /** Whether a channel can reach the owner right now, in a sentence (`csm doctor`, GET /channels). */
 export interface ChannelHealth {
   ok: boolean;
   detail: string;
 }
 
+/**
+ * A channel renders events for a person and turns their replies into commands. It never touches tmux or
+ * session internals: everything goes through `commands`, everything comes from `bus`.
+ */
 export interface Channel {
   readonly name: string;
   health(): ChannelHealth;

@@ -31,7 +31,6 @@ export function createCommands(d: CommandDeps): Commands {
   const info = (id: string): SessionInfo => m.info(m.get(id));
 
   const typeNew = async (id: string, key: string, text: string): Promise<{ delivered: boolean }> => {
-    await m.mcpReady(id, MCP_WAIT_MS);
     d.ledger.begin(key, id, text, m.now());
     d.fault?.('before-type', text);
     return d.typer.type(m.get(id), text);
@@ -70,11 +69,10 @@ export function createCommands(d: CommandDeps): Commands {
           `Session ${s.id} is waiting on a ${entry.request.kind === 'permission' ? 'permission' : 'dialog'} ("${entry.request.title}"): answer it first (options: ${entry.request.options.map((o) => o.key).join(', ')}). Nothing was typed.`,
         );
       }
+      // A new session's first prompt waits for our MCP server (see SessionManager.mcpReady); after that, never.
+      await m.mcpReady(s.id, MCP_WAIT_MS);
       const key = options?.key;
-      if (!key) {
-        await m.mcpReady(s.id, MCP_WAIT_MS);
-        return d.typer.type(s, text);
-      }
+      if (!key) return d.typer.type(s, text);
       const seen = d.ledger.get(key);
       if (seen?.state === 'delivered') return { delivered: true };
       // Typed before a crash, not confirmed: finish it (Enter, or nothing if Claude already has it).

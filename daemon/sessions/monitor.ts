@@ -173,14 +173,10 @@ export class Monitor {
 
   /** One `list-panes -a` per tmux server finds every dead or vanished session. */
   async checkLiveness(): Promise<void> {
-    const live = this.#m.live();
-    const servers = new Map<string | null, SessionRecord[]>();
-    for (const s of live) servers.set(s.tmux_socket, [...(servers.get(s.tmux_socket) ?? []), s]);
-    for (const [, sessions] of servers) {
-      const first = sessions[0]!;
+    for (const { tmux, sessions } of this.#m.byTmuxServer(this.#m.live())) {
       let panes;
       try {
-        panes = await this.#m.tmuxFor(first).listPanes();
+        panes = await tmux.listPanes();
       } catch (err) {
         this.#log.warn({ err }, 'list-panes failed');
         continue;

@@ -55,12 +55,10 @@ export class ScreenWatch {
 
   /** Reads and applies many sessions' screens with one tmux call per tmux server. */
   async checkMany(sessions: SessionRecord[]): Promise<void> {
-    const byServer = new Map<string | null, SessionRecord[]>();
-    for (const s of sessions) byServer.set(s.tmux_socket, [...(byServer.get(s.tmux_socket) ?? []), s]);
-    for (const group of byServer.values()) {
+    for (const { tmux, sessions: group } of this.#m.byTmuxServer(sessions)) {
       let screens: Map<string, string>;
       try {
-        screens = await this.#m.tmuxFor(group[0]!).capturePanes(group.map((s) => s.pane_id));
+        screens = await tmux.capturePanes(group.map((s) => s.pane_id));
       } catch (err) {
         this.#log.debug({ err }, 'capture-pane failed');
         continue;
@@ -71,13 +69,6 @@ export class ScreenWatch {
         this.apply(s, classifyScreen(text));
       }
     }
-  }
-
-  async check(s: SessionRecord): Promise<void> {
-    if (s.status === 'dead') return;
-    const screen = await this.read(s);
-    if (!screen || this.#m.find(s.id)?.status === 'dead') return;
-    this.apply(s, screen);
   }
 
   apply(s: SessionRecord, screen: ScreenState): void {

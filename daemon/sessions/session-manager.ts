@@ -81,6 +81,13 @@ export class SessionManager {
     return s.tmux_socket ? this.#d.tmuxAt(s.tmux_socket) : this.#d.tmux;
   }
 
+  /** `sessions` grouped by the tmux server they run on, for one tmux call per server. */
+  byTmuxServer(sessions: readonly SessionRecord[]): { tmux: TmuxClient; sessions: SessionRecord[] }[] {
+    const groups = new Map<string | null, SessionRecord[]>();
+    for (const s of sessions) groups.set(s.tmux_socket, [...(groups.get(s.tmux_socket) ?? []), s]);
+    return [...groups.values()].map((group) => ({ tmux: this.tmuxFor(group[0]!), sessions: group }));
+  }
+
   info(s: SessionRecord): SessionInfo {
     const { pane_id: _p, tmux_socket: _t, adopted: _a, transcript_path: _tp, ...info } = s;
     return { ...info, pending: this.#pending.get(s.id)?.request ?? s.pending };

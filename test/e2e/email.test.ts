@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../fakes/anthropic-api.js';
+import { conversation, occurrences, startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import type { Dovecot } from '../fakes/dovecot.js';
 import type { Received, SmtpSink } from '../fakes/smtp-sink.js';
 import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
@@ -10,9 +10,6 @@ import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemo
 import { gmailReply, OWNER, startMailStack, type MailStack } from '../helpers/mail.js';
 import { waitFor } from '../helpers/wait.js';
 
-/** The conversation Claude Code sent, as JSON text: the owner's prompts are in it (with history). */
-const conversation = (r: RecordedRequest): string => JSON.stringify(r.body.messages ?? []);
-const occurrences = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
 
 /** Mail sent by the daemon and replies appended to a real Dovecot inbox, with a real Claude Code session in tmux. */
 describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic, type ToolResult } from '../fakes/anthropic-api.js';
+import { conversation, startFakeAnthropic, type FakeAnthropic, type ToolResult } from '../fakes/anthropic-api.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, mcpConnected, prepareClaudeHome } from '../helpers/claude.js';
 import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
@@ -59,7 +59,7 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
   /** The owner types a prompt in the session's thread; resolves once it reached the API, with our tools offered. */
   async function prompt(root: FakeMessage, text: string): Promise<void> {
     tg.userSends({ text, replyTo: root.message_id });
-    const req = await api.waitForRequest((r) => r.mainTurn && JSON.stringify(r.body.messages).includes(text), 30_000);
+    const req = await api.waitForRequest((r) => r.mainTurn && conversation(r).includes(text), 30_000);
     // Claude Code offered our tools to the model: the MCP server from --mcp-config is connected.
     expect(req.body.tools?.map((t) => t.name)).toEqual(expect.arrayContaining(['mcp__csm__ask_user', 'mcp__csm__notify', 'mcp__csm__send_email']));
   }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
+import { conversation, occurrences, startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
 import { startDaemon, type DaemonHandle } from '../helpers/daemon.js';
@@ -71,7 +71,7 @@ describe.each(claudeVersions())('Telegram with Claude Code $label', ({ bin, labe
     const b = await newSessionFromChat(other);
     api.reply({ text: 'reply one' });
     tg.userSends({ text: 'message for the second session', replyTo: b.root.message_id });
-    const req = await api.waitForRequest((r) => r.mainTurn && JSON.stringify(r.body.messages).includes('message for the second session'), 30_000);
+    const req = await api.waitForRequest((r) => r.mainTurn && conversation(r).includes('message for the second session'), 30_000);
     await tg.waitForMessage((m) => textOf(m).startsWith(`✅ ${b.id} finished`), 30_000);
     // Claude Code tags each request with its own session id: the text went to b's Claude, not a's.
     const claudeId = async (id: string): Promise<string> => (await d.api<{ claude_session_id: string }>('GET', `/session/${id}`)).body.claude_session_id;
@@ -149,10 +149,10 @@ describe.each(claudeVersions())('Telegram reply across a daemon crash, Claude Co
       await d.restart({ CSM_TEST_CRASH_AT: undefined });
       const done = await tg.waitForMessage((m) => textOf(m).startsWith(`✅ ${id} finished`), 45_000);
       expect(textOf(done)).toContain('Got it exactly once.');
-      const prompts = api.requests.filter((r) => r.mainTurn).map((r) => JSON.stringify(r.body.messages ?? []).split(text).length - 1);
+      const prompts = api.requests.filter((r) => r.mainTurn).map((r) => occurrences(conversation(r), text));
       // The text reached Claude in one turn, as one user message (later requests repeat the history).
       expect(Math.max(...prompts)).toBe(1);
-      const transcriptHits = (await d.api<{ output: string }>('GET', `/session/${id}/output?lines=200`)).body.output.split(text).length - 1;
+      const transcriptHits = occurrences((await d.api<{ output: string }>('GET', `/session/${id}/output?lines=200`)).body.output, text);
       expect(transcriptHits).toBe(1);
     } finally {
       await d.cleanup();

@@ -22,6 +22,12 @@ export interface RecordedRequest {
   mainTurn: boolean;
 }
 
+/** The conversation Claude Code sent, as JSON text: the person's prompts are in it (with the history). */
+export const conversation = (r: RecordedRequest): string => JSON.stringify(r.body.messages ?? []);
+
+/** How often `needle` occurs in `haystack`: "typed exactly once" checks. */
+export const occurrences = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
+
 export interface ToolResult {
   tool_use_id: string;
   content: unknown;

@@ -2,7 +2,7 @@ import type { Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/schema.js';
 import type { SessionEvent } from '../../events/types.js';
 import { Outbox } from '../../store/outbox.js';
-import type { Channel, ChannelContext } from '../channel.js';
+import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
 import { footerRef } from './accept.js';
 import { Inbox, type InboxOptions } from './inbox.js';
 import { MailIncoming } from './incoming.js';
@@ -41,7 +41,7 @@ class EmailChannel implements Channel {
     this.#log = ctx.log.child({ channel: 'email' });
   }
 
-  health(): { ok: boolean; detail: string } {
+  health(): ChannelHealth {
     const inbox = this.#inbox?.state() ?? { ok: false, detail: 'not started' };
     const sender = this.#sender?.state() ?? { ok: false, detail: 'not started' };
     return { ok: inbox.ok && sender.ok, detail: `${inbox.detail}; ${sender.detail}` };

@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { EmailConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
+import type { ChannelHealth } from '../channel.js';
 import type { Store } from '../../store/store.js';
 import { sleep } from '../../sleep.js';
 
@@ -42,7 +43,7 @@ export class Inbox {
   #loop: Promise<void> | null = null;
   #work: Promise<void> = Promise.resolve();
   #pending = false;
-  #state: { ok: boolean; detail: string } = { ok: false, detail: 'connecting to the IMAP server' };
+  #state: ChannelHealth = { ok: false, detail: 'connecting to the IMAP server' };
 
   constructor(cfg: EmailConfig, store: Store, onMail: (mail: FetchedMail) => Promise<MailOutcome>, log: Logger, options: InboxOptions = {}) {
     this.#cfg = cfg;
@@ -60,7 +61,7 @@ export class Inbox {
   }
 
   /** Whether replies can arrive now, in a sentence. */
-  state(): { ok: boolean; detail: string } {
+  state(): ChannelHealth {
     return this.#state;
   }
 

@@ -1,4 +1,5 @@
 import type { EventOf, PendingRequest, SessionEvent } from '../../events/types.js';
+import { escapeHtml } from '../html.js';
 
 /** A mail ready for the outbox, before threading headers. */
 export interface MailContent {
@@ -28,10 +29,6 @@ export function compose(to: SessionRef | null, subject: string, body: string): M
     `<div style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4">${bodyHtml(body)}` +
     `<hr style="border:0;border-top:1px solid #ccc"><p style="color:#777;font-size:12px">${footer.map(escapeHtml).join('<br>')}</p></div>`;
   return { subject: `${tag} ${oneLine(subject, 150)}`, text, html };
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 const PRE = 'font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre';

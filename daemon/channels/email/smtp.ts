@@ -1,6 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
+import type { ChannelHealth } from '../channel.js';
 import type { Outbox } from '../../store/outbox.js';
 
 /** One queued mail: everything needed to send it again after a crash, Message-ID included. */
@@ -100,7 +101,7 @@ export class MailSender {
   }
 
   /** Whether mail goes out now, in a sentence. */
-  state(): { ok: boolean; detail: string } {
+  state(): ChannelHealth {
     const queued = this.#outbox.size();
     if (this.#lastError && queued > 0) return { ok: false, detail: `${queued} mail(s) waiting to be sent: ${this.#lastError}` };
     return { ok: true, detail: queued > 0 ? `${queued} mail(s) being sent` : 'nothing waiting to be sent' };

@@ -3,7 +3,7 @@ import { GrammyError, type Api } from 'grammy';
 import { COMMAND_HELP } from '../../commands/parse.js';
 import type { TelegramConfig } from '../../config/schema.js';
 import { Outbox, type OutboxOptions } from '../../store/outbox.js';
-import type { Channel, ChannelContext } from '../channel.js';
+import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
 import { apiSignal, botIdOf, createBotApi, type BotApiOptions } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import { MessageHandler } from './handlers.js';
@@ -49,7 +49,7 @@ class TelegramChannel implements Channel {
   #poller: Poller | null = null;
   #unsubscribe: (() => void) | null = null;
   #boot: Promise<void> | null = null;
-  #state: { ok: boolean; detail: string } = { ok: false, detail: 'connecting to the Bot API' };
+  #state: ChannelHealth = { ok: false, detail: 'connecting to the Bot API' };
 
   constructor(ctx: ChannelContext, cfg: TelegramConfig, deps: TelegramDeps) {
     this.#ctx = ctx;
@@ -58,7 +58,7 @@ class TelegramChannel implements Channel {
     this.#log = ctx.log.child({ channel: 'telegram' });
   }
 
-  health(): { ok: boolean; detail: string } {
+  health(): ChannelHealth {
     return this.#state;
   }
 
@@ -117,11 +117,12 @@ class TelegramChannel implements Channel {
         break;
       } catch (err) {
         if (signal.aborted) return;
+        const rejected = err instanceof GrammyError && err.error_code === 401;
         this.#state = {
           ok: false,
-          detail: err instanceof GrammyError && err.error_code === 401 ? 'the bot token was rejected (401): check telegram.bot_token' : `cannot reach the Bot API at ${this.#cfg.api_root} (${err instanceof Error ? err.message : String(err)}); retrying`,
+          detail: rejected ? 'the bot token was rejected (401): check telegram.bot_token' : `cannot reach the Bot API at ${this.#cfg.api_root} (${err instanceof Error ? err.message : String(err)}); retrying`,
         };
-        if (err instanceof GrammyError && err.error_code === 401) {
+        if (rejected) {
           this.#log.error({}, 'telegram: the bot token was rejected (401 Unauthorized): check telegram.bot_token (from @BotFather)');
         } else {
           this.#log.warn({ err: err instanceof Error ? err.message : String(err), retry_ms: wait }, 'telegram: cannot reach the Bot API yet; retrying');

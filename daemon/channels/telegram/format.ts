@@ -4,6 +4,11 @@
  * Lengths are what Telegram counts: the text after tags are dropped and entities decoded.
  */
 
+import { escapeHtml } from '../html.js';
+
+/** Shared with the email channel; Telegram's parse mode takes the same three entities. */
+export { escapeHtml };
+
 /** Telegram's limit is 4096; the margin covers counting differences (it counts after trimming, in UTF-16). */
 export const MESSAGE_LIMIT = 4000;
 export const CAPTION_LIMIT = 1000;
@@ -15,10 +20,6 @@ export type Block =
   | { text: string }
   /** Monospaced text (screen lines, diffs) in `<pre>`; may be split between lines. */
   | { pre: string };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /** What Telegram shows (and counts) for an HTML string. */
 export function htmlToText(html: string): string {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { hookOriginFromHeaders, hookPayloadSchema } from '../../hook-endpoint/payloads.js';
 import type { HookIntake } from '../../sessions/hook-intake.js';
 import { parseBody } from '../app.js';
+import { idParams } from './sessions.js';
 
 /**
  * POST /hook: one Claude Code hook event, forwarded by hooks/csm-hook.sh. Answers 204 (the script prints
@@ -24,7 +24,7 @@ export function registerHookRoute(app: FastifyInstance, hooks: HookIntake): void
 
   // The MCP server in a session we started says Claude Code initialized it: its tools are there now.
   app.post('/session/:id/mcp-ready', async (req, reply) => {
-    const { id } = parseBody(z.object({ id: z.string().regex(/^[0-9a-fA-F]{4}$/, 'a session id is 4 hex digits') }), req.params);
+    const { id } = parseBody(idParams, req.params);
     hooks.mcpReady(id.toLowerCase());
     return reply.code(200).send({ ok: true });
   });

@@ -4,7 +4,7 @@ import type { Commands } from '../../commands/types.js';
 import { parseBody } from '../app.js';
 
 const API: { channel: 'api' } = { channel: 'api' };
-const idParams = z.object({ id: z.string().regex(/^[0-9a-fA-F]{4}$/, 'a session id is 4 hex digits, like a1b2') });
+export const idParams = z.object({ id: z.string().regex(/^[0-9a-fA-F]{4}$/, 'a session id is 4 hex digits, like a1b2') });
 
 export function registerSessionRoutes(app: FastifyInstance, commands: Commands): void {
   app.post('/session/new', async (req) => {
