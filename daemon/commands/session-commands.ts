@@ -7,6 +7,7 @@ import { alwaysPermissions, newRequestId, pickOption } from '../sessions/pending
 import type { ScreenWatch } from '../sessions/screen-watch.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import { keysToChoose } from '../screen/classify.js';
+import { answerFromChoice, answeredInput, questionRequest } from '../sessions/questions.js';
 import type { AskInput, AskResult, Commands, NotifyInput } from './types.js';
 
 export interface CommandDeps {
@@ -97,6 +98,22 @@ export function createCommands(d: CommandDeps): Commands {
         source.respond({ answered: true, answer, channel: origin.channel });
         m.resolvePending(s.id, request.request_id, `answered: ${answer}`, origin, 'running');
         return { outcome: `answered: ${answer}` };
+      }
+
+      if (source.type === 'hook' && source.questions) {
+        const flow = source.questions;
+        const parsed = answerFromChoice(request, input.choice);
+        if ('error' in parsed) throw new CommandError('bad_request', parsed.error);
+        const step = request.step ?? { index: 0, count: 1, header: '' };
+        flow.answers[flow.questions[step.index]!.question] = parsed.answer;
+        const outcome = `answered: ${parsed.answer}`;
+        if (step.index + 1 < flow.questions.length) {
+          m.nextStep(s.id, request.request_id, outcome, origin, questionRequest(flow.questions, step.index + 1, newRequestId(), m.now()));
+          return { outcome };
+        }
+        source.respond({ behavior: 'allow', updatedInput: answeredInput(flow.input, flow.answers) });
+        m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
+        return { outcome };
       }
 
       if (source.type === 'hook') {

@@ -13,12 +13,20 @@ export interface Origin {
   user?: string;
 }
 
-export type RequestKind = 'permission' | 'dialog' | 'question';
+/**
+ * - permission: a tool call waits for allow / deny.
+ * - dialog: a selection dialog on screen (trust, plan approval, startup screens).
+ * - question: Claude asks (its own AskUserQuestion tool, or our MCP ask_user): options and/or free text.
+ * - screen: the session waits on a screen nobody recognises; answered with keys (see KEY_NAMES) or text.
+ */
+export type RequestKind = 'permission' | 'dialog' | 'question' | 'screen';
 
 export interface RequestOption {
   /** What a channel sends back to choose this option: `allow`, `allow_always`, `deny`, or a dialog option's number. */
   key: string;
   label: string;
+  /** What the option means, when the asker said (AskUserQuestion options carry one). */
+  description?: string;
 }
 
 /** Something a session waits on a person for. At most one per session at a time. */
@@ -32,6 +40,13 @@ export interface PendingRequest {
   options: RequestOption[];
   /** A question (ask_user) also takes a free-text answer; permission denials take an optional message. */
   allows_text: boolean;
+  /** A question whose answer is several options: `"1,3"`, or labels separated by commas. */
+  multi_select?: boolean;
+  /**
+   * Claude Code's AskUserQuestion asks up to four questions in one call; they are asked one at a time, and
+   * this says which one this is ("Colour", 1 of 2).
+   */
+  step?: { header: string; index: number; count: number };
   tool_name?: string;
   tool_input?: Record<string, unknown>;
   created_at: number;

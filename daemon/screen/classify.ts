@@ -23,12 +23,21 @@ export function classifyScreen(raw: string): ScreenState {
     return { kind: 'idle' };
   }
 
+  // The question dialog draws its options above the last rule and "Chat about this" below it.
+  if (prev !== undefined && lines.slice(last + 1).some((l) => /^\s*\d+\.\s+Chat about this\s*$/.test(l))) {
+    const q = questionDialog(lines.slice(prev + 1));
+    if (q) return q;
+  }
+
   const region = trimBlank(lines.slice(last + 1));
   const block = optionBlock(region);
   if (!block) return { kind: 'unknown' };
   const text = region.map((l) => l.trim()).join('\n').trim();
   const before = region.slice(0, block.start).map((l) => l.trim());
-  const question = before.filter((l) => l !== '' && !isSeparator(l)).at(-1) ?? '';
+  // The last step of a several-question dialog lists the answers ("→ Small") above its options.
+  const question = /^Review your answers$/m.test(region.map((l) => l.trim()).join('\n'))
+    ? 'Review your answers: submit them?'
+    : (before.filter((l) => l !== '' && !isSeparator(l)).at(-1) ?? '');
 
   if (/trust this folder|Accessing workspace|Do you trust/i.test(text)) {
     const at = before.findIndex((l) => /^Accessing workspace/i.test(l));
@@ -75,6 +84,49 @@ function queuedMessages(lines: string[], boxTop: number): string[] {
     queued.unshift(line.replace(/^\s*❯ /, '').trim());
   }
   return queued;
+}
+
+/**
+ * The question dialog (between the rule above it and the footer): a tab line ("☐ Colour", or
+ * "←  ☐ Colour  ☐ Size  ✔ Submit  →" for several questions), the question, then numbered rows, each
+ * optionally followed by its description on deeper-indented lines. Multi-select rows carry "[ ]" / "[✔]",
+ * and an unnumbered "Submit" row follows them.
+ */
+function questionDialog(region: string[]): ScreenState | null {
+  const tabsAt = region.findIndex((l) => /(^|\s)[☐☒✔]\s+\S/.test(l));
+  if (tabsAt < 0) return null;
+  const tabs = region[tabsAt]!.replace(/[←→]/g, '').trim().split(/\s{2,}/).map((t) => ({ done: t.startsWith('☒'), name: t.replace(/^[☐☒✔]\s*/, '') }));
+  const header = (tabs.find((t) => !t.done && t.name !== 'Submit') ?? tabs[0])?.name ?? '';
+  const rows: ScreenOption[] = [];
+  const question: string[] = [];
+  for (const raw of region.slice(tabsAt + 1)) {
+    const l = raw.trim();
+    if (/Enter to select|Esc to cancel/.test(l)) break;
+    if (l === '' || isRule(l)) continue;
+    const row = /^(❯\s*)?(\d+)\.\s+(.*)$/.exec(l);
+    if (row) {
+      rows.push({ number: Number(row[2]), label: row[3]!.trim(), selected: row[1] !== undefined });
+    } else if (l === 'Submit' || l === '❯ Submit') {
+      rows.push({ number: null, label: 'Submit', selected: l.startsWith('❯') });
+    } else if (rows.length === 0) {
+      question.push(l);
+    } else {
+      const o = rows.at(-1)!;
+      o.description = o.description ? `${o.description} ${l}` : l;
+    }
+  }
+  const multi = rows.some((r) => /^\[.\]\s/.test(r.label));
+  for (const r of rows) {
+    const box = /^\[(.)\]\s+(.*)$/.exec(r.label);
+    if (box) Object.assign(r, { label: box[2]!, checked: box[1] !== ' ' });
+  }
+  const special = (r: ScreenOption): boolean => /^Type something\.?$|^Chat about this$|^Submit$/.test(r.label);
+  const options = rows.filter((r) => !special(r));
+  if (question.length === 0 || options.length === 0) return null;
+  return {
+    kind: 'question', header, question: question.join(' '), options, rows, multi_select: multi,
+    allows_text: rows.some((r) => /^Type something\.?$/.test(r.label)), text: trimBlank(region).map((l) => l.trim()).join('\n').trim(),
+  };
 }
 
 /** A spinner line while Claude works: a glyph, a verb and "…" ("✢ Fluttering…", "· Considering…"). */

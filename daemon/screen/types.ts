@@ -6,6 +6,10 @@ export interface ScreenOption {
   label: string;
   /** The option the cursor (❯) is on. */
   selected: boolean;
+  /** The line(s) under an option that say what it means (Claude Code's question dialog). */
+  description?: string;
+  /** Multi-select rows: whether the box is ticked ([✔]). */
+  checked?: boolean;
 }
 
 export type ScreenState =
@@ -15,6 +19,12 @@ export type ScreenState =
   | { kind: 'trust'; path: string; question: string; options: ScreenOption[] }
   /** Any other selection dialog: plan approval, questions, startup screens, dialogs we have never seen. */
   | { kind: 'dialog'; question: string; options: ScreenOption[]; text: string }
+  /**
+   * Claude Code's own question dialog (the AskUserQuestion tool): a header tab, the question, options with
+   * descriptions, a free-text row ("Type something."), and below the rule "Chat about this". `options` are
+   * the answers; `rows` every line the cursor can stop on, in order (options first), for choosing with keys.
+   */
+  | { kind: 'question'; header: string; question: string; options: ScreenOption[]; rows: ScreenOption[]; multi_select: boolean; allows_text: boolean; text: string }
   /** The input prompt, nothing running: Claude waits for the person to type. */
   | { kind: 'idle' }
   /**

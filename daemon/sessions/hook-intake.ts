@@ -1,7 +1,8 @@
 import type { HookOrigin, HookPayload } from '../hook-endpoint/payloads.js';
 import type { Logger } from '../logger.js';
 import type { TmuxClient } from '../tmux/tmux-client.js';
-import { alwaysPermissions, newRequestId, PERMISSION_OPTIONS, type HookDecision } from './pending.js';
+import { newRequestId, PERMISSION_OPTIONS, type HookDecision, type QuestionFlow } from './pending.js';
+import { ASK_USER_QUESTION, parseAskUserQuestion, questionRequest } from './questions.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionRecord } from './session-store.js';
 
@@ -87,7 +88,8 @@ export class HookIntake {
 
   #releaseTerminalAnswered(session: SessionRecord): void {
     const entry = this.#d.manager.pending(session.id);
-    if (entry && entry.request.kind === 'permission') {
+    // ask_user (MCP) waits across its own tool's hooks; everything else on screen has been dealt with.
+    if (entry && entry.source.type !== 'ask') {
       this.#d.manager.resolvePending(session.id, entry.request.request_id, 'answered in the terminal', { channel: 'terminal' });
     }
   }
@@ -98,40 +100,44 @@ export class HookIntake {
     const suggestions = payload.permission_suggestions ?? [];
     const toolName = payload.tool_name ?? 'Tool';
     const input = payload.tool_input ?? {};
-    const request = {
-      request_id: newRequestId(),
-      kind: 'permission' as const,
-      title: toolName,
-      detail: describeToolInput(toolName, input),
-      options: PERMISSION_OPTIONS(suggestions.length > 0),
-      allows_text: true,
-      tool_name: toolName,
-      tool_input: input,
-      created_at: m.now(),
-    };
+    // Claude's own question tool asks for an answer, not a permission: each question goes to the owner, and
+    // the answers go back through this hook (see questions.ts).
+    const questions = toolName === ASK_USER_QUESTION ? parseAskUserQuestion(input) : null;
+    const flow: QuestionFlow | undefined = questions ? { questions, input, answers: {} } : undefined;
+    const request = questions
+      ? questionRequest(questions, 0, newRequestId(), m.now())
+      : {
+          request_id: newRequestId(),
+          kind: 'permission' as const,
+          title: toolName,
+          detail: describeToolInput(toolName, input),
+          options: PERMISSION_OPTIONS(suggestions.length > 0),
+          allows_text: true,
+          tool_name: toolName,
+          tool_input: input,
+          created_at: m.now(),
+        };
     return new Promise<HookAnswer>((resolve) => {
       let done = false;
       const finish = (decision: HookDecision | null): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', toScreen);
         resolve(decision ? { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } } : null);
       };
       // Nobody answered from afar in time: the dialog stays in the terminal, and channels can still answer it
-      // by pressing keys, so the request is kept, now answered through the screen.
-      const timer = setTimeout(() => {
+      // by pressing keys, so the request is kept, now answered through the screen. (A question's later steps
+      // have their own request ids: the source is what identifies this hook call.)
+      const toScreen = (): void => {
         const entry = m.pending(session.id);
-        if (entry?.request.request_id === request.request_id) entry.source = { type: 'screen', screen: null };
-        finish(null);
-      }, timeoutMs);
-      const onAbort = (): void => {
-        const entry = m.pending(session.id);
-        if (entry?.request.request_id === request.request_id) entry.source = { type: 'screen', screen: null };
+        if (entry?.source === source) entry.source = { type: 'screen', screen: null };
         finish(null);
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      m.setPending(session.id, request, { type: 'hook', suggestions, respond: finish });
+      const timer = setTimeout(toScreen, timeoutMs);
+      signal.addEventListener('abort', toScreen, { once: true });
+      const source = { type: 'hook' as const, suggestions, respond: finish, ...(flow ? { questions: flow } : {}) };
+      m.setPending(session.id, request, source);
     });
   }
 

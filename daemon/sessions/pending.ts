@@ -2,27 +2,40 @@ import { randomBytes } from 'node:crypto';
 import type { AskResult } from '../commands/types.js';
 import type { PendingRequest, RequestOption } from '../events/types.js';
 import type { ScreenState } from '../screen/types.js';
+import type { AskedQuestion } from './questions.js';
 
 /** What the PermissionRequest hook prints for Claude Code; null = no decision (the terminal dialog stays). */
 export type HookDecision =
-  | { behavior: 'allow'; updatedPermissions?: unknown[] }
+  | { behavior: 'allow'; updatedPermissions?: unknown[]; updatedInput?: Record<string, unknown> }
   | { behavior: 'deny'; message: string };
+
+/** An AskUserQuestion call answered through its hook, one question at a time. */
+export interface QuestionFlow {
+  questions: AskedQuestion[];
+  /** The tool input as Claude sent it: echoed back with the answers. */
+  input: Record<string, unknown>;
+  /** question text → answer, for the questions answered so far. */
+  answers: Record<string, string>;
+}
 
 /**
  * How a pending request gets answered:
- * - hook: a PermissionRequest hook call is waiting for our HTTP response.
+ * - hook: a PermissionRequest hook call is waiting for our HTTP response (with `questions`: an AskUserQuestion).
  * - screen: a dialog on the screen; answering means pressing keys.
  * - ask: an MCP ask_user call is waiting.
  */
 export type PendingSource =
-  | { type: 'hook'; suggestions: unknown[]; respond: (decision: HookDecision | null) => void }
-  | { type: 'screen'; screen: Extract<ScreenState, { kind: 'permission' | 'trust' | 'dialog' }> | null }
+  | { type: 'hook'; suggestions: unknown[]; respond: (decision: HookDecision | null) => void; questions?: QuestionFlow }
+  | { type: 'screen'; screen: DialogScreen | null }
   | { type: 'ask'; respond: (result: AskResult) => void };
 
 export interface PendingEntry {
   request: PendingRequest;
   source: PendingSource;
 }
+
+/** The screens that are answered by choosing an option with keys. */
+export type DialogScreen = Extract<ScreenState, { kind: 'permission' | 'trust' | 'dialog' | 'question' }>;
 
 export const newRequestId = (): string => randomBytes(4).toString('hex');
 
@@ -33,7 +46,7 @@ export const PERMISSION_OPTIONS = (alwaysOffered: boolean): RequestOption[] => [
 ];
 
 /** Dialog options from the screen, keyed by their printed number (or position when unnumbered). */
-export function screenOptions(screen: Extract<ScreenState, { kind: 'permission' | 'trust' | 'dialog' }>): RequestOption[] {
+export function screenOptions(screen: DialogScreen): RequestOption[] {
   return screen.options.map((o, i) => ({ key: String(o.number ?? i + 1), label: o.label }));
 }
 

@@ -209,6 +209,20 @@ export class SessionManager {
     this.emit(id, request.kind === 'permission' ? { kind: 'permission_request', request } : { kind: 'waiting_input', request });
   }
 
+  /**
+   * Moves a pending request on to its next step (the next question of one AskUserQuestion call): the step
+   * answered is resolved for the channels, while whatever waits (the hook) keeps waiting for the last one.
+   */
+  nextStep(id: string, requestId: string, outcome: string, by: Origin, next: PendingRequest): boolean {
+    const entry = this.#pending.get(id);
+    if (!entry || entry.request.request_id !== requestId) return false;
+    this.emit(id, { kind: 'resolved', request_id: requestId, outcome, by });
+    entry.request = next;
+    this.update(id, { pending: next, status: 'waiting_input' });
+    this.emit(id, { kind: 'waiting_input', request: next });
+    return true;
+  }
+
   /** Clears the pending request if it is still `requestId`, releasing any hook still waiting. */
   resolvePending(id: string, requestId: string, outcome: string, by: Origin, nextStatus: SessionStatus = 'running'): boolean {
     const entry = this.#pending.get(id);

@@ -1,0 +1,149 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAnthropic, type FakeAnthropic, type ToolResult } from '../fakes/anthropic-api.js';
+import { COLOUR, FEATURES, SIZE } from '../fixtures/questions.js';
+import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
+import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
+
+interface Pending {
+  request_id: string;
+  kind: string;
+  title: string;
+  options: { key: string; label: string; description?: string }[];
+  allows_text: boolean;
+  multi_select?: boolean;
+  step?: { header: string; index: number; count: number };
+}
+interface Session {
+  id: string;
+  status: string;
+  pending: Pending | null;
+  last_message: string | null;
+}
+
+/**
+ * Claude Code's own question tool (AskUserQuestion) with the real CLI, both versions: asked as a question,
+ * answered through the API and the CLI, and the model gets exactly the chosen answers as the tool result.
+ */
+describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin, label }) => {
+  let api: FakeAnthropic;
+  let d: DaemonHandle;
+  let project: string;
+
+  beforeAll(async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-q-${label}-`));
+    project = join(root, 'project');
+    const claudeHome = join(root, 'claude-home');
+    mkdirSync(project);
+    mkdirSync(claudeHome);
+    api = await startFakeAnthropic();
+    const env = prepareClaudeHome({ dir: claudeHome, apiUrl: api.url, trustedDirs: [project] });
+    d = await startDaemon({ claudeBin: bin, claudeEnv: env, claudeArgs: ['--permission-mode', 'default'] });
+  });
+  beforeEach(() => api?.clearQueue());
+  afterAll(async () => {
+    await d?.cleanup();
+    await api?.close();
+  });
+
+  const session = async (id: string): Promise<Session> => (await d.api<Session>('GET', `/session/${id}`)).body;
+  const waitQuestion = async (id: string, title: string): Promise<Pending> => {
+    let last: Session | undefined;
+    await waitFor(async () => (last = await session(id)).pending?.kind === 'question' && last.pending.title === title, { timeoutMs: 30_000, message: `question "${title}"` }).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; session: ${JSON.stringify(last)}\n${d.logs().slice(-1500)}`);
+      },
+    );
+    return last!.pending!;
+  };
+  const resultFor = async (toolUseId: string): Promise<ToolResult> =>
+    waitFor(() => api.toolResults().find((r) => r.tool_use_id === toolUseId), { timeoutMs: 30_000, message: `tool_result for ${toolUseId}` });
+  const text = (r: ToolResult): string => (typeof r.content === 'string' ? r.content : JSON.stringify(r.content));
+  const ask = async (id: string, toolUseId: string, questions: unknown[]): Promise<void> => {
+    api.reply({ toolUse: { name: 'AskUserQuestion', id: toolUseId, input: { questions } } }, { text: `Thanks, noted (${toolUseId}).` });
+    expect((await d.api('POST', `/session/${id}/input`, { text: `ask me ${toolUseId}` })).status).toBe(200);
+  };
+  const idleWith = async (id: string, message: string): Promise<void> => {
+    await waitFor(async () => {
+      const s = await session(id);
+      return s.status === 'idle' && s.pending === null && s.last_message?.includes(message);
+    }, { timeoutMs: 30_000, message: `${id} idle with "${message}"` });
+  };
+
+  let id: string;
+  beforeAll(async () => {
+    id = await newIdleSession(d, project);
+  });
+
+  it('one question: pending as a question with options and descriptions; `csm answer 2` → the model gets "Teal"', async () => {
+    await ask(id, 'toolu_q_single', [COLOUR]);
+    const p = await waitQuestion(id, COLOUR.question);
+    expect(p).toMatchObject({ allows_text: true, multi_select: false, step: { header: 'Colour', index: 0, count: 1 } });
+    expect(p.options).toEqual([
+      { key: '1', label: 'Crimson', description: 'a deep red' },
+      { key: '2', label: 'Teal', description: COLOUR.options[1]!.description },
+    ]);
+    expect((await session(id)).status).toBe('waiting_input');
+    const cli = await d.cli(['answer', id, '2']);
+    expect(cli.exitCode, cli.stderr).toBe(0);
+    const r = await resultFor('toolu_q_single');
+    expect(text(r)).toContain(`"${COLOUR.question}"="Teal"`);
+    expect(r.is_error).toBe(false);
+    await idleWith(id, 'toolu_q_single');
+  });
+
+  it('multi-select: "3,1" → "Login, Export"', async () => {
+    await ask(id, 'toolu_q_multi', [FEATURES]);
+    const p = await waitQuestion(id, FEATURES.question);
+    expect(p.multi_select).toBe(true);
+    const bad = await d.api('POST', `/session/${id}/answer`, { choice: '1,7' });
+    expect(bad.status).toBe(400);
+    expect((await d.api('POST', `/session/${id}/answer`, { request_id: p.request_id, choice: '3,1' })).status).toBe(200);
+    expect(text(await resultFor('toolu_q_multi'))).toContain(`"${FEATURES.question}"="Login, Export"`);
+    await idleWith(id, 'toolu_q_multi');
+  });
+
+  it('two questions in one call are asked one after the other; both answers reach the model', async () => {
+    await ask(id, 'toolu_q_two', [COLOUR, SIZE]);
+    const first = await waitQuestion(id, COLOUR.question);
+    expect(first.step).toEqual({ header: 'Colour', index: 0, count: 2 });
+    expect((await d.api('POST', `/session/${id}/answer`, { request_id: first.request_id, choice: 'crimson' })).status).toBe(200);
+    const second = await waitQuestion(id, SIZE.question);
+    expect(second.step).toEqual({ header: 'Size', index: 1, count: 2 });
+    expect(second.request_id).not.toBe(first.request_id);
+    const stale = await d.api('POST', `/session/${id}/answer`, { request_id: first.request_id, choice: '1' });
+    expect(stale.status).toBe(409);
+    expect((await d.api('POST', `/session/${id}/answer`, { request_id: second.request_id, choice: '2' })).status).toBe(200);
+    const r = text(await resultFor('toolu_q_two'));
+    expect(r).toContain(`"${COLOUR.question}"="Crimson"`);
+    expect(r).toContain(`"${SIZE.question}"="Large"`);
+    await idleWith(id, 'toolu_q_two');
+  });
+
+  it('free text: any words that are no option are the answer', async () => {
+    await ask(id, 'toolu_q_text', [COLOUR]);
+    await waitQuestion(id, COLOUR.question);
+    expect((await d.api('POST', `/session/${id}/input`, { text: 'Magenta, with a thin gold border' })).status).toBe(200);
+    expect(text(await resultFor('toolu_q_text'))).toContain(`"${COLOUR.question}"="Magenta, with a thin gold border"`);
+    await idleWith(id, 'toolu_q_text');
+  });
+
+  it('answered at the terminal first: resolved there, the model gets the terminal choice, later answers are refused', async () => {
+    await ask(id, 'toolu_q_term', [COLOUR]);
+    const p = await waitQuestion(id, COLOUR.question);
+    const pane = `claude-${id}`;
+    const screen = async (): Promise<string> => (await execa('tmux', ['-L', d.socketName, 'capture-pane', '-p', '-t', pane])).stdout;
+    await waitFor(async () => /❯ 1\. Crimson/.test(await screen()), { message: 'the question dialog in the terminal' });
+    await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, 'Down']);
+    await waitFor(async () => /❯ 2\. Teal/.test(await screen()), { message: 'cursor on Teal' });
+    await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, 'Enter']);
+    expect(text(await resultFor('toolu_q_term'))).toContain(`"${COLOUR.question}"="Teal"`);
+    await idleWith(id, 'toolu_q_term');
+    const late = await d.api('POST', `/session/${id}/answer`, { request_id: p.request_id, choice: '1' });
+    expect(late.status).toBe(409);
+  });
+});
