@@ -24,8 +24,11 @@ Usage:
   csm list                       sessions and their status
   csm status <id>                one session: status, what it waits on, Claude's last message
   csm send <id> <text...>        type text into the session (- reads stdin; text starting with - goes after --)
-  csm answer <id> <choice>       answer what it waits on: allow, allow_always, deny, an option number or label
+  csm answer <id> <choice>       answer what it waits on: allow, allow_always, deny, an option number or label,
+                                 several numbers for a multi-select question ("1,3"), or your own words
                                  (--message "why" with deny; --request <request_id> to be sure)
+  csm keys <id> <key...>         press keys in its terminal: Enter Escape Up Down Left Right Tab BTab Space
+                                 BSpace Home End PageUp PageDown 0-9 y n (for screens csm does not know)
   csm output <id> [-n N]         the last N lines of its screen (default 50)
   csm attach <id>                join the session's terminal (tmux attach)
   csm kill <id>                  stop the session
@@ -100,6 +103,12 @@ async function main(argv: string[]): Promise<number> {
       const body = { choice: args.slice(1).join(' '), ...(values.message ? { message: values.message } : {}), ...(values.request ? { request_id: values.request } : {}) };
       const r = await api().request<{ outcome: string }>('POST', `/session/${encodeURIComponent(args[0]!)}/answer`, body);
       print(`Session ${args[0]}: ${r.outcome}.`, r);
+      return EXIT.ok;
+    }
+    case 'keys': {
+      need(2, 'a session id and one or more keys: csm keys a1b2 Down Enter');
+      const r = await api().request<{ pressed: string[] }>('POST', `/session/${encodeURIComponent(args[0]!)}/keys`, { keys: args.slice(1) });
+      print(`Pressed ${r.pressed.join(' ')} in ${args[0]}.`, r);
       return EXIT.ok;
     }
     case 'output': {

@@ -3,10 +3,12 @@ import { CommandError } from '../errors.js';
 import type { Origin, SessionInfo } from '../events/types.js';
 import type { InputTyper } from '../sessions/input.js';
 import type { InputLedger } from '../sessions/input-ledger.js';
-import { alwaysPermissions, newRequestId, pickOption } from '../sessions/pending.js';
+import { alwaysPermissions, newRequestId, pickOption, screenOptions } from '../sessions/pending.js';
 import type { ScreenWatch } from '../sessions/screen-watch.js';
 import type { SessionManager } from '../sessions/session-manager.js';
-import { keysToChoose } from '../screen/classify.js';
+import { keysToAnswer, keysToChoose } from '../screen/classify.js';
+import { keyName, parseKeys, tmuxKey, type KeyName } from '../sessions/keys.js';
+import type { SessionRecord } from '../sessions/session-store.js';
 import { answerFromChoice, answeredInput, questionRequest } from '../sessions/questions.js';
 import type { AskInput, AskResult, Commands, NotifyInput } from './types.js';
 
@@ -37,6 +39,29 @@ export function createCommands(d: CommandDeps): Commands {
     return d.typer.type(m.get(id), text);
   };
 
+  const pressKeys = async (s: SessionRecord, keys: KeyName[], origin: Origin): Promise<void> => {
+    const pane = await d.typer.verifiedPane(s);
+    d.screens.notePressed(s.id, origin);
+    await m.tmuxFor(s).sendKeys(pane, keys.map(tmuxKey));
+  };
+
+  /**
+   * A screen nobody recognises: a keypad key is pressed; anything else is typed, then Enter. The request
+   * stays until the screen changes (the screen watch shows the new one, or sees it has moved on).
+   */
+  const answerScreen = async (s: SessionRecord, choice: string, origin: Origin): Promise<{ outcome: string }> => {
+    const key = keyName(choice);
+    if (key) {
+      await pressKeys(s, [key], origin);
+      return { outcome: `pressed ${key}` };
+    }
+    const pane = await d.typer.verifiedPane(s);
+    d.screens.notePressed(s.id, origin);
+    await m.tmuxFor(s).sendLiteral(pane, choice);
+    await m.tmuxFor(s).sendKeys(pane, ['Enter']);
+    return { outcome: `typed: ${choice}` };
+  };
+
   const commands: Commands = {
     async newSession({ cwd, args }) {
       return m.info(await m.create(cwd, args ?? []));
@@ -60,7 +85,8 @@ export function createCommands(d: CommandDeps): Commands {
       if (text.length > MAX_INPUT) throw new CommandError('bad_request', `The text is ${text.length} characters; the limit is ${MAX_INPUT}. Send it as a file path instead.`);
       const s = m.getLive(id);
       const entry = m.pending(s.id);
-      if (entry?.request.kind === 'question') {
+      // A question takes words as its answer; a screen nobody recognises takes them as typing.
+      if (entry?.request.kind === 'question' || entry?.request.kind === 'screen') {
         await commands.answer(s.id, { request_id: entry.request.request_id, choice: text }, origin);
         return { delivered: true };
       }
@@ -133,19 +159,35 @@ export function createCommands(d: CommandDeps): Commands {
         return { outcome };
       }
 
+      if (request.kind === 'screen') return answerScreen(s, choice, origin);
+
       // A dialog on the screen: press the keys for the chosen option, after checking it is still there.
       const screen = await d.screens.read(s);
-      if (!screen || (screen.kind !== 'permission' && screen.kind !== 'trust' && screen.kind !== 'dialog')) {
+      if (!screen || (screen.kind !== 'permission' && screen.kind !== 'trust' && screen.kind !== 'dialog' && screen.kind !== 'question')) {
         m.resolvePending(s.id, request.request_id, 'the dialog was gone', { channel: 'terminal' });
         throw new CommandError('conflict', `The dialog in session ${s.id} is no longer on screen (answered in the terminal?); nothing was pressed.`);
+      }
+      const pane = await d.typer.verifiedPane(s);
+      const tmux = m.tmuxFor(s);
+      if (screen.kind === 'question') {
+        const parsed = answerFromChoice({ options: screenOptions(screen), multi_select: screen.multi_select, allows_text: screen.allows_text }, input.choice);
+        if ('error' in parsed) throw new CommandError('bad_request', parsed.error);
+        const steps = keysToAnswer(screen, parsed.labels ? { labels: parsed.labels } : { text: parsed.answer });
+        d.screens.noteAnswered(s.id, screen);
+        for (const step of steps) {
+          if ('literal' in step) await tmux.sendLiteral(pane, step.literal);
+          else if (step.keys.length > 0) await tmux.sendKeys(pane, step.keys);
+        }
+        const outcome = `answered: ${parsed.answer}`;
+        m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
+        return { outcome };
       }
       const options = screen.options.map((o, i) => ({ key: String(o.number ?? i + 1), label: o.label }));
       const picked = pickOption(options, choice, screen.kind === 'permission' ? 'permission' : 'other');
       if (typeof picked === 'string') throw new CommandError('bad_request', picked);
-      const pane = await d.typer.verifiedPane(s);
       const keys = keysToChoose(screen.options, picked);
       d.screens.noteAnswered(s.id, screen);
-      await m.tmuxFor(s).sendKeys(pane, keys);
+      await tmux.sendKeys(pane, keys);
       const outcome = `chose "${options[picked]!.label}"`;
       m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
       return { outcome };
@@ -159,6 +201,14 @@ export function createCommands(d: CommandDeps): Commands {
       else await tmux.killSession(s.tmux_session);
       m.markDead(s.id, null, '', null);
       void origin;
+    },
+
+    async keys(id, names, origin) {
+      const s = m.getLive(id);
+      const parsed = parseKeys(names);
+      if ('error' in parsed) throw new CommandError('bad_request', parsed.error);
+      await pressKeys(s, parsed.keys, origin);
+      return { pressed: parsed.keys };
     },
 
     notify(input: NotifyInput, origin: Origin) {

@@ -30,6 +30,12 @@ export interface Commands {
     origin: Origin,
   ): Promise<{ outcome: string }>;
   kill(id: string, origin: Origin): Promise<void>;
+  /**
+   * Presses keys in the session's pane, by name from a fixed allow-list (daemon/sessions/keys.ts: Enter,
+   * Escape, Up, Down, Tab, digits, y, n, …), also while a dialog is up: the keypad for screens nobody
+   * recognises. Throws bad_request naming an unknown key.
+   */
+  keys(id: string, keys: readonly string[], origin: Origin): Promise<{ pressed: string[] }>;
   /** Queues a message for the owner on the channels (the `notify` event). */
   notify(input: NotifyInput, origin: Origin): { notify_id: string; channels: string[] };
   /**

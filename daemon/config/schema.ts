@@ -54,6 +54,11 @@ export const sessionsSchema = z
     log_max_bytes: z.number().int().min(64 * 1024).default(10 * 1024 * 1024),
     idle_warning_seconds: z.number().int().min(1).default(60),
     idle_email_seconds: z.number().int().min(1).default(600),
+    /**
+     * A screen that is neither the prompt, nor busy, nor a dialog csm knows, unchanged for this long, goes to
+     * the owner with a keypad: the session may be waiting for a key.
+     */
+    stuck_seconds: z.number().int().min(1).default(20),
   })
   .prefault({});
 

@@ -67,6 +67,39 @@ export function keysToChoose(options: ScreenOption[], target: number): string[] 
   return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
 }
 
+export type QuestionScreen = Extract<ScreenState, { kind: 'question' }>;
+/** One step of answering on screen: keys to press, or text to type literally. */
+export type KeyStep = { keys: string[] } | { literal: string };
+
+/**
+ * The key presses that give an answer in the question dialog on screen: the option (arrows, Enter); for a
+ * multi-select question each box to flip (Enter toggles, the cursor stays), then Submit; for own words the
+ * "Type something" row, the text, Enter.
+ */
+export function keysToAnswer(screen: QuestionScreen, answer: { labels: string[] } | { text: string }): KeyStep[] {
+  const rows = screen.rows;
+  let at = Math.max(0, rows.findIndex((r) => r.selected));
+  const moveTo = (i: number): string[] => {
+    const moves = i - at;
+    at = i;
+    return Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up');
+  };
+  const rowOf = (pred: (label: string) => boolean, what: string): number => {
+    const i = rows.findIndex((r) => pred(r.label));
+    if (i < 0) throw new RangeError(`the dialog has no ${what} row`);
+    return i;
+  };
+  if ('text' in answer) return [{ keys: moveTo(rowOf((l) => /^Type something\.?$/.test(l), '"Type something"')) }, { literal: answer.text }, { keys: ['Enter'] }];
+  const wanted = answer.labels.map((label) => rowOf((l) => l === label, `"${label}"`));
+  if (!screen.multi_select) return [{ keys: [...moveTo(wanted[0]!), 'Enter'] }];
+  const keys: string[] = [];
+  rows.forEach((r, i) => {
+    if (r.checked !== undefined && r.checked !== wanted.includes(i)) keys.push(...moveTo(i), 'Enter');
+  });
+  keys.push(...moveTo(rowOf((l) => l === 'Submit', 'Submit')), 'Enter');
+  return [{ keys }];
+}
+
 /**
  * Messages typed while Claude works, shown above the input box until Claude Code sends them. 2.1.197 lists
  * them as "  ❯ text" lines right above the box; newer versions as "❯ text" lines followed by "⎿  Queued".

@@ -137,7 +137,7 @@ export class Monitor {
         this.#idle(s, w, now);
         if (now - w.lastPersist > 10_000) this.#persist(s, w);
         const quiet = now - w.lastOutput >= this.#t.settleMs;
-        const watching = s.status === 'starting' || this.#m.pending(s.id) !== undefined;
+        const watching = s.status === 'starting' || this.#m.pending(s.id) !== undefined || this.#screens.watching(s.id);
         const isDue =
           (w.dirty && quiet) ||
           (w.dirty && now - w.lastCheck >= this.#t.busyCheckMs) ||

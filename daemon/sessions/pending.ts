@@ -59,6 +59,8 @@ export function screenSignature(screen: ScreenState): string {
       return `trust|${screen.path}`;
     case 'dialog':
       return `dialog|${screen.question}|${screen.options.map((o) => o.label).join('|')}`;
+    case 'question':
+      return `question|${screen.question}|${screen.options.map((o) => `${o.label}${o.checked ? '+' : ''}`).join('|')}`;
     default:
       return screen.kind;
   }

@@ -52,7 +52,10 @@ export function questionRequest(questions: AskedQuestion[], index: number, reque
  * question several of them ("1,3", "1 3", "Login, Export"); anything else is their own words. A number that
  * is no option is an error rather than a literal "5", which is what the person surely did not mean.
  */
-export function answerFromChoice(request: Pick<PendingRequest, 'options' | 'multi_select' | 'allows_text'>, choice: string): { answer: string } | { error: string } {
+export function answerFromChoice(
+  request: Pick<PendingRequest, 'options' | 'multi_select' | 'allows_text'>,
+  choice: string,
+): { answer: string; labels?: string[] } | { error: string } {
   const c = choice.trim();
   const labels = request.options.map((o) => o.label);
   const list = request.options.map((o) => `${o.key} (${o.label})`).join(', ');
@@ -63,13 +66,14 @@ export function answerFromChoice(request: Pick<PendingRequest, 'options' | 'mult
     return labels.find((l) => l.toLowerCase() === p) ?? null;
   };
   const single = one(c);
-  if (single !== null) return { answer: single };
+  if (single !== null) return { answer: single, labels: [single] };
   if (request.multi_select) {
     const parts = (c.includes(',') ? c.split(',') : /^\d+(\s+\d+)+$/.test(c) ? c.split(/\s+/) : [c]).map((p) => p.trim()).filter((p) => p !== '');
     const picked = parts.map(one);
     if (parts.length > 1 && picked.every((p) => p !== null)) {
       // In the order the options are listed, each once: "3,1,1" and "1,3" mean the same.
-      return { answer: labels.filter((l) => picked.includes(l)).join(', ') };
+      const chosen = labels.filter((l) => picked.includes(l));
+      return { answer: chosen.join(', '), labels: chosen };
     }
   }
   if (/^\d+(\s*[, ]\s*\d+)*$/.test(c) && request.options.length > 0) {

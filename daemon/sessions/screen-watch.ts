@@ -1,7 +1,9 @@
 import type { Logger } from '../logger.js';
 import { classifyScreen } from '../screen/classify.js';
 import type { ScreenState } from '../screen/types.js';
-import { newRequestId, screenOptions, screenSignature } from './pending.js';
+import type { Origin, PendingRequest } from '../events/types.js';
+import { KEYPAD } from './keys.js';
+import { newRequestId, screenOptions, screenSignature, type DialogScreen } from './pending.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionRecord } from './session-store.js';
 
@@ -10,7 +12,13 @@ const HOOK_GRACE_MS = 2500;
 /** After we pressed keys for a dialog, the same dialog on screen for this long is the old frame, not a new one. */
 const ANSWER_ECHO_MS = 2000;
 
-type DialogScreen = Extract<ScreenState, { kind: 'permission' | 'trust' | 'dialog' }>;
+/** After someone pressed keys in a screen nobody recognises, the next different screen is shown to them at once. */
+const PRESSED_FRESH_MS = 10_000;
+/** How much of a screen nobody recognises goes to the owner. */
+const STUCK_SCREEN_LINES = 30;
+
+const isDialog = (screen: ScreenState): screen is DialogScreen =>
+  screen.kind === 'permission' || screen.kind === 'trust' || screen.kind === 'dialog' || screen.kind === 'question';
 
 /**
  * Reads a session's screen as the person sees it and keeps the session's state in line with it: dialogs
@@ -24,6 +32,10 @@ export class ScreenWatch {
   readonly #answered = new Map<string, { sig: string; at: number }>();
   /** session → the queued messages on screen when its pending ask_user question was first seen. */
   readonly #askBaseline = new Map<string, { request: string; queued: string[] }>();
+  /** session → a screen nobody recognises, since when it has looked exactly like this. */
+  readonly #still = new Map<string, { text: string; since: number }>();
+  /** session → when someone last pressed keys or typed into a screen nobody recognises. */
+  readonly #pressed = new Map<string, { at: number; by: Origin }>();
 
   constructor(manager: SessionManager, log: Logger) {
     this.#m = manager;
@@ -53,6 +65,16 @@ export class ScreenWatch {
     this.#answered.set(sessionId, { sig: screenSignature(screen), at: this.#m.now() });
   }
 
+  /** Someone pressed keys in the session (keypad, typed reply to a stuck screen). */
+  notePressed(sessionId: string, by: Origin): void {
+    this.#pressed.set(sessionId, { at: this.#m.now(), by });
+  }
+
+  /** Whether the session shows a screen nobody recognises that is not surfaced yet: the monitor keeps looking. */
+  watching(sessionId: string): boolean {
+    return this.#still.has(sessionId);
+  }
+
   /** Reads and applies many sessions' screens with one tmux call per tmux server. */
   async checkMany(sessions: SessionRecord[]): Promise<void> {
     for (const { tmux, sessions: group } of this.#m.byTmuxServer(sessions)) {
@@ -66,12 +88,12 @@ export class ScreenWatch {
       for (const s of group) {
         const text = screens.get(s.pane_id);
         if (text === undefined || this.#m.find(s.id)?.status === 'dead') continue;
-        this.apply(s, classifyScreen(text));
+        this.apply(s, classifyScreen(text), text);
       }
     }
   }
 
-  apply(s: SessionRecord, screen: ScreenState): void {
+  apply(s: SessionRecord, screen: ScreenState, text = ''): void {
     const m = this.#m;
     const now = m.now();
     const entry = m.pending(s.id);
@@ -79,7 +101,23 @@ export class ScreenWatch {
     const echo = this.#answered.get(s.id);
     if (echo && echo.sig === sig && now - echo.at < ANSWER_ECHO_MS) return;
 
-    if (screen.kind === 'permission' || screen.kind === 'trust' || screen.kind === 'dialog') {
+    if (screen.kind === 'unknown') {
+      if (this.#unknown(s, text, entry)) return;
+    } else {
+      this.#still.delete(s.id);
+      // A screen nobody recognised has given way to one we know: whoever pressed the keys answered it.
+      if (entry?.request.kind === 'screen') {
+        const by = this.#pressed.get(s.id)?.by ?? { channel: 'terminal' as const };
+        m.resolvePending(s.id, entry.request.request_id, 'the screen moved on', by);
+        this.apply(s, screen, text);
+        return;
+      }
+    }
+
+    // The question of an AskUserQuestion call whose hook waits: the hook carries the answer.
+    if (screen.kind === 'question' && entry?.source.type === 'hook' && entry.source.questions) return;
+
+    if (isDialog(screen)) {
       if (entry?.source.type === 'screen' && entry.source.screen && screenSignature(entry.source.screen) === sig) return;
       if (entry?.source.type === 'screen' && !entry.source.screen) {
         // Restored after a restart or a hook timeout: attach the dialog we now see, keep the request id.
@@ -131,8 +169,73 @@ export class ScreenWatch {
     else if (screen.kind === 'busy') m.setStatus(s.id, 'running');
   }
 
+  /**
+   * A screen nobody recognises: neither the prompt nor busy nor a dialog we know. Once it has stood still for
+   * sessions.stuck_seconds it goes to the owner with a keypad, because the session may be waiting for a key
+   * nobody will press otherwise. Returns true when nothing else is to be done with this screen.
+   */
+  #unknown(s: SessionRecord, text: string, entry: ReturnType<SessionManager['pending']>): boolean {
+    const m = this.#m;
+    const now = m.now();
+    const shown = lastLines(text, STUCK_SCREEN_LINES);
+    if (entry?.request.kind === 'screen') {
+      if (entry.request.detail === shown) return true;
+      const pressed = this.#pressed.get(s.id);
+      // Someone is working the keypad: show them what their keys did. Otherwise the program moved on by itself.
+      if (pressed && now - pressed.at < PRESSED_FRESH_MS) this.#surfaceStuck(s, shown);
+      else {
+        m.resolvePending(s.id, entry.request.request_id, 'the screen changed', { channel: 'daemon' });
+        this.#still.set(s.id, { text: shown, since: now });
+      }
+      return true;
+    }
+    if (entry) return false;
+    if (shown.trim() === '') {
+      this.#still.delete(s.id);
+      return false;
+    }
+    const still = this.#still.get(s.id);
+    if (!still || still.text !== shown) {
+      this.#still.set(s.id, { text: shown, since: now });
+      return false;
+    }
+    if (now - still.since < m.config.sessions.stuck_seconds * 1000) return false;
+    this.#still.delete(s.id);
+    this.#surfaceStuck(s, shown);
+    return true;
+  }
+
+  #surfaceStuck(s: SessionRecord, shown: string): void {
+    const request: PendingRequest = {
+      request_id: newRequestId(),
+      kind: 'screen',
+      title: 'Waiting on a screen csm does not recognise',
+      detail: shown,
+      options: KEYPAD.map((k) => ({ key: k.key, label: k.label })),
+      allows_text: true,
+      created_at: this.#m.now(),
+    };
+    this.#log.info({ session: s.id }, 'screen not recognised and not changing: asking the owner');
+    this.#m.setPending(s.id, request, { type: 'screen', screen: null });
+  }
+
   #surface(s: SessionRecord, screen: DialogScreen): void {
     const m = this.#m;
+    if (screen.kind === 'question') {
+      m.setPending(s.id, {
+        request_id: newRequestId(),
+        kind: 'question',
+        title: screen.question,
+        detail: screen.text,
+        options: screen.options.map((o, i) => ({ key: String(o.number ?? i + 1), label: o.label, ...(o.description ? { description: o.description } : {}) })),
+        allows_text: screen.allows_text,
+        multi_select: screen.multi_select,
+        step: { header: screen.header, index: 0, count: 1 },
+        created_at: m.now(),
+      }, { type: 'screen', screen });
+      this.#log.info({ session: s.id, kind: screen.kind }, 'question on screen');
+      return;
+    }
     const request = {
       request_id: newRequestId(),
       kind: screen.kind === 'permission' ? ('permission' as const) : ('dialog' as const),

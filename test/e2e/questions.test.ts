@@ -53,7 +53,7 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
   const session = async (id: string): Promise<Session> => (await d.api<Session>('GET', `/session/${id}`)).body;
   const waitQuestion = async (id: string, title: string): Promise<Pending> => {
     let last: Session | undefined;
-    await waitFor(async () => (last = await session(id)).pending?.kind === 'question' && last.pending.title === title, { timeoutMs: 30_000, message: `question "${title}"` }).catch(
+    await waitFor(async () => (last = await session(id)).pending?.kind === 'question' && last.pending?.title === title, { timeoutMs: 30_000, message: `question "${title}"` }).catch(
       (err: Error) => {
         throw new Error(`${err.message}; session: ${JSON.stringify(last)}\n${d.logs().slice(-1500)}`);
       },

@@ -93,6 +93,12 @@ export class FakeCommands implements Commands {
     return { outcome };
   }
 
+  async keys(id: string, keys: readonly string[], origin: Origin): Promise<{ pressed: string[] }> {
+    this.calls.push({ method: 'keys', id, args: { keys, origin } });
+    this.get(id);
+    return { pressed: [...keys] };
+  }
+
   async kill(id: string, origin: Origin): Promise<void> {
     this.calls.push({ method: 'kill', id, args: { origin } });
     const s = this.get(id);

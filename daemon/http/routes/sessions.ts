@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Commands } from '../../commands/types.js';
+import { MAX_KEYS } from '../../sessions/keys.js';
 import { parseBody } from '../app.js';
 
 const API: { channel: 'api' } = { channel: 'api' };
@@ -33,6 +34,13 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
     const { id } = parseBody(idParams, req.params);
     const body = parseBody(z.object({ request_id: z.string().optional(), choice: z.string(), message: z.string().optional() }), req.body);
     return commands.answer(id, body, API);
+  });
+
+  // Key names, never tmux syntax: the command layer checks them against its allow-list and names a bad one.
+  app.post('/session/:id/keys', async (req) => {
+    const { id } = parseBody(idParams, req.params);
+    const body = parseBody(z.strictObject({ keys: z.array(z.string().max(20)).min(1).max(MAX_KEYS) }), req.body);
+    return commands.keys(id, body.keys, API);
   });
 
   app.post('/session/:id/kill', async (req) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyScreen, keysToChoose } from '../../../daemon/screen/classify.js';
+import { COLOUR, FEATURES, SIZE } from '../../fixtures/questions.js';
 
 const SCREENS = join(import.meta.dirname, '../../fixtures/screens');
 const screen = (version: string, name: string): string => readFileSync(join(SCREENS, version, `${name}.txt`), 'utf8');
@@ -50,6 +51,41 @@ describe.each(['2.1.197', 'latest'])('classifyScreen on Claude Code %s', (versio
     if (s.kind !== 'permission') throw new Error(`expected permission, got ${s.kind}`);
     expect(s.detail).toContain('hello.txt');
     expect(s.detail).toContain('1 hello');
+  });
+});
+
+/** Claude Code's question dialog (AskUserQuestion), captured by test/fixtures/capture-question-screens.ts. */
+const colour = { question: COLOUR.question, header: 'Colour', multi_select: false, allows_text: true };
+const opt = (number: number, label: string, selected: boolean, description: string, checked?: boolean) => ({ number, label, selected, description, ...(checked === undefined ? {} : { checked }) });
+const crimson = (selected: boolean) => opt(1, 'Crimson', selected, 'a deep red');
+const teal = (selected: boolean) => opt(2, 'Teal', selected, COLOUR.options[1]!.description);
+const questionCases: [string, Record<string, unknown>][] = [
+  ['question-single', { kind: 'question', ...colour, options: [crimson(true), teal(false)] }],
+  ['question-single-moved', { kind: 'question', ...colour, options: [crimson(false), teal(true)] }],
+  ['question-two', { kind: 'question', ...colour, options: [crimson(true), teal(false)] }],
+  ['question-two-second', { kind: 'question', question: SIZE.question, header: 'Size', options: [opt(1, 'Small', true, '48 px high'), opt(2, 'Large', false, '96 px high')] }],
+  [
+    'question-multi',
+    { kind: 'question', question: FEATURES.question, header: 'Features', multi_select: true, options: [opt(1, 'Login', true, 'email and password', false), opt(2, 'Search', false, 'full-text search over projects', false), opt(3, 'Export', false, 'CSV and JSON', false)] },
+  ],
+  ['question-multi-toggled', { kind: 'question', multi_select: true, options: [opt(1, 'Login', true, 'email and password', true), opt(2, 'Search', false, 'full-text search over projects', false), opt(3, 'Export', false, 'CSV and JSON', false)] }],
+  ['question-two-review', { kind: 'dialog', question: 'Review your answers: submit them?', options: [{ number: 1, label: 'Submit answers', selected: true }, { number: 2, label: 'Cancel', selected: false }] }],
+];
+
+describe.each(['2.1.197', 'latest'])('the question dialog on Claude Code %s', (version) => {
+  describe.each(['', '-w80', '-w200'])('width %s', (width) => {
+    it.each(questionCases)('%s', (name, expected) => {
+      expect(classifyScreen(screen(version, `${name}${width}`))).toMatchObject(expected);
+    });
+  });
+
+  it('every row the cursor can stop on, in order, for choosing with keys', () => {
+    const single = classifyScreen(screen(version, 'question-single'));
+    if (single.kind !== 'question') throw new Error(`expected question, got ${single.kind}`);
+    expect(single.rows.map((r) => r.label)).toEqual(['Crimson', 'Teal', 'Type something.', 'Chat about this']);
+    const multi = classifyScreen(screen(version, 'question-multi'));
+    if (multi.kind !== 'question') throw new Error(`expected question, got ${multi.kind}`);
+    expect(multi.rows.map((r) => r.label)).toEqual(['Login', 'Search', 'Export', 'Type something', 'Submit', 'Chat about this']);
   });
 });
 
