@@ -6,9 +6,11 @@ import type { InputLedger } from '../sessions/input-ledger.js';
 import { alwaysPermissions, newRequestId, pickOption, screenOptions } from '../sessions/pending.js';
 import type { ScreenWatch } from '../sessions/screen-watch.js';
 import type { SessionManager } from '../sessions/session-manager.js';
-import { keysToAnswer, keysToChoose } from '../screen/classify.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { keysToAnswer, keysToChoose, REVIEW_QUESTION } from '../screen/classify.js';
 import { keyName, parseKeys, tmuxKey, type KeyName } from '../sessions/keys.js';
 import type { SessionRecord } from '../sessions/session-store.js';
+import type { TmuxClient } from '../tmux/tmux-client.js';
 import { answerFromChoice, answeredInput, questionRequest } from '../sessions/questions.js';
 import type { AskInput, AskResult, Commands, NotifyInput } from './types.js';
 
@@ -24,9 +26,26 @@ export interface CommandDeps {
 }
 
 const MAX_INPUT = 100_000;
+/** How long after the keys of a question's answer its "Review your answers" step may take to appear. */
+const REVIEW_WAIT_MS = 2000;
+/** Between two keys pressed for an answer: long enough for the program to read them apart. */
+const KEY_GAP_MS = 40;
+/** How long one step of answering on screen may take to show. */
+const SCREEN_STEP_MS = 1500;
 const DEFAULT_ASK_SECONDS = 600;
 /** How long the first input of a new session waits for Claude Code to connect our MCP server. */
 const MCP_WAIT_MS = 10_000;
+
+/**
+ * Presses keys one at a time. Keys sent in one burst reach the program as one read, and Claude Code 2.1.197
+ * then takes "Down Enter" as Enter alone: the answer would be the option under the cursor, not the chosen one.
+ */
+async function pressOneByOne(tmux: TmuxClient, pane: string, keys: readonly string[]): Promise<void> {
+  for (const [i, key] of keys.entries()) {
+    if (i > 0) await delay(KEY_GAP_MS);
+    await tmux.sendKeys(pane, [key]);
+  }
+}
 
 /** The command layer: the only way channels, the API and the CLI drive sessions. */
 export function createCommands(d: CommandDeps): Commands {
@@ -42,7 +61,7 @@ export function createCommands(d: CommandDeps): Commands {
   const pressKeys = async (s: SessionRecord, keys: KeyName[], origin: Origin): Promise<void> => {
     const pane = await d.typer.verifiedPane(s);
     d.screens.notePressed(s.id, origin);
-    await m.tmuxFor(s).sendKeys(pane, keys.map(tmuxKey));
+    await pressOneByOne(m.tmuxFor(s), pane, keys.map(tmuxKey));
   };
 
   /**
@@ -60,6 +79,37 @@ export function createCommands(d: CommandDeps): Commands {
     await m.tmuxFor(s).sendLiteral(pane, choice);
     await m.tmuxFor(s).sendKeys(pane, ['Enter']);
     return { outcome: `typed: ${choice}` };
+  };
+
+  /**
+   * Claude Code may end a question dialog with "Review your answers" (the latest does even for one
+   * multi-select question). The owner has already answered: submit, rather than ask them again.
+   */
+  const confirmReview = async (s: SessionRecord, pane: string): Promise<void> => {
+    const deadline = Date.now() + REVIEW_WAIT_MS;
+    while (Date.now() < deadline) {
+      const screen = await d.screens.read(s);
+      if (screen?.kind === 'dialog' && screen.question === REVIEW_QUESTION) {
+        const submit = screen.options.findIndex((o) => /^Submit/i.test(o.label));
+        if (submit < 0) return;
+        d.screens.noteAnswered(s.id, screen);
+        await pressOneByOne(m.tmuxFor(s), pane, keysToChoose(screen.options, submit));
+        return;
+      }
+      // Back at the prompt or working: there was no review step. (In between, frames may be half drawn.)
+      if (screen?.kind === 'idle' || screen?.kind === 'busy') return;
+      await delay(100);
+    }
+  };
+
+  /** Waits (bounded) until the session's screen text satisfies `pred`; goes on either way. */
+  const screenShows = async (s: SessionRecord, pred: (text: string) => boolean): Promise<void> => {
+    const deadline = Date.now() + SCREEN_STEP_MS;
+    while (Date.now() < deadline) {
+      const text = await m.tmuxFor(s).capturePane(s.pane_id).catch(() => '');
+      if (pred(text)) return;
+      await delay(50);
+    }
   };
 
   const commands: Commands = {
@@ -175,9 +225,14 @@ export function createCommands(d: CommandDeps): Commands {
         const steps = keysToAnswer(screen, parsed.labels ? { labels: parsed.labels } : { text: parsed.answer });
         d.screens.noteAnswered(s.id, screen);
         for (const step of steps) {
-          if ('literal' in step) await tmux.sendLiteral(pane, step.literal);
-          else if (step.keys.length > 0) await tmux.sendKeys(pane, step.keys);
+          if ('literal' in step) {
+            // The row's text field opens when the cursor arrives, and the text must be in it before Enter.
+            await screenShows(s, (text) => /❯\s*\d+\.\s*(\[.\]\s*)?Type something/.test(text) || /❯\s*\d+\.\s*$/m.test(text));
+            await tmux.sendLiteral(pane, step.literal);
+            await screenShows(s, (text) => text.includes(step.literal.slice(0, 30)));
+          } else await pressOneByOne(tmux, pane, step.keys);
         }
+        await confirmReview(s, pane);
         const outcome = `answered: ${parsed.answer}`;
         m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
         return { outcome };
@@ -187,7 +242,7 @@ export function createCommands(d: CommandDeps): Commands {
       if (typeof picked === 'string') throw new CommandError('bad_request', picked);
       const keys = keysToChoose(screen.options, picked);
       d.screens.noteAnswered(s.id, screen);
-      await tmux.sendKeys(pane, keys);
+      await pressOneByOne(tmux, pane, keys);
       const outcome = `chose "${options[picked]!.label}"`;
       m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
       return { outcome };

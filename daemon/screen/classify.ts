@@ -36,7 +36,7 @@ export function classifyScreen(raw: string): ScreenState {
   const before = region.slice(0, block.start).map((l) => l.trim());
   // The last step of a several-question dialog lists the answers ("→ Small") above its options.
   const question = /^Review your answers$/m.test(region.map((l) => l.trim()).join('\n'))
-    ? 'Review your answers: submit them?'
+    ? REVIEW_QUESTION
     : (before.filter((l) => l !== '' && !isSeparator(l)).at(-1) ?? '');
 
   if (/trust this folder|Accessing workspace|Do you trust/i.test(text)) {
@@ -66,6 +66,9 @@ export function keysToChoose(options: ScreenOption[], target: number): string[] 
   const moves = target - from;
   return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
 }
+
+/** The question of the last step of Claude Code's question dialog, where the answers are submitted. */
+export const REVIEW_QUESTION = 'Review your answers: submit them?';
 
 export type QuestionScreen = Extract<ScreenState, { kind: 'question' }>;
 /** One step of answering on screen: keys to press, or text to type literally. */

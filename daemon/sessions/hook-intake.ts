@@ -131,7 +131,10 @@ export class HookIntake {
       // have their own request ids: the source is what identifies this hook call.)
       const toScreen = (): void => {
         const entry = m.pending(session.id);
-        if (entry?.source === source) entry.source = { type: 'screen', screen: null };
+        if (entry?.source === source) {
+          entry.source = { type: 'screen', screen: null };
+          this.#d.log.info({ session: session.id, request: entry.request.request_id }, 'the hook stopped waiting: the request is answered with keys from now on');
+        }
         finish(null);
       };
       const timer = setTimeout(toScreen, timeoutMs);

@@ -147,3 +147,74 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
     expect(late.status).toBe(409);
   });
 });
+
+/**
+ * When the hook has stopped waiting (permissions.remote_timeout_seconds), the dialog stays in the terminal
+ * and the answer is given with keys on screen: one option, several boxes and Submit, or own words.
+ */
+describe.each(claudeVersions())('AskUserQuestion on Claude Code $label after the hook gave up', ({ bin, label }) => {
+  let api: FakeAnthropic;
+  let d: DaemonHandle;
+  let id: string;
+
+  beforeAll(async () => {
+    const root = mkdtempSync(join(tmpdir(), `csm-qk-${label}-`));
+    const project = join(root, 'project');
+    const claudeHome = join(root, 'claude-home');
+    mkdirSync(project);
+    mkdirSync(claudeHome);
+    api = await startFakeAnthropic();
+    const env = prepareClaudeHome({ dir: claudeHome, apiUrl: api.url, trustedDirs: [project] });
+    d = await startDaemon({ claudeBin: bin, claudeEnv: env, claudeArgs: ['--permission-mode', 'default'], config: { permissions: { remote_timeout_seconds: 1 } } });
+    id = await newIdleSession(d, project);
+  });
+  beforeEach(() => api?.clearQueue());
+  afterAll(async () => {
+    await d?.cleanup();
+    await api?.close();
+  });
+
+  const text = (r: ToolResult): string => (typeof r.content === 'string' ? r.content : JSON.stringify(r.content));
+  const askAndWait = async (toolUseId: string, question: typeof COLOUR): Promise<Pending> => {
+    const hookGaveUp = (d.logs().match(/the hook stopped waiting/g) ?? []).length;
+    api.reply({ toolUse: { name: 'AskUserQuestion', id: toolUseId, input: { questions: [question] } } }, { text: `Thanks (${toolUseId}).` });
+    expect((await d.api('POST', `/session/${id}/input`, { text: `ask ${toolUseId}` })).status).toBe(200);
+    await waitFor(() => (d.logs().match(/the hook stopped waiting/g) ?? []).length > hookGaveUp, { message: 'the hook timed out' });
+    const s = await waitFor(async () => {
+      const got = (await d.api<Session>('GET', `/session/${id}`)).body;
+      return got.pending?.kind === 'question' && got.pending.title === question.question ? got : null;
+    }, { message: 'the question still pending' });
+    return s.pending!;
+  };
+  const resultFor = async (toolUseId: string): Promise<string> => {
+    const found = await waitFor(() => api.toolResults().find((r) => r.tool_use_id === toolUseId), { timeoutMs: 30_000, message: `tool_result for ${toolUseId}` }).catch(async (err: Error) => {
+      const screen = (await execa('tmux', ['-L', d.socketName, 'capture-pane', '-p', '-t', `claude-${id}`], { reject: false })).stdout;
+      throw new Error(`${err.message}\nscreen:\n${screen}\nsession: ${JSON.stringify((await d.api('GET', `/session/${id}`)).body)}`);
+    });
+    return text(found);
+  };
+  const idle = async (): Promise<void> => {
+    await waitFor(async () => (await d.api<Session>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs: 30_000, message: 'idle' });
+  };
+
+  it('one option', async () => {
+    await askAndWait('toolu_k_single', COLOUR);
+    expect((await d.api('POST', `/session/${id}/answer`, { choice: '2' })).status).toBe(200);
+    expect(await resultFor('toolu_k_single')).toContain(`"${COLOUR.question}"="Teal"`);
+    await idle();
+  });
+
+  it('several boxes, then Submit', async () => {
+    await askAndWait('toolu_k_multi', FEATURES);
+    expect((await d.api('POST', `/session/${id}/answer`, { choice: '2,3' })).status).toBe(200);
+    expect(await resultFor('toolu_k_multi')).toContain(`"${FEATURES.question}"="Search, Export"`);
+    await idle();
+  });
+
+  it('own words, typed into the "Type something" row', async () => {
+    await askAndWait('toolu_k_text', COLOUR);
+    expect((await d.api('POST', `/session/${id}/answer`, { choice: 'Magenta' })).status).toBe(200);
+    expect(await resultFor('toolu_k_text')).toContain(`"${COLOUR.question}"="Magenta"`);
+    await idle();
+  });
+});
