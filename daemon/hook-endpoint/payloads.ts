@@ -31,6 +31,8 @@ export interface HookOrigin {
   paneId: string | null;
   /** The socket path from $TMUX ("/tmp/tmux-0/default,1234,0"). */
   tmuxSocket: string | null;
+  /** The session came from its own credential: this session or none, never a pane adopted in its name. */
+  bound?: boolean;
 }
 
 export function hookOriginFromHeaders(headers: Record<string, string | string[] | undefined>): HookOrigin {

@@ -18,7 +18,7 @@ export function registerHookRoute(app: FastifyInstance, hooks: HookIntake): void
     if (p?.kind === 'session' && claimed.sessionId !== null && claimed.sessionId !== p.id) {
       return reply.code(403).send({ error: `This token belongs to session ${p.id}, not ${claimed.sessionId}: a session's hooks may only report for itself.`, code: 'forbidden' });
     }
-    const origin = p?.kind === 'session' ? { sessionId: p.id, paneId: null, tmuxSocket: null } : claimed;
+    const origin = p?.kind === 'session' ? { sessionId: p.id, paneId: null, tmuxSocket: null, bound: true } : claimed;
     // curl gives up (timeout) or Claude kills the hook: stop waiting for a decision nobody will read.
     const aborted = new AbortController();
     reply.raw.once('close', () => {
