@@ -78,7 +78,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const session = header('x-csm-session');
     const pane = header('x-csm-pane');
     const key = session ?? pane ?? 'unknown';
-    if (refusedLogged.has(key)) return;
+    // Bounded: a local program sending made-up headers must not grow this forever.
+    if (refusedLogged.has(key) || refusedLogged.size >= 100) return;
     refusedLogged.add(key);
     deps.log.warn(
       { session, pane, token_file: deps.tokenFile },
