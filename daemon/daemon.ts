@@ -34,6 +34,8 @@ export interface DaemonOptions {
   platform?: NodeJS.Platform;
   /** Test instrumentation only (see serve.ts, CSM_TEST_CRASH_AT). */
   fault?: (step: 'before-type', text: string) => void;
+  /** Test instrumentation only (see serve.ts, CSM_TEST_SESSION_IDS): where session ids are drawn from. */
+  idRandom?: (digits: number) => string;
 }
 
 export interface Daemon {
@@ -67,7 +69,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
 
   const manager = new SessionManager({
     config, tmux, tmuxAt: (socketPath) => new TmuxClient({ socketPath }), store: new SessionStore(store), bus,
-    log: log.child({ part: 'sessions' }), url, token, hookScript: hookScriptPath(), mcpServer: mcpServerCommand(),
+    log: log.child({ part: 'sessions' }), url, hookScript: hookScriptPath(), mcpServer: mcpServerCommand(),
+    ...(o.idRandom ? { idRandom: o.idRandom } : {}),
     openWindow: async (name) => {
       const cmd = launcherCommand(config.terminal.launcher, platform, serverArgs(tmuxServer), name);
       if (cmd) await execa(cmd.file, cmd.args, { timeout: 15_000 });
@@ -91,7 +94,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onActivity: (id) => monitor.activity(id),
   });
   const commands = createCommands({ manager, typer, screens, ledger: new InputLedger(store), ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
-  const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
+  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
 
   return {
     app, bus, commands, manager, url, token,

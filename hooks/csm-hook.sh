@@ -7,6 +7,9 @@
 #   --global   installed in ~/.claude/settings.json: do nothing inside sessions the daemon started,
 #              which carry their own per-launch hooks (CSM_SESSION_ID is set there).
 #   --wait N   how long to wait for an answer (PermissionRequest); default 10 s.
+#
+# The token: CSM_TOKEN (in sessions the daemon started, that session's own credential, good for this session
+# only), else the owner's token file. A refused token is logged by the daemon, once per session.
 
 global=0
 wait=10

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { Config } from '../config/schema.js';
 import { createDaemon } from '../daemon.js';
@@ -9,7 +10,7 @@ import type { Logger } from '../logger.js';
  */
 export async function serve(config: Config): Promise<number> {
   const log = pino({ level: process.env.CSM_LOG_LEVEL ?? 'info', redact: ['*.token', '*.bot_token', '*.password'] }, pino.destination(2)) as unknown as Logger;
-  const daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT) });
+  const daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT), ...sessionIdsForTests(process.env.CSM_TEST_SESSION_IDS) });
   try {
     await daemon.start();
   } catch (err) {
@@ -40,4 +41,14 @@ function crashForTests(spec: string | undefined): { fault?: (step: 'before-type'
   const step = spec.slice(0, at);
   const text = spec.slice(at + 1);
   return { fault: (s, t) => (s === step && t === text ? process.kill(process.pid, 'SIGKILL') : undefined) };
+}
+
+/**
+ * Tests of "ids are never reused" need to see a draw hit an issued id. CSM_TEST_SESSION_IDS="a1b2,a1b2,c3d4"
+ * makes the first draws return those ids, in order (then random ones). Never set it otherwise.
+ */
+function sessionIdsForTests(spec: string | undefined): { idRandom?: (digits: number) => string } {
+  if (!spec) return {};
+  const queue = spec.split(',').map((x) => x.trim()).filter(Boolean);
+  return { idRandom: (digits) => queue.shift() ?? randomBytes(Math.ceil(digits / 2)).toString('hex').slice(0, digits) };
 }

@@ -1,3 +1,5 @@
+import { SESSION_ID_RE } from '../session-id.js';
+
 /**
  * Slash commands that people type into a channel (Telegram message, first line of an email). Pure: the
  * channel decides how to run and render them.
@@ -25,7 +27,6 @@ export const COMMAND_HELP: ReadonlyArray<{ command: string; description: string 
   { command: 'help', description: 'What the bot understands' },
 ];
 
-const SESSION_ID = /^[0-9a-f]{4}$/i;
 const MAX_LINES = 1000;
 
 /** Returns null when `text` is not a slash command at all (then it is input for a session). */
@@ -39,8 +40,8 @@ export function parseCommand(text: string): ParseResult | null {
 
   const sessionArg = (): ParseResult | { session?: string } => {
     if (args.length === 0) return {};
-    if (args.length === 1 && SESSION_ID.test(args[0]!)) return { session: args[0]!.toLowerCase() };
-    return { ok: false, error: `/${name} takes an optional session id (4 hex digits, like a1b2), not "${rest}".` };
+    if (args.length === 1 && SESSION_ID_RE.test(args[0]!)) return { session: args[0]!.toLowerCase() };
+    return { ok: false, error: `/${name} takes an optional session id (4 to 8 hex digits, like a1b2), not "${rest}".` };
   };
 
   switch (name) {
@@ -64,9 +65,9 @@ export function parseCommand(text: string): ParseResult | null {
       let session: string | undefined;
       let lines: number | undefined;
       for (const arg of args) {
-        if (SESSION_ID.test(arg) && session === undefined && !/^\d+$/.test(arg)) session = arg.toLowerCase();
+        if (SESSION_ID_RE.test(arg) && session === undefined && !/^\d+$/.test(arg)) session = arg.toLowerCase();
         else if (/^\d+$/.test(arg) && lines === undefined) lines = Math.min(MAX_LINES, Math.max(1, Number(arg)));
-        else if (SESSION_ID.test(arg) && session === undefined) session = arg.toLowerCase();
+        else if (SESSION_ID_RE.test(arg) && session === undefined) session = arg.toLowerCase();
         else return { ok: false, error: `/output takes an optional session id and a line count, like /output a1b2 50; "${arg}" is neither.` };
       }
       return { ok: true, command: { name: 'output', ...(session ? { session } : {}), ...(lines ? { lines } : {}) } };

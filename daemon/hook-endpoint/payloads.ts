@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SESSION_ID_RE } from '../session-id.js';
 
 /**
  * The hook JSON Claude Code sends (see ../shared/claude-code-facts.md). Only the fields we use are checked;
@@ -30,6 +31,8 @@ export interface HookOrigin {
   paneId: string | null;
   /** The socket path from $TMUX ("/tmp/tmux-0/default,1234,0"). */
   tmuxSocket: string | null;
+  /** The session came from its own credential: this session or none, never a pane adopted in its name. */
+  bound?: boolean;
 }
 
 export function hookOriginFromHeaders(headers: Record<string, string | string[] | undefined>): HookOrigin {
@@ -42,7 +45,7 @@ export function hookOriginFromHeaders(headers: Record<string, string | string[] 
   const session = one('x-csm-session');
   const pane = one('x-csm-pane');
   return {
-    sessionId: session && /^[0-9a-f]{4}$/i.test(session) ? session.toLowerCase() : null,
+    sessionId: session && SESSION_ID_RE.test(session) ? session.toLowerCase() : null,
     paneId: pane && /^%\d+$/.test(pane) ? pane : null,
     tmuxSocket: tmux ? tmux.split(',')[0]! : null,
   };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Commands } from '../commands/types.js';
 import { CommandError, httpStatusOf } from '../errors.js';
 import type { HookIntake } from '../sessions/hook-intake.js';
-import { isLoopbackHost, tokenMatches } from './security.js';
+import { authenticate, isLoopbackHost, sessionScopeRefusal, type Principal } from './security.js';
 import type { Logger } from '../logger.js';
 import { registerHookRoute } from './routes/hook.js';
 import { registerSessionRoutes } from './routes/sessions.js';
@@ -16,7 +16,11 @@ export interface AppDeps {
   commands: Commands;
   hooks: HookIntake;
   events: EventLog;
+  /** The owner's token, and the file it is in (named in the warning about refused hooks). */
   token: string;
+  tokenFile: string;
+  /** The session whose own credential a token is, or null. */
+  sessionOfCredential: (token: string) => string | null;
   version: string;
   /** Channels that deliver notifications, for /health. */
   channels: () => string[];
@@ -30,6 +34,7 @@ export interface AppDeps {
 /** Builds the fastify app; main.ts listens. Errors leave as `{error, code}` with a sentence saying what to do. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (req, reply) => {
     if (!isLoopbackHost(req.headers.host)) {
@@ -39,10 +44,48 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return reply.code(403).send({ error: 'Requests from web pages are refused (an Origin header was sent).', code: 'forbidden' });
     }
     if (req.url === '/health') return;
-    if (!tokenMatches(req.headers.authorization, deps.token)) {
+    const principal = authenticate(req.headers.authorization, deps.token, deps.sessionOfCredential);
+    if (!principal) {
+      if (req.url.split('?')[0] === '/hook') refusedHook(req);
       return reply.code(401).send({ error: 'Missing or wrong token: send "Authorization: Bearer <token>" with the token from $CSM_HOME/token.', code: 'unauthorized' });
     }
+    req.principal = principal;
   });
+
+  // After body parsing: a session's credential is checked against the session the request names.
+  app.addHook('preHandler', async (req, reply) => {
+    const p = req.principal;
+    if (!p || p.kind === 'owner') return;
+    const params = req.params as { id?: unknown } | undefined;
+    const body = req.body as { session_id?: unknown } | undefined;
+    const refusal = sessionScopeRefusal(p.id, {
+      method: req.method,
+      url: req.routeOptions.url ?? req.url.split('?')[0]!,
+      id: typeof params?.id === 'string' ? params.id : undefined,
+      notifySession: typeof body?.session_id === 'string' ? body.session_id : undefined,
+    });
+    if (refusal) return reply.code(403).send({ error: refusal, code: 'forbidden' });
+  });
+
+  // A hook refused for its token means a session whose permission requests never reach the owner. The hook
+  // script stays silent (it must never fail Claude), so the daemon says it, once per session.
+  const refusedLogged = new Set<string>();
+  const refusedHook = (req: FastifyRequest): void => {
+    const header = (name: string): string | undefined => {
+      const v = req.headers[name];
+      return (Array.isArray(v) ? v[0] : v) || undefined;
+    };
+    const session = header('x-csm-session');
+    const pane = header('x-csm-pane');
+    const key = session ?? pane ?? 'unknown';
+    // Bounded: a local program sending made-up headers must not grow this forever.
+    if (refusedLogged.has(key) || refusedLogged.size >= 100) return;
+    refusedLogged.add(key);
+    deps.log.warn(
+      { session, pane, token_file: deps.tokenFile },
+      `refused a Claude Code hook with a wrong token${session ? ` from session ${session}` : pane ? ` from tmux pane ${pane}` : ''}: its permission requests and events do not reach you. It was probably started before ${deps.tokenFile} was replaced; restart that Claude Code session (\`csm new <folder>\`), or put the old token back in ${deps.tokenFile} and restart the daemon. Hand-started sessions read the file on every hook: check that CSM_TOKEN is not set in their environment.`,
+    );
+  };
 
   app.setErrorHandler((err: unknown, _req, reply) => {
     if (err instanceof CommandError) return reply.code(httpStatusOf[err.code]).send({ error: err.message, code: err.code });
@@ -79,6 +122,13 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw new CommandError('bad_request', describeZod(result.error));
   return result.data;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every request but /health (null there). */
+    principal: Principal | null;
+  }
 }
 
 export type Req = FastifyRequest;

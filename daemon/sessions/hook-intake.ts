@@ -149,6 +149,8 @@ export class HookIntake {
     if (origin.sessionId) {
       const s = m.find(origin.sessionId);
       if (s && s.status !== 'dead') return s;
+      // A late hook of an ended session (SessionEnd after kill): nothing to do.
+      if (origin.bound) return null;
     }
     if (!origin.paneId) {
       this.#logOnce(`nopane:${payload.session_id}`, 'hook from a Claude Code session outside tmux: it cannot be driven, ignored');

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { CommandError } from '../errors.js';
@@ -87,13 +86,4 @@ export function validateCwd(cwd: string): void {
     throw new CommandError('bad_request', `The folder ${cwd} does not exist: create it first or check the path.`);
   }
   if (!isDir) throw new CommandError('bad_request', `${cwd} is a file, not a folder: give the project folder.`);
-}
-
-/** 4 hex digits, unique among the ids in use. */
-export function newSessionId(taken: (id: string) => boolean): string {
-  for (let i = 0; i < 1000; i++) {
-    const id = randomBytes(2).toString('hex');
-    if (!taken(id)) return id;
-  }
-  throw new CommandError('unavailable', 'No free session id: kill some sessions first.');
 }

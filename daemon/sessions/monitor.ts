@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { ScreenWatch } from './screen-watch.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionRecord } from './session-store.js';
+import { SESSION_ID_SOURCE } from '../session-id.js';
 
 export interface MonitorTiming {
   tickMs: number;
@@ -92,7 +93,7 @@ export class Monitor {
   }
 
   #onLogChange(file: string): void {
-    const match = /^claude-([0-9a-f]{4})\.log$/.exec(basename(file));
+    const match = new RegExp(`^claude-(${SESSION_ID_SOURCE})\\.log$`).exec(basename(file));
     if (!match) return;
     const s = this.#m.find(match[1]!);
     if (!s || s.status === 'dead') return;

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -6,7 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Origin, PendingRequest, SessionEvent, SessionInfo, SessionStatus } from '../events/types.js';
 import type { Logger } from '../logger.js';
 import type { TmuxClient } from '../tmux/tmux-client.js';
-import { buildLaunch, newSessionId, validateCommand, validateCwd } from './launch.js';
+import { buildLaunch, validateCommand, validateCwd } from './launch.js';
 import type { PendingEntry, PendingSource } from './pending.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
 
@@ -21,8 +22,9 @@ export interface SessionManagerDeps {
   bus: EventBus;
   log: Logger;
   url: string;
-  token: string;
   hookScript: string;
+  /** Test instrumentation only: the random hex digits session ids are drawn from (see session-id.ts). */
+  idRandom?: (digits: number) => string;
   mcpServer: { command: string; args: string[] } | null;
   /** Opens the visible terminal window; failures are logged, never fatal. */
   openWindow: (tmuxSession: string) => Promise<void>;
@@ -37,12 +39,25 @@ export class SessionManager {
   readonly #d: SessionManagerDeps;
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #pending = new Map<string, PendingEntry>();
+  /** sha256(credential) → session id: looked up by digest, so no comparison leaks a credential's prefix. */
+  readonly #credentials = new Map<string, string>();
   readonly now: () => number;
 
   constructor(deps: SessionManagerDeps) {
     this.#d = deps;
     this.now = deps.now ?? Date.now;
-    for (const record of deps.store.all()) this.#sessions.set(record.id, record);
+    for (const record of deps.store.all()) this.#add(record);
+  }
+
+  #add(record: SessionRecord): void {
+    this.#sessions.set(record.id, record);
+    if (record.credential) this.#credentials.set(digest(record.credential), record.id);
+  }
+
+  /** The session whose own credential `token` is (dead ones too: their late hooks are then ignored), or undefined. */
+  sessionOfCredential(token: string): SessionRecord | undefined {
+    const id = this.#credentials.get(digest(token));
+    return id === undefined ? undefined : this.#sessions.get(id);
   }
 
   get config(): Config {
@@ -89,7 +104,7 @@ export class SessionManager {
   }
 
   info(s: SessionRecord): SessionInfo {
-    const { pane_id: _p, tmux_socket: _t, adopted: _a, transcript_path: _tp, ...info } = s;
+    const { pane_id: _p, tmux_socket: _t, adopted: _a, transcript_path: _tp, credential: _c, ...info } = s;
     return { ...info, pending: this.#pending.get(s.id)?.request ?? s.pending };
   }
 
@@ -139,7 +154,9 @@ export class SessionManager {
     validateCwd(cwd);
     const { config } = this.#d;
     validateCommand(config.claude.command);
-    const id = newSessionId((x) => this.find(x)?.status !== undefined && this.find(x)!.status !== 'dead');
+    const id = this.#d.store.issueId(this.now(), this.#d.idRandom);
+    // The session's hooks and MCP server get this, not the owner's token: it acts for this session only.
+    const credential = randomBytes(32).toString('hex');
     const name = `claude-${id}`;
     mkdirSync(config.paths.log_dir, { recursive: true });
     const logFile = join(config.paths.log_dir, `${name}.log`);
@@ -151,7 +168,7 @@ export class SessionManager {
       args,
       extraEnv: config.claude.env,
       url: this.#d.url,
-      token: this.#d.token,
+      token: credential,
       hookScript: this.#d.hookScript,
       waitSeconds: config.permissions.remote_timeout_seconds,
       mcpServer: this.#d.mcpServer,
@@ -162,9 +179,9 @@ export class SessionManager {
     const record: SessionRecord = {
       id, tmux_session: name, pane_id: paneId, tmux_socket: null, adopted: false, cwd, log_file: logFile,
       status: 'starting', started_at: now, last_output_at: now, claude_session_id: null, pending: null,
-      last_message: null, exit_code: null, transcript_path: null,
+      last_message: null, exit_code: null, transcript_path: null, credential,
     };
-    this.#sessions.set(id, record);
+    this.#add(record);
     this.#d.store.save(record);
     if (this.#d.mcpServer) {
       let resolve!: () => void;
@@ -179,14 +196,14 @@ export class SessionManager {
 
   /** A session started by hand in tmux, with our hooks installed, announced itself through a hook. */
   adopt(input: { paneId: string; tmuxSession: string; socketPath: string | null; cwd: string; logFile: string }): SessionRecord {
-    const id = newSessionId((x) => this.find(x) !== undefined);
+    const id = this.#d.store.issueId(this.now(), this.#d.idRandom);
     const now = this.now();
     const record: SessionRecord = {
       id, tmux_session: input.tmuxSession, pane_id: input.paneId, tmux_socket: input.socketPath, adopted: true,
       cwd: input.cwd, log_file: input.logFile, status: 'running', started_at: now, last_output_at: now,
-      claude_session_id: null, pending: null, last_message: null, exit_code: null, transcript_path: null,
+      claude_session_id: null, pending: null, last_message: null, exit_code: null, transcript_path: null, credential: null,
     };
-    this.#sessions.set(id, record);
+    this.#add(record);
     this.#d.store.save(record);
     this.emit(id, { kind: 'started', cwd: input.cwd, adopted: true });
     return record;
@@ -266,4 +283,8 @@ export class SessionManager {
       this.#pending.set(s.id, { request: s.pending, source: { type: 'screen', screen: null } });
     }
   }
+}
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }

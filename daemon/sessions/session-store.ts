@@ -1,4 +1,5 @@
 import type { PendingRequest, SessionInfo } from '../events/types.js';
+import { drawSessionId } from '../session-id.js';
 import type { Store } from '../store/store.js';
 
 /** What the daemon keeps about a session beyond what it shows: where its pane is. */
@@ -9,6 +10,11 @@ export interface SessionRecord extends SessionInfo {
   adopted: boolean;
   /** Claude Code's transcript (JSONL), from its hooks: tells whether a prompt reached Claude. */
   transcript_path: string | null;
+  /**
+   * The session's own API token (CSM_TOKEN of its hooks and MCP server), scoped to this session; persisted so
+   * the session keeps working across restarts and a new owner token. null: adopted, or from before credentials.
+   */
+  credential: string | null;
 }
 
 /** A sessions row as SQLite returns it: booleans as 0/1, the pending request as JSON. */
@@ -38,22 +44,44 @@ export class SessionStore {
          exit_code INTEGER
        )`,
       `ALTER TABLE sessions ADD COLUMN transcript_path TEXT`,
+      // Every id ever issued, kept when a session's record goes: an id is never handed out twice.
+      `CREATE TABLE session_ids (id TEXT PRIMARY KEY, issued_at INTEGER NOT NULL)`,
+      `INSERT OR IGNORE INTO session_ids (id, issued_at) SELECT id, started_at FROM sessions`,
+      `ALTER TABLE sessions ADD COLUMN credential TEXT`,
     ]);
+  }
+
+  /**
+   * A new session id, recorded as issued before it is used: unused among all ids ever issued, lengthened as
+   * the space fills (see session-id.ts). Throws only when ids of every length keep colliding.
+   */
+  issueId(now: number, random?: (digits: number) => string): string {
+    const db = this.#store.db;
+    const isIssued = (id: string): boolean => db.prepare('SELECT 1 FROM session_ids WHERE id = ?').get(id) !== undefined;
+    const count = (db.prepare('SELECT COUNT(*) AS n FROM session_ids').get() as { n: number }).n;
+    const id = drawSessionId(isIssued, count, random);
+    if (id === null) throw new Error('No unused session id could be drawn: the session_ids table of csm.db is full or damaged.');
+    db.prepare('INSERT INTO session_ids (id, issued_at) VALUES (?, ?)').run(id, now);
+    return id;
+  }
+
+  isIssued(id: string): boolean {
+    return this.#store.db.prepare('SELECT 1 FROM session_ids WHERE id = ?').get(id.toLowerCase()) !== undefined;
   }
 
   save(s: SessionRecord): void {
     this.#store.db
       .prepare(
         `INSERT INTO sessions (id, tmux_session, pane_id, tmux_socket, adopted, cwd, log_file, status, started_at,
-           last_output_at, claude_session_id, pending, last_message, exit_code, transcript_path)
+           last_output_at, claude_session_id, pending, last_message, exit_code, transcript_path, credential)
          VALUES (@id, @tmux_session, @pane_id, @tmux_socket, @adopted, @cwd, @log_file, @status, @started_at,
-           @last_output_at, @claude_session_id, @pending, @last_message, @exit_code, @transcript_path)
+           @last_output_at, @claude_session_id, @pending, @last_message, @exit_code, @transcript_path, @credential)
          ON CONFLICT(id) DO UPDATE SET tmux_session = excluded.tmux_session, pane_id = excluded.pane_id,
            tmux_socket = excluded.tmux_socket, adopted = excluded.adopted, cwd = excluded.cwd,
            log_file = excluded.log_file, status = excluded.status, started_at = excluded.started_at,
            last_output_at = excluded.last_output_at, claude_session_id = excluded.claude_session_id,
            pending = excluded.pending, last_message = excluded.last_message, exit_code = excluded.exit_code,
-           transcript_path = excluded.transcript_path`,
+           transcript_path = excluded.transcript_path, credential = excluded.credential`,
       )
       .run({ ...s, adopted: s.adopted ? 1 : 0, pending: s.pending ? JSON.stringify(s.pending) : null });
   }
@@ -67,7 +95,7 @@ export class SessionStore {
     }));
   }
 
-  /** Dead sessions are kept for a while so that late replies get a clear "this session has ended". */
+  /** Dead sessions are kept for a while so that late replies get a clear "this session has ended"; their ids stay issued. */
   pruneDead(olderThanMs: number, now = Date.now()): void {
     this.#store.db.prepare(`DELETE FROM sessions WHERE status = 'dead' AND last_output_at < ?`).run(now - olderThanMs);
   }

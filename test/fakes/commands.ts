@@ -9,6 +9,9 @@ export class FakeCommands implements Commands {
   readonly calls: { method: string; id?: string; args: unknown }[] = [];
   readonly existingDirs = new Set<string>();
   readonly screens = new Map<string, string>();
+  /** Texts that were typed (a repeated idempotency key types nothing). */
+  readonly typed: { id: string; text: string }[] = [];
+  readonly #keys = new Set<string>();
   readonly #bus: EventBus;
   #next = 0xa000;
 
@@ -78,6 +81,10 @@ export class FakeCommands implements Commands {
     this.calls.push({ method: 'sendInput', id, args: { text, origin, ...(options?.key ? { key: options.key } : {}) } });
     const s = this.get(id);
     if (s.status === 'dead') throw new CommandError('conflict', `Session ${id} has ended.`);
+    // Like the real input ledger: a key already delivered is not typed again, and still reported delivered.
+    if (options?.key !== undefined && this.#keys.has(options.key)) return { delivered: true };
+    if (options?.key !== undefined) this.#keys.add(options.key);
+    this.typed.push({ id, text });
     return { delivered: true };
   }
 

@@ -105,15 +105,18 @@ export class FakeTelegramBotApi {
     return m;
   }
 
-  /** A person taps an inline button that the message shows (or showed: taps on stale buttons happen). Returns the callback query id. */
-  userTaps(messageId: number, callbackData: string, opts: { from?: FakeUser; chatId?: number } = {}): string {
+  /**
+   * A person taps an inline button that the message shows (or showed: taps on stale buttons happen). Returns the
+   * callback query id. `forged`: data the message never showed, as a modified client can send.
+   */
+  userTaps(messageId: number, callbackData: string, opts: { from?: FakeUser; chatId?: number; forged?: boolean } = {}): string {
     const from = opts.from ?? this.owner;
     const chatId = opts.chatId ?? this.owner.id;
     const m = this.#chats.find(chatId, messageId);
     if (!m) throw new Error(`userTaps: no message ${messageId} in chat ${chatId}`);
     const markups = [m.reply_markup, ...m.edits.map((e) => e.reply_markup)];
     const shown = markups.some((mk) => mk?.inline_keyboard.some((row) => row.some((b) => b.callback_data === callbackData)));
-    if (!shown) throw new Error(`userTaps: message ${messageId} never showed a button with data "${callbackData}"`);
+    if (!shown && !opts.forged) throw new Error(`userTaps: message ${messageId} never showed a button with data "${callbackData}"`);
     const id = `cbq${++this.#callbackSeq}`;
     this.#openCallbacks.add(id);
     this.#push({ callback_query: { id, from, chat_instance: `ci${chatId}`, data: callbackData, message: this.#chats.toApi(m) } });

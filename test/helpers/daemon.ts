@@ -22,6 +22,7 @@ export async function freePort(): Promise<number> {
 
 export interface DaemonHandle {
   url: string;
+  /** The owner's token, read again after each restart (a restart without the token file makes a new one). */
   token: string;
   home: string;
   configFile: string;
@@ -99,7 +100,7 @@ export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> 
     async api(method, path, body) {
       const res = await fetch(`${url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { authorization: `Bearer ${handle.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
@@ -121,6 +122,7 @@ export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> 
     async restart(changes = {}) {
       env = { ...env, ...changes };
       await launch();
+      handle.token = readFileSync(join(home, 'token'), 'utf8').trim();
     },
     exited() {
       const c = child as ChildProcess | null;

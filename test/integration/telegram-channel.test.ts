@@ -158,7 +158,64 @@ describe('telegram channel: answering requests', () => {
   });
 });
 
+describe('telegram channel: buttons checked against their request', () => {
+  it('a button naming another session with this request\'s id is refused: nothing answered, the request stays open on the phone', async () => {
+    h = await startHarness();
+    h.commands.addSession('a1b2', '/home/u/one');
+    h.commands.addSession('c3d4', '/home/u/two');
+    h.commands.request('a1b2', bash('r00000a1'));
+    const perm = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 a1b2'));
+    const real = dataOf(perm, 'Allow');
+    expect(real).toBe('a:a1b2:r00000a1:allow');
+    for (const forged of ['a:c3d4:r00000a1:allow', 'a:ffff:r00000a1:allow']) {
+      const tap = h.fake.userTaps(perm.message_id, forged, { forged: true });
+      expect(await h.fake.waitForCallbackAnswer(tap)).toEqual({
+        text: `This button does not belong to session ${forged.split(':')[1]}; nothing was answered. Use the buttons on the request's own message.`,
+        show_alert: true,
+      });
+    }
+    // An id we never issued: nothing happens either.
+    const unknown = h.fake.userTaps(perm.message_id, 'a:a1b2:r99999999:allow', { forged: true });
+    expect(await h.fake.waitForCallbackAnswer(unknown)).toEqual({ text: 'This button no longer works.' });
+    expect(h.commands.callsOf('answer')).toHaveLength(0);
+    const shown = h.fake.chatMessages().find((m) => m.message_id === perm.message_id)!;
+    expect(shown.edits).toHaveLength(0);
+    expect(buttons(shown)).toEqual(['Allow', 'Always allow', 'Deny']);
+    expect(h.logs.filter((l) => l.msg?.includes('refused a button naming another session'))).toHaveLength(2);
+
+    // The real button still works.
+    const tap = h.fake.userTaps(perm.message_id, real);
+    expect(await h.fake.waitForCallbackAnswer(tap)).toEqual({ text: 'Allowed' });
+    expect(h.commands.callsOf('answer').map((c) => c.id)).toEqual(['a1b2']);
+  });
+});
+
 describe('telegram channel: messages in', () => {
+  it('the input key names the chat: after a change of chat_id, a new message with a reused message id is typed', async () => {
+    h = await startHarness();
+    h.commands.addSession('a1b2', '/home/u/one');
+    const root = await rootOf('a1b2');
+    const first = h.fake.userSends({ text: 'in the old chat', replyTo: root.message_id });
+    await waitFor(() => h.commands.typed.length === 1, { message: 'first input', intervalMs: 10, timeoutMs: 5000 });
+    expect(h.commands.callsOf('sendInput')[0]!.args).toMatchObject({ key: `telegram:${h.fake.owner.id}:${first.message_id}` });
+    await h.channel.stop();
+
+    const group = -100200;
+    h.fake.configureChat({ id: group, type: 'group' });
+    await h.restart({ chat_id: group });
+    // Message ids count per chat: send until the new chat reaches the id used in the old one.
+    const sent = [];
+    while ((sent.at(-1)?.message_id ?? 0) < first.message_id) {
+      const m = h.fake.userSends({ text: `in the new chat ${sent.length}`, chatId: group });
+      sent.push(m);
+      await waitFor(() => h.commands.callsOf('sendInput').length === 1 + sent.length, { message: `input ${sent.length}`, intervalMs: 10, timeoutMs: 5000 });
+    }
+    expect(sent.at(-1)!.message_id).toBe(first.message_id);
+    expect(h.commands.typed.map((t) => t.text)).toEqual(['in the old chat', ...sent.map((m) => m.text)]);
+    expect(h.commands.callsOf('sendInput').at(-1)!.args).toMatchObject({ key: `telegram:${group}:${first.message_id}` });
+  });
+
+
   it('a reply in a thread is typed into that session (two sessions), verbatim, and acknowledged', async () => {
     h = await startHarness();
     h.commands.addSession('a1b2', '/home/u/one');
@@ -363,9 +420,9 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     // most once (its ledger), so nothing is lost and nothing doubled (test/e2e/telegram.test.ts crashes a real daemon).
     await waitFor(() => h.commands.callsOf('sendInput').length === 3, { message: 'the replies after restart', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput').map((c) => [c.id, (c.args as { text: string }).text, (c.args as { key?: string }).key])).toEqual([
-      ['a1b2', 'before restart', `telegram:${before.message_id}`],
-      ['a1b2', 'after restart', expect.stringMatching(/^telegram:\d+$/)],
-      ['a1b2', 'was being typed when it crashed', `telegram:${crashed.message_id}`],
+      ['a1b2', 'before restart', `telegram:${h.fake.owner.id}:${before.message_id}`],
+      ['a1b2', 'after restart', expect.stringMatching(/^telegram:\d+:\d+$/)],
+      ['a1b2', 'was being typed when it crashed', `telegram:${h.fake.owner.id}:${crashed.message_id}`],
     ]);
     expect(h.fake.botMessages().some((m) => textOf(m).startsWith('⚠️ The daemon restarted'))).toBe(false);
     // The new instance asked Telegram only for updates after the ones already done.

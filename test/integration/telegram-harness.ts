@@ -47,8 +47,8 @@ export interface Harness {
   logs: LogLine[];
   config: Config;
   channel: Channel;
-  /** A new channel instance on the same database (after stop). */
-  restart(): Promise<void>;
+  /** A new channel instance on the same database (after stop), optionally with changed `telegram:` settings. */
+  restart(telegram?: Record<string, unknown>): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -60,13 +60,17 @@ export async function startHarness(o: { telegram?: Record<string, unknown>; fake
   const log = memoryLogger(logs);
   const bus = new EventBus(log);
   const commands = new FakeCommands(bus);
-  const parsed = configSchema.parse({ telegram: { bot_token: fake.token, chat_id: fake.owner.id, api_root: fake.url, ...o.telegram } });
-  const config: Config = { ...parsed, paths: { home: dir, db: join(dir, 'csm.db'), token: join(dir, 'token'), log_dir: dir, config_file: null } };
+  const configOf = (telegram: Record<string, unknown> = {}): Config => {
+    const parsed = configSchema.parse({ telegram: { bot_token: fake.token, chat_id: fake.owner.id, api_root: fake.url, ...o.telegram, ...telegram } });
+    return { ...parsed, paths: { home: dir, db: join(dir, 'csm.db'), token: join(dir, 'token'), log_dir: dir, config_file: null } };
+  };
+  let config = configOf();
   const make = (): Channel => createTelegramChannel({ config, bus, commands, store, log }, { ...FAST, ...o.deps });
   const h: Harness = {
     fake, store, bus, commands, logs, config,
     channel: make(),
-    async restart() {
+    async restart(telegram) {
+      if (telegram) h.config = config = configOf(telegram);
       h.channel = make();
       await h.channel.start();
     },

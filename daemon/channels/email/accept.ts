@@ -1,3 +1,4 @@
+import { SESSION_ID_SOURCE } from '../../session-id.js';
 /**
  * Whether an incoming mail is a reply from the owner to one of our mails, and to which session. Pure: the
  * lookups into what we sent are passed in. A mail is typed into a session only when it passes both checks:
@@ -22,9 +23,9 @@ export interface Lookups {
 
 export type Verdict = { ok: true; session: string; via: 'headers' | 'subject+token' } | { ok: false; reason: string };
 
-export const SUBJECT_TAG = /\[claude-([0-9a-f]{4})\]/i;
+export const SUBJECT_TAG = new RegExp(`\\[claude-(${SESSION_ID_SOURCE})\\]`, 'i');
 /** How our Message-IDs and footer reference name a session and its token: csm.<session>.<token> */
-const REF = /csm\.([0-9a-f]{4})\.([0-9a-f]{24})/gi;
+const REF = new RegExp(`csm\\.(${SESSION_ID_SOURCE})\\.([0-9a-f]{24})`, 'gi');
 
 export function footerRef(session: string, token: string): string {
   return `csm.${session}.${token}`;

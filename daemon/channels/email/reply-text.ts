@@ -1,7 +1,8 @@
 import EmailReplyParser from 'email-reply-parser';
+import { SESSION_ID_SOURCE } from '../../session-id.js';
 
 /** Lines from which on a reply is our own footer (quoted without `>`) or a mail app's signature. */
-const CUT_AT = [/^Reply to this email to send input to session [0-9a-f]{4}\./i, /^(Get Outlook for|Sent from Outlook)/i];
+const CUT_AT = [new RegExp(`^Reply to this email to send input to session ${SESSION_ID_SOURCE}\\.`, 'i'), /^(Get Outlook for|Sent from Outlook)/i];
 
 /**
  * The text the owner wrote in a reply, without quoted history or signature: Gmail's "On … wrote:", Apple

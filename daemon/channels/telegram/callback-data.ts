@@ -1,6 +1,6 @@
 /**
  * What an inline button carries back. Telegram allows 1-64 bytes of callback_data, so actions are a letter
- * and a few short fields joined by ':'. Session ids are 4 hex chars, request ids 8.
+ * and a few short fields joined by ':'. Session ids are 4 to 8 hex chars, request ids 8.
  */
 export type CallbackAction =
   /** Answer request `request` of `session` with option `option` (its key, or `#<index>` when the key is long). */

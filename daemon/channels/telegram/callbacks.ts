@@ -46,8 +46,16 @@ export class CallbackHandler {
     switch (a.type) {
       case 'answer': {
         const record = threads.request(a.request);
-        if (record?.resolved) return this.#d.answerCallback(q.id, 'Already resolved.');
-        const choice = a.option.startsWith('#') ? record?.options[Number(a.option.slice(1))]?.key : a.option;
+        // Only buttons we made answer anything, and only for the session whose request they show: data naming
+        // another session (a forged or garbled button) would otherwise fail there and close this request on
+        // the phone while it still waits in the terminal.
+        if (!record) return this.#d.answerCallback(q.id, 'This button no longer works.');
+        if (record.session !== a.session) {
+          this.#d.log.warn({ request: a.request, session: a.session, owner: record.session }, 'telegram: refused a button naming another session than its request');
+          return this.#d.answerCallback(q.id, `This button does not belong to session ${a.session}; nothing was answered. Use the buttons on the request's own message.`, true);
+        }
+        if (record.resolved) return this.#d.answerCallback(q.id, 'Already resolved.');
+        const choice = a.option.startsWith('#') ? record.options[Number(a.option.slice(1))]?.key : a.option;
         if (!choice) return this.#d.answerCallback(q.id, 'This button no longer works.');
         turn.beforeEffect();
         let outcome: string;

@@ -85,8 +85,9 @@ export class MessageHandler {
     const session = target.session;
     turn.write(() => threads.recordMessage(c.messageId, session, null));
     turn.beforeEffect();
-    // Keyed by the person's message: typed exactly once, even when a crash makes us handle it again.
-    const r = await commands.sendInput(session, text, c.origin, { key: `telegram:${c.messageId}` });
+    // Keyed by the person's message: typed exactly once, even when a crash makes us handle it again. Message
+    // ids count per chat, so after a change of chat_id a new message can reuse an old id: the chat is in the key.
+    const r = await commands.sendInput(session, text, c.origin, { key: inputKey(threads.chat, c.messageId) });
     if (r.delivered) turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ typed into ${session}` });
     else this.reply(turn, { ...c, session }, `⚠️ Typed into ${session}, but Claude Code did not confirm it. Check with /output ${session}.`);
   }
@@ -186,6 +187,11 @@ export class MessageHandler {
     if (path.startsWith('~/')) return join(home, path.slice(2));
     return isAbsolute(path) ? path : join(home, path);
   }
+}
+
+/** The idempotency key of a person's text: their message, which Telegram identifies by chat and id. */
+export function inputKey(chatId: number, messageId: number): string {
+  return `telegram:${chatId}:${messageId}`;
 }
 
 /** The message's bot-side context: its session (topic or replied-to thread) and what it replies to. */

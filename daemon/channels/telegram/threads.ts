@@ -58,6 +58,11 @@ export class Threads {
     return this.#store.db;
   }
 
+  /** The chat served: message ids are only unique within a chat. */
+  get chat(): number {
+    return this.#chat;
+  }
+
   thread(session: string): Thread | null {
     const row = this.#db
       .prepare('SELECT session_id, cwd, root_message_id, topic_id FROM tg_threads WHERE chat_id = ? AND session_id = ?')

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { EventLog } from '../../events/event-log.js';
 import { parseBody } from '../app.js';
+import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 
 /** GET /events?after=SEQ&wait=SECONDS&session=ID: the event stream as a long poll. */
 export function registerEventRoutes(app: FastifyInstance, events: EventLog): void {
@@ -10,7 +11,7 @@ export function registerEventRoutes(app: FastifyInstance, events: EventLog): voi
       z.object({
         after: z.coerce.number().int().min(0).default(0),
         wait: z.coerce.number().min(0).max(120).default(0),
-        session: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
+        session: z.string().regex(SESSION_ID_RE, SESSION_ID_HINT).optional(),
       }),
       req.query,
     );

@@ -11,7 +11,14 @@ import { idParams } from './sessions.js';
 export function registerHookRoute(app: FastifyInstance, hooks: HookIntake): void {
   app.post('/hook', async (req, reply) => {
     const payload = parseBody(hookPayloadSchema, req.body);
-    const origin = hookOriginFromHeaders(req.headers);
+    const claimed = hookOriginFromHeaders(req.headers);
+    const p = req.principal;
+    // A session's own credential says which session it is; the headers cannot make it another one, and it
+    // adopts no pane. The owner's token (hooks installed by `csm setup`) is trusted with its headers.
+    if (p?.kind === 'session' && claimed.sessionId !== null && claimed.sessionId !== p.id) {
+      return reply.code(403).send({ error: `This token belongs to session ${p.id}, not ${claimed.sessionId}: a session's hooks may only report for itself.`, code: 'forbidden' });
+    }
+    const origin = p?.kind === 'session' ? { sessionId: p.id, paneId: null, tmuxSocket: null, bound: true } : claimed;
     // curl gives up (timeout) or Claude kills the hook: stop waiting for a decision nobody will read.
     const aborted = new AbortController();
     reply.raw.once('close', () => {

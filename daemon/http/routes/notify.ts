@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Commands } from '../../commands/types.js';
 import { parseBody } from '../app.js';
+import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 
 const notifySchema = z
   .object({
-    session_id: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
+    session_id: z.string().regex(SESSION_ID_RE, SESSION_ID_HINT).optional(),
     channel: z.enum(['telegram', 'email', 'auto']).optional(),
     subject: z.string().max(200).optional(),
     message: z.string().optional(),
@@ -17,10 +18,12 @@ const notifySchema = z
 export function registerNotifyRoutes(app: FastifyInstance, commands: Commands, channels: () => string[]): void {
   app.post('/notify', async (req, reply) => {
     const b = parseBody(notifySchema, req.body);
+    // A session's credential notifies in its own thread (the auth hook refused any other session_id).
+    const session = req.principal?.kind === 'session' ? req.principal.id : b.session_id?.toLowerCase();
     const result = commands.notify(
       {
         message: (b.message ?? b.body)!,
-        ...(b.session_id ? { session_id: b.session_id.toLowerCase() } : {}),
+        ...(session ? { session_id: session } : {}),
         ...(b.channel ? { channel: b.channel } : {}),
         ...(b.subject ? { subject: b.subject } : {}),
       },

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Commands } from '../../commands/types.js';
 import { MAX_KEYS } from '../../sessions/keys.js';
 import { parseBody } from '../app.js';
+import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 
 const API: { channel: 'api' } = { channel: 'api' };
-export const idParams = z.object({ id: z.string().regex(/^[0-9a-fA-F]{4}$/, 'a session id is 4 hex digits, like a1b2') });
+export const idParams = z.object({ id: z.string().regex(SESSION_ID_RE, SESSION_ID_HINT) });
 
 export function registerSessionRoutes(app: FastifyInstance, commands: Commands): void {
   app.post('/session/new', async (req) => {

@@ -38,7 +38,7 @@ describe('judgeReply: only the owner, only answers to our mails', () => {
   ]);
   const lookups: Lookups = {
     sessionsOfMessageIds: (ids) => [...new Set(ids.map((i) => ours.get(i)).filter((s): s is string => !!s))].reverse(),
-    sessionOfToken: (t) => ({ '0123456789abcdef01234567': 'a1b2', fedcba9876543210fedcba98: 'c3d4' })[t] ?? null,
+    sessionOfToken: (t) => ({ '0123456789abcdef01234567': 'a1b2', fedcba9876543210fedcba98: 'c3d4', '00112233445566778899aabb': 'a1b2c' })[t] ?? null,
   };
   const owner = 'owner@example.com';
   const base = { from: [owner], inReplyTo: null, references: [], subject: 'Re: hello', text: 'yes' };
@@ -51,6 +51,7 @@ describe('judgeReply: only the owner, only answers to our mails', () => {
     ['both sessions referenced: the subject tag decides', { references: [A, C], subject: 'Re: [claude-a1b2] x' }, { ok: true, session: 'a1b2' }],
     ['both sessions referenced, no tag: the one sent last', { references: [A, C] }, { ok: true, session: 'c3d4' }],
     ['headers lost, subject tag + quoted token', { subject: 'Re: [claude-a1b2] Idle', text: 'yes\n> (csm.a1b2.0123456789abcdef01234567)' }, { ok: true, session: 'a1b2', via: 'subject+token' }],
+    ['a longer id (ids lengthen as they are used up): subject tag + token', { subject: 'Re: [claude-a1b2c] Idle', text: 'yes\n> (csm.a1b2c.00112233445566778899aabb)' }, { ok: true, session: 'a1b2c', via: 'subject+token' }],
   ])('accepts: %s', (_n, over, expected) => {
     expect(judgeReply({ ...base, ...over }, owner, lookups)).toMatchObject(expected);
   });
