@@ -12,7 +12,16 @@ export type CallbackAction =
   /** Dismiss a confirmation. */
   | { type: 'cancel' }
   /** Run remembered text or command `choice` against `session` (the answer to "which session?"). */
-  | { type: 'pick'; choice: number; session: string };
+  | { type: 'pick'; choice: number; session: string }
+  /**
+   * A multi-select question's box tapped: `mask` is the selection after the tap (bit i = option i), so
+   * the buttons carry the state themselves and survive a restart.
+   */
+  | { type: 'toggle'; session: string; request: string; mask: number }
+  /** Show the keypad for `session` (the "Keys…" fallback on every dialog). */
+  | { type: 'keypad'; session: string }
+  /** Press a key (a name from the keypad's allow-list) in `session`. */
+  | { type: 'key'; session: string; key: string };
 
 export const CALLBACK_DATA_LIMIT = 64;
 
@@ -24,6 +33,9 @@ export function encodeCallback(a: CallbackAction): string {
       case 'kill': return `k:${a.session}`;
       case 'cancel': return 'x';
       case 'pick': return `p:${a.choice}:${a.session}`;
+      case 'toggle': return `t:${a.session}:${a.request}:${a.mask.toString(16)}`;
+      case 'keypad': return `K:${a.session}`;
+      case 'key': return `y:${a.session}:${a.key}`;
     }
   })();
   if (Buffer.byteLength(data) > CALLBACK_DATA_LIMIT) throw new Error(`callback data over ${CALLBACK_DATA_LIMIT} bytes: ${data}`);
@@ -54,6 +66,14 @@ export function decodeCallback(data: string): CallbackAction | null {
       const choice = Number(f[0]);
       return Number.isInteger(choice) && f[1] ? { type: 'pick', choice, session: f[1] } : null;
     }
+    case 't': {
+      const mask = /^[0-9a-f]{1,4}$/.test(f[2] ?? '') ? parseInt(f[2]!, 16) : NaN;
+      return f[0] && f[1] && Number.isInteger(mask) ? { type: 'toggle', session: f[0], request: f[1], mask } : null;
+    }
+    case 'K':
+      return f[0] ? { type: 'keypad', session: f[0] } : null;
+    case 'y':
+      return f[0] && f[1] ? { type: 'key', session: f[0], key: f[1] } : null;
     default:
       return null;
   }

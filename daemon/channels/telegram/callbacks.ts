@@ -3,11 +3,12 @@ import type { Commands } from '../../commands/types.js';
 import { CommandError } from '../../errors.js';
 import type { Origin } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
-import { decodeCallback, type CallbackAction } from './callback-data.js';
+import { KEYPAD } from '../../sessions/keys.js';
+import { decodeCallback, encodeCallback, type CallbackAction } from './callback-data.js';
 import { escapeHtml } from './format.js';
 import type { MessageHandler } from './handlers.js';
 import { requestKey } from './outgoing.js';
-import { renderDecision, renderStatus } from './render.js';
+import { keypadRows, renderDecision, renderStatus, requestKeyboard } from './render.js';
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
 
@@ -67,9 +68,32 @@ export class CallbackHandler {
           this.#closeRequest(a.request, '⌛ Already resolved', turn);
           return this.#d.answerCallback(q.id, 'Already resolved.');
         }
+        // A keypad key leaves the screen's request open: the next screen comes as a new message.
+        if (record.kind === 'screen') return this.#d.answerCallback(q.id, preview(capitalize(outcome)));
         // The resolved event normally edits the message; this covers a core that did not emit one.
         this.#closeRequest(a.request, renderDecision(outcome, origin, threads.name(origin.user)), turn);
         return this.#d.answerCallback(q.id, preview(capitalize(outcome)));
+      }
+      case 'toggle': {
+        const record = threads.request(a.request);
+        if (!record || record.session !== a.session) return this.#d.answerCallback(q.id, 'This button no longer works.');
+        if (record.resolved) return this.#d.answerCallback(q.id, 'Already resolved.');
+        const mask = a.mask & ((1 << record.options.length) - 1);
+        const keyboard = requestKeyboard(a.session, { request_id: a.request, kind: record.kind, options: record.options, multi_select: true }, mask);
+        turn.send({ op: 'edit', session: a.session, key: requestKey(a.request), html: record.html, keyboard });
+        return this.#d.answerCallback(q.id, mask === 0 ? 'Nothing ticked yet.' : undefined);
+      }
+      case 'keypad': {
+        const info = commands.get(a.session);
+        if (info.status === 'dead') return this.#d.answerCallback(q.id, `Session ${a.session} has ended.`);
+        const keyboard = keypadRows(KEYPAD.map((k) => ({ text: k.label, data: encodeCallback({ type: 'key', session: a.session, key: k.key }) })));
+        turn.send({ op: 'send', session: a.session, html: `⌨ Keys for <b>${escapeHtml(a.session)}</b>: each tap presses one key in its terminal. /output shows the screen.`, keyboard });
+        return this.#d.answerCallback(q.id);
+      }
+      case 'key': {
+        turn.beforeEffect();
+        const { pressed } = await commands.keys(a.session, [a.key], origin);
+        return this.#d.answerCallback(q.id, `Pressed ${pressed.join(' ')} in ${a.session}.`);
       }
       case 'open': {
         const info = commands.get(a.session);

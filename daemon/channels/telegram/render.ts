@@ -69,10 +69,30 @@ function requestBlocks(session: string, r: PendingRequest): Block[] {
   return blocks;
 }
 
-export function requestKeyboard(session: string, r: PendingRequest): Keyboard {
-  const buttons = r.options.map((o, i) => ({ text: preview(o.label, 40), data: encodeAnswer(session, r.request_id, o.key, i) }));
-  if (r.kind === 'permission') return [buttons];
-  return buttons.map((btn) => [btn]);
+/**
+ * The buttons of a request: Allow/Deny in one row; one option per row for dialogs and questions; boxes
+ * to tick and Done for a multi-select question (`mask` = the boxes ticked so far); the keypad for a screen
+ * nobody recognises. Every dialog also offers "Keys…", the keypad, for when the options are not enough.
+ */
+export function requestKeyboard(session: string, r: Pick<PendingRequest, 'request_id' | 'kind' | 'options' | 'multi_select'>, mask = 0): Keyboard {
+  const keys: Keyboard = [[{ text: '⌨ Keys…', data: encodeCallback({ type: 'keypad', session }) }]];
+  if (r.kind === 'screen') return keypadRows(r.options.map((o, i) => ({ text: o.label, data: encodeAnswer(session, r.request_id, o.key, i) })));
+  if (r.multi_select) {
+    const boxes = r.options.map((o, i) => [{ text: `${mask & (1 << i) ? '☑' : '☐'} ${preview(o.label, 38)}`, data: encodeCallback({ type: 'toggle', session, request: r.request_id, mask: mask ^ (1 << i) }) }]);
+    const chosen = r.options.filter((_, i) => mask & (1 << i)).map((o) => o.key).join(',');
+    const done = chosen ? { text: `✅ Done (${chosen})`, data: encodeAnswer(session, r.request_id, chosen, -1) } : { text: '✅ Done', data: encodeCallback({ type: 'toggle', session, request: r.request_id, mask }) };
+    return [...boxes, [done], ...keys];
+  }
+  const buttons = r.options.map((o, i) => ({ text: preview(r.kind === 'question' ? `${o.key}. ${o.label}` : o.label, 40), data: encodeAnswer(session, r.request_id, o.key, i) }));
+  if (r.kind === 'permission') return [buttons, ...keys];
+  return [...buttons.map((btn) => [btn]), ...keys];
+}
+
+/** The keypad: arrows and Enter first, then the rest, four to a row. */
+export function keypadRows(buttons: { text: string; data: string }[]): Keyboard {
+  const rows: Keyboard = [];
+  for (let i = 0; i < buttons.length; i += 4) rows.push(buttons.slice(i, i + 4));
+  return rows;
 }
 
 /** A permission request or a waiting dialog/question: the messages (buttons go on the last one). */
@@ -81,6 +101,19 @@ export function renderRequest(session: string, r: PendingRequest): string[] {
   if (r.kind === 'permission') {
     blocks = requestBlocks(session, r);
     if (r.allows_text) blocks.push({ html: '<i>Reply to this message with a reason to deny.</i>' });
+  } else if (r.kind === 'screen') {
+    blocks = [{ html: `🖥 ${b(session)} ${escapeHtml(r.title)}` }, { pre: r.detail }, { html: '<i>Tap a key, or reply to this message to type text (then Enter).</i>' }];
+  } else if (r.kind === 'question' && r.step) {
+    // Claude's own question tool: the header and step, the question, each option with what it means.
+    const step = r.step.count > 1 ? ` (${r.step.index + 1} of ${r.step.count})` : '';
+    blocks = [{ html: `❓ ${b(session)} ${escapeHtml(r.step.header)}${step}: ${b(preview(r.title, 300))}` }];
+    const list = r.options.map((o) => `${o.key}. ${o.label}${o.description ? ` — ${o.description}` : ''}`).join('\n');
+    if (list) blocks.push({ text: list });
+    blocks.push({
+      html: r.multi_select
+        ? '<i>Tick the options that apply, then Done; or reply to this message in your own words.</i>'
+        : '<i>Tap an option, or reply to this message to answer in your own words.</i>',
+    });
   } else {
     blocks = [{ html: `❓ ${b(session)} ${escapeHtml(preview(r.title, 300))}` }];
     if (r.detail && r.detail !== r.title) blocks.push(r.kind === 'dialog' ? { pre: r.detail } : { text: r.detail });
