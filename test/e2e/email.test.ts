@@ -8,6 +8,7 @@ import type { Received, SmtpSink } from '../fakes/smtp-sink.js';
 import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
 import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { gmailReply, OWNER, startMailStack, type MailStack } from '../helpers/mail.js';
+import { FEATURES } from '../fixtures/questions.js';
 import { waitFor } from '../helpers/wait.js';
 
 
@@ -153,6 +154,20 @@ describe.each(claudeVersions())('email with Claude Code $label', ({ bin, label }
     // One more mail through the same lane: it can only arrive after the retried one left the outbox.
     await notify(id, `${subject} after`);
     expect(smtp.messages.filter((m) => m.parsed.subject === `[claude-${id}] ${subject}`)).toHaveLength(1);
+  });
+
+  it("Claude's own question by mail: numbered options with their meaning; a reply \"3, 1\" answers a multi-select question", async () => {
+    const id = await newSession();
+    api.reply({ toolUse: { name: 'AskUserQuestion', id: 'toolu_mail_multi', input: { questions: [FEATURES] } } }, { text: 'Release scope noted.' });
+    expect((await d.api('POST', `/session/${id}/input`, { text: 'plan the release' })).status).toBe(200);
+    const mail = await smtp.waitForMessage((m) => m.parsed.subject === `[claude-${id}] Question: ${FEATURES.question}`, 30_000);
+    expect(mail.parsed.text).toContain('  1. Login — email and password');
+    expect(mail.parsed.text).toContain('  3. Export — CSV and JSON');
+    expect(mail.parsed.text).toContain('(for example "1,3")');
+    await dovecot.append(user, gmailReply(mail, '3, 1'));
+    const result = await waitFor(() => api.toolResults().find((r) => r.tool_use_id === 'toolu_mail_multi'), { timeoutMs: 30_000, message: 'the answer at the model' });
+    expect(JSON.stringify(result.content)).toContain(`\\"${FEATURES.question}\\"=\\"Login, Export\\"`);
+    await waitFor(async () => (await d.api<{ last_message: string | null }>('GET', `/session/${id}`)).body.last_message === 'Release scope noted.', { timeoutMs: 20_000, message: 'Claude went on' });
   });
 });
 

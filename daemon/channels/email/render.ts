@@ -82,17 +82,31 @@ export function renderError(e: EventOf<'error'>): { subject: string; body: strin
 
 /** How to answer a request by mail; what the incoming side understands (see incoming.ts). */
 export function renderRequest(r: PendingRequest): { subject: string; body: string } {
-  const options = r.options.map((o) => `  ${o.key}. ${o.label}`).join('\n');
+  const options = r.options.map((o) => `  ${o.key}. ${o.label}${o.description ? ` — ${o.description}` : ''}`).join('\n');
   if (r.kind === 'permission') {
     return {
       subject: `Permission: ${oneLine(`${r.title}: ${r.detail}`, 100)}`,
       body: `Claude asks to use ${r.title}:\n\n${code(r.detail)}\n\nReply with "allow", "always" (allow and don't ask again) or "deny", optionally followed by a reason for Claude.`,
     };
   }
+  if (r.kind === 'question' && r.step) {
+    // Claude's own question tool: the question once, the options with what they mean.
+    const step = r.step.count > 1 ? ` (question ${r.step.index + 1} of ${r.step.count})` : '';
+    const how = r.multi_select
+      ? 'Reply with the numbers of all options that apply (for example "1,3"), or in your own words.'
+      : "Reply with an option's number or label, or in your own words.";
+    return { subject: `Question: ${oneLine(r.title, 100)}`, body: `Claude asks${step}, about ${r.step.header}:\n\n${r.title}\n\nOptions:\n${options}\n\n${how}` };
+  }
   if (r.kind === 'question') {
     return {
       subject: `Question: ${oneLine(r.title, 100)}`,
       body: `Claude asks:\n\n${r.detail}${options ? `\n\nOptions:\n${options}` : ''}\n\nReply with your answer${options ? " (an option's number or label, or your own words)" : ''}.`,
+    };
+  }
+  if (r.kind === 'screen') {
+    return {
+      subject: 'Waiting on a screen csm does not recognise',
+      body: `The session shows a screen csm does not know, and it has not changed for a while: it may be waiting for a key.\n\n${code(r.detail)}\n\nReply with a key name to press it (${r.options.map((o) => o.key).join(', ')}), or with text to type it followed by Enter.`,
     };
   }
   return {

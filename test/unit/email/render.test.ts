@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compose, renderIdleSummary, renderRequest, wantsMail } from '../../../daemon/channels/email/render.js';
 import type { PendingRequest, SessionEvent } from '../../../daemon/events/types.js';
+import { questionRequest } from '../../../daemon/sessions/questions.js';
+import { COLOUR, FEATURES } from '../../fixtures/questions.js';
 
 describe('compose', () => {
   it('tags the subject, ends with the footer, and keeps code monospaced and escaped in HTML', () => {
@@ -57,3 +59,20 @@ describe('what is mailed', () => {
     expect(q.body).toContain('  2. SQLite');
   });
 });
+
+describe('renderRequest for Claude\'s own questions and unknown screens', () => {
+  it('a multi-select question: which of how many, the options with their meaning, how to answer several', () => {
+    const r = questionRequest([COLOUR, FEATURES], 1, 'r9', 0);
+    const m = renderRequest(r);
+    expect(m.subject).toBe(`Question: ${FEATURES.question}`);
+    expect(m.body).toContain('Claude asks (question 2 of 2), about Features:');
+    expect(m.body).toContain('  2. Search — full-text search over projects');
+    expect(m.body).toContain('for example "1,3"');
+  });
+  it('a screen nobody recognises: the screen and the key names', () => {
+    const m = renderRequest({ request_id: 'r', kind: 'screen', title: 't', detail: 'Where to?\n>> staging', options: [{ key: 'Enter', label: '⏎' }, { key: 'Down', label: '↓' }], allows_text: true, created_at: 0 });
+    expect(m.body).toContain('>> staging');
+    expect(m.body).toContain('Reply with a key name to press it (Enter, Down)');
+  });
+});
+
