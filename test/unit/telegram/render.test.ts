@@ -5,6 +5,8 @@ import {
   DOCUMENT_THRESHOLD, renderDecision, renderError, renderFinished, renderRequest, requestKeyboard, shortPath,
 } from '../../../daemon/channels/telegram/render.js';
 import type { PendingRequest } from '../../../daemon/events/types.js';
+import { questionRequest } from '../../../daemon/sessions/questions.js';
+import { COLOUR, FEATURES, SIZE } from '../../fixtures/questions.js';
 import { parseTelegramHtml } from '../../fakes/telegram-bot-api-html.js';
 
 /** Every message we produce must parse as Telegram HTML and fit. */
@@ -109,7 +111,7 @@ describe('permission requests', () => {
   });
 
   it('buttons: Allow / Always allow / Deny in one row; no "Always" unless offered', () => {
-    expect(requestKeyboard('a1b2', request({})).map((row) => row.map((b) => b.text))).toEqual([['Allow', 'Always allow', 'Deny']]);
+    expect(requestKeyboard('a1b2', request({})).map((row) => row.map((b) => b.text))).toEqual([['Allow', 'Always allow', 'Deny'], ['⌨ Keys…']]);
     const noAlways = request({ options: [{ key: 'allow', label: 'Allow' }, { key: 'deny', label: 'Deny' }] });
     expect(requestKeyboard('a1b2', noAlways)[0]!.map((b) => b.data)).toEqual(['a:a1b2:deadbeef:allow', 'a:a1b2:deadbeef:deny']);
   });
@@ -118,6 +120,42 @@ describe('permission requests', () => {
     expect(htmlToText(renderDecision('allowed', { channel: 'telegram', user: '1' }, '@owner'))).toBe('✅ Allowed — @owner (Telegram)');
     expect(htmlToText(renderDecision('denied: no <way>', { channel: 'telegram', user: '1' }, null))).toBe('🚫 Denied: no <way> — user 1 (Telegram)');
     expect(htmlToText(renderDecision('answered in the terminal', { channel: 'terminal' }, null))).toBe('✅ Answered in the terminal');
+  });
+});
+
+describe("Claude's own questions and unknown screens", () => {
+  const colour = questionRequest([COLOUR, SIZE], 0, 'deadbeef', 0);
+  const features = questionRequest([FEATURES], 0, 'cafef00d', 0);
+  const rows = (kb: { text: string; data: string }[][]): string[][] => kb.map((row) => row.map((b) => b.text));
+
+  it('the header, which of how many, the question, each option with what it means', () => {
+    const text = renderRequest('a1b2', colour).map((m) => expectValid(m)).join('\n');
+    expect(text).toContain(`❓ a1b2 Colour (1 of 2): ${COLOUR.question}`);
+    expect(text).toContain('1. Crimson — a deep red');
+    expect(text).toContain('reply to this message to answer in your own words');
+  });
+
+  it('one button per option, and the keypad as a fallback', () => {
+    expect(rows(requestKeyboard('a1b2', colour))).toEqual([['1. Crimson'], ['2. Teal'], ['⌨ Keys…']]);
+    expect(requestKeyboard('a1b2', colour)[1]![0]!.data).toBe('a:a1b2:deadbeef:2');
+  });
+
+  it.each([
+    [0, ['☐ Login', '☐ Search', '☐ Export', '✅ Done'], 't:a1b2:cafef00d:0'],
+    [0b101, ['☑ Login', '☐ Search', '☑ Export', '✅ Done (1,3)'], 'a:a1b2:cafef00d:1,3'],
+  ])('multi-select with boxes ticked %i: boxes, and Done with the choice', (mask, labels, done) => {
+    const kb = requestKeyboard('a1b2', features, mask);
+    expect(rows(kb).flat().slice(0, 4)).toEqual(labels);
+    expect(kb[3]![0]!.data).toBe(done);
+    // Each box's button carries the selection after its tap.
+    expect(decodeCallback(kb[1]![0]!.data)).toEqual({ type: 'toggle', session: 'a1b2', request: 'cafef00d', mask: mask ^ 0b10 });
+  });
+
+  it('a screen nobody recognises: its text and a keypad, four keys a row', () => {
+    const screen = request({ kind: 'screen', title: 'Waiting on a screen csm does not recognise', detail: 'Where to?\n>> <staging>', options: [{ key: 'Up', label: '↑' }, { key: 'Down', label: '↓' }, { key: 'Enter', label: '⏎ Enter' }, { key: 'Escape', label: 'Esc' }, { key: 'Tab', label: 'Tab' }] });
+    const text = renderRequest('a1b2', screen).map((m) => expectValid(m)).join('\n');
+    expect(text).toContain('>> <staging>');
+    expect(rows(requestKeyboard('a1b2', screen))).toEqual([['↑', '↓', '⏎ Enter', 'Esc'], ['Tab']]);
   });
 });
 
@@ -139,6 +177,9 @@ describe('callback data', () => {
     { type: 'kill', session: '0000' },
     { type: 'cancel' },
     { type: 'pick', choice: 123456789, session: 'a1b2' },
+    { type: 'toggle', session: 'a1b2c3d4', request: 'deadbeef', mask: 0b1011 },
+    { type: 'keypad', session: 'a1b2' },
+    { type: 'key', session: 'a1b2', key: 'PageDown' },
   ];
   it.each(cases)('%j round-trips within 64 bytes', (a) => {
     const data = encodeCallback(a);
@@ -152,7 +193,7 @@ describe('callback data', () => {
     expect(Buffer.byteLength(encodeAnswer('a1b2', 'deadbeef', 'é'.repeat(30), 0))).toBeLessThanOrEqual(64);
   });
 
-  it.each(['', 'zz', 'a:', 'a:a1b2', 'p:x:a1b2', 'o'])('rejects %j', (data) => {
+  it.each(['', 'zz', 'a:', 'a:a1b2', 'p:x:a1b2', 'o', 't:a1b2:deadbeef:zz', 't:a1b2:deadbeef', 'y:a1b2', 'K:'])('rejects %j', (data) => {
     expect(decodeCallback(data)).toBeNull();
   });
 });
