@@ -33,7 +33,12 @@ export function sessionDetails(s: SessionInfo, now = Date.now()): string {
   if (s.pending) {
     lines.push(`  waiting on:   ${s.pending.kind} "${s.pending.title}" (request ${s.pending.request_id})`);
     if (s.pending.detail) lines.push(...s.pending.detail.split('\n').slice(0, 12).map((l) => `                ${l}`));
-    lines.push(`  answer with:  ${s.pending.options.map((o) => `${o.key} (${o.label})`).join(', ')}`);
+    const p = s.pending;
+    const how =
+      p.kind === 'screen'
+        ? `csm keys ${s.id} <key...> (${p.options.map((o) => o.key).join(', ')}), or csm send ${s.id} <text>`
+        : `${p.options.map((o) => `${o.key} (${o.label})`).join(', ')}${p.multi_select ? `; several: csm answer ${s.id} "1,3"` : ''}${p.kind === 'question' && p.allows_text ? '; or your own words' : ''}`;
+    lines.push(`  answer with:  ${how}`);
   }
   if (s.last_message) lines.push(`  last message: ${s.last_message.split('\n').slice(0, 8).join('\n                ')}`);
   return lines.join('\n');
