@@ -7,7 +7,8 @@ import { alwaysPermissions, newRequestId, pickOption, screenOptions } from '../s
 import type { ScreenWatch } from '../sessions/screen-watch.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import { setTimeout as delay } from 'node:timers/promises';
-import { keysToAnswer, keysToChoose, REVIEW_QUESTION } from '../screen/classify.js';
+import { keysToChoose } from '../screen/classify.js';
+import { answerQuestionOnScreen } from '../sessions/screen-answer.js';
 import { keyName, parseKeys, tmuxKey, type KeyName } from '../sessions/keys.js';
 import type { SessionRecord } from '../sessions/session-store.js';
 import type { TmuxClient } from '../tmux/tmux-client.js';
@@ -26,12 +27,9 @@ export interface CommandDeps {
 }
 
 const MAX_INPUT = 100_000;
-/** How long after the keys of a question's answer its "Review your answers" step may take to appear. */
-const REVIEW_WAIT_MS = 2000;
 /** Between two keys pressed for an answer: long enough for the program to read them apart. */
 const KEY_GAP_MS = 40;
-/** How long one step of answering on screen may take to show. */
-const SCREEN_STEP_MS = 1500;
+
 const DEFAULT_ASK_SECONDS = 600;
 /** How long the first input of a new session waits for Claude Code to connect our MCP server. */
 const MCP_WAIT_MS = 10_000;
@@ -79,37 +77,6 @@ export function createCommands(d: CommandDeps): Commands {
     await m.tmuxFor(s).sendLiteral(pane, choice);
     await m.tmuxFor(s).sendKeys(pane, ['Enter']);
     return { outcome: `typed: ${choice}` };
-  };
-
-  /**
-   * Claude Code may end a question dialog with "Review your answers" (the latest does even for one
-   * multi-select question). The owner has already answered: submit, rather than ask them again.
-   */
-  const confirmReview = async (s: SessionRecord, pane: string): Promise<void> => {
-    const deadline = Date.now() + REVIEW_WAIT_MS;
-    while (Date.now() < deadline) {
-      const screen = await d.screens.read(s);
-      if (screen?.kind === 'dialog' && screen.question === REVIEW_QUESTION) {
-        const submit = screen.options.findIndex((o) => /^Submit/i.test(o.label));
-        if (submit < 0) return;
-        d.screens.noteAnswered(s.id, screen);
-        await pressOneByOne(m.tmuxFor(s), pane, keysToChoose(screen.options, submit));
-        return;
-      }
-      // Back at the prompt or working: there was no review step. (In between, frames may be half drawn.)
-      if (screen?.kind === 'idle' || screen?.kind === 'busy') return;
-      await delay(100);
-    }
-  };
-
-  /** Waits (bounded) until the session's screen text satisfies `pred`; goes on either way. */
-  const screenShows = async (s: SessionRecord, pred: (text: string) => boolean): Promise<void> => {
-    const deadline = Date.now() + SCREEN_STEP_MS;
-    while (Date.now() < deadline) {
-      const text = await m.tmuxFor(s).capturePane(s.pane_id).catch(() => '');
-      if (pred(text)) return;
-      await delay(50);
-    }
   };
 
   const commands: Commands = {
@@ -222,17 +189,13 @@ export function createCommands(d: CommandDeps): Commands {
       if (screen.kind === 'question') {
         const parsed = answerFromChoice({ options: screenOptions(screen), multi_select: screen.multi_select, allows_text: screen.allows_text }, input.choice);
         if ('error' in parsed) throw new CommandError('bad_request', parsed.error);
-        const steps = keysToAnswer(screen, parsed.labels ? { labels: parsed.labels } : { text: parsed.answer });
         d.screens.noteAnswered(s.id, screen);
-        for (const step of steps) {
-          if ('literal' in step) {
-            // The row's text field opens when the cursor arrives, and the text must be in it before Enter.
-            await screenShows(s, (text) => /❯\s*\d+\.\s*(\[.\]\s*)?Type something/.test(text) || /❯\s*\d+\.\s*$/m.test(text));
-            await tmux.sendLiteral(pane, step.literal);
-            await screenShows(s, (text) => text.includes(step.literal.slice(0, 30)));
-          } else await pressOneByOne(tmux, pane, step.keys);
-        }
-        await confirmReview(s, pane);
+        const io = { capture: () => tmux.capturePane(pane), press: (key: string) => tmux.sendKeys(pane, [key]), type: (text: string) => tmux.sendLiteral(pane, text) };
+        const done = await answerQuestionOnScreen(io, screen.question, parsed.labels ? { labels: parsed.labels } : { text: parsed.answer }).catch((err: unknown) => {
+          if (err instanceof RangeError) throw new CommandError('conflict', `The question on screen in session ${s.id} changed (${err.message}); look with \`csm output ${s.id}\` and answer again.`);
+          throw err;
+        });
+        if (!done) throw new CommandError('unavailable', `Session ${s.id} did not take the answer on screen; look with \`csm output ${s.id}\`. The question is still open.`);
         const outcome = `answered: ${parsed.answer}`;
         m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
         return { outcome };

@@ -71,36 +71,35 @@ export function keysToChoose(options: ScreenOption[], target: number): string[] 
 export const REVIEW_QUESTION = 'Review your answers: submit them?';
 
 export type QuestionScreen = Extract<ScreenState, { kind: 'question' }>;
-/** One step of answering on screen: keys to press, or text to type literally. */
-export type KeyStep = { keys: string[] } | { literal: string };
+/** What the owner chose in a question dialog: options by label, or their own words. */
+export type QuestionTarget = { labels: readonly string[] } | { text: string };
+/** The next thing to do in a question dialog on screen. */
+export type QuestionStep = { key: 'Up' | 'Down' | 'Enter' } | { literal: string };
 
 /**
- * The key presses that give an answer in the question dialog on screen: the option (arrows, Enter); for a
- * multi-select question each box to flip (Enter toggles, the cursor stays), then Submit; for own words the
- * "Type something" row, the text, Enter.
+ * The next key (or text) that brings the question dialog on screen closer to `target`, read off the screen
+ * as it is now, so a key the program missed is simply pressed again: move to the option and Enter; for a
+ * multi-select question flip each box that differs (Enter toggles, the cursor stays), then Submit; for own
+ * words the "Type something" row, the text (`typed` once done), Enter.
  */
-export function keysToAnswer(screen: QuestionScreen, answer: { labels: string[] } | { text: string }): KeyStep[] {
+export function nextQuestionStep(screen: QuestionScreen, target: QuestionTarget, typed: boolean): QuestionStep {
   const rows = screen.rows;
-  let at = Math.max(0, rows.findIndex((r) => r.selected));
-  const moveTo = (i: number): string[] => {
-    const moves = i - at;
-    at = i;
-    return Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up');
-  };
+  const at = Math.max(0, rows.findIndex((r) => r.selected));
   const rowOf = (pred: (label: string) => boolean, what: string): number => {
     const i = rows.findIndex((r) => pred(r.label));
     if (i < 0) throw new RangeError(`the dialog has no ${what} row`);
     return i;
   };
-  if ('text' in answer) return [{ keys: moveTo(rowOf((l) => /^Type something\.?$/.test(l), '"Type something"')) }, { literal: answer.text }, { keys: ['Enter'] }];
-  const wanted = answer.labels.map((label) => rowOf((l) => l === label, `"${label}"`));
-  if (!screen.multi_select) return [{ keys: [...moveTo(wanted[0]!), 'Enter'] }];
-  const keys: string[] = [];
-  rows.forEach((r, i) => {
-    if (r.checked !== undefined && r.checked !== wanted.includes(i)) keys.push(...moveTo(i), 'Enter');
-  });
-  keys.push(...moveTo(rowOf((l) => l === 'Submit', 'Submit')), 'Enter');
-  return [{ keys }];
+  const toward = (i: number): QuestionStep => (i === at ? { key: 'Enter' } : { key: i > at ? 'Down' : 'Up' });
+  if ('text' in target) {
+    if (typed) return { key: 'Enter' };
+    const row = rowOf((l) => /^Type something\.?$/.test(l), '"Type something"');
+    return row === at ? { literal: target.text } : toward(row);
+  }
+  const wanted = target.labels.map((label) => rowOf((l) => l === label, `"${label}"`));
+  if (!screen.multi_select) return toward(wanted[0]!);
+  const differs = rows.findIndex((r, i) => r.checked !== undefined && !/^Type something/.test(r.label) && r.checked !== wanted.includes(i));
+  return toward(differs >= 0 ? differs : rowOf((l) => l === 'Submit', 'Submit'));
 }
 
 /**
@@ -142,7 +141,7 @@ function questionDialog(region: string[]): ScreenState | null {
     const row = /^(❯\s*)?(\d+)\.\s+(.*)$/.exec(l);
     if (row) {
       rows.push({ number: Number(row[2]), label: row[3]!.trim(), selected: row[1] !== undefined });
-    } else if (l === 'Submit' || l === '❯ Submit') {
+    } else if (/^(❯\s*)?Submit$/.test(l)) {
       rows.push({ number: null, label: 'Submit', selected: l.startsWith('❯') });
     } else if (rows.length === 0) {
       question.push(l);

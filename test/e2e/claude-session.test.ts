@@ -7,20 +7,10 @@ import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.j
 import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
 import { startDaemon, waitForEvent, type DaemonHandle } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
+import type { PendingRequest, SessionInfo } from '../../daemon/events/types.js';
 
-interface Pending {
-  request_id: string;
-  kind: string;
-  title: string;
-  detail: string;
-  options: { key: string; label: string }[];
-}
-interface Session {
-  id: string;
-  status: string;
-  pending: Pending | null;
-  last_message: string | null;
-}
+type Pending = PendingRequest;
+type Session = SessionInfo;
 type Ev = { kind: string; session_id: string; seq: number; last_message?: string; request?: Pending; outcome?: string; by?: { channel: string } };
 
 /**

@@ -1,54 +1,35 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic, type ToolResult } from '../fakes/anthropic-api.js';
+import type { FakeAnthropic, ToolResult } from '../fakes/anthropic-api.js';
 import { COLOUR, FEATURES, SIZE } from '../fixtures/questions.js';
-import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
-import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
+import { claudeVersions } from '../helpers/claude.js';
+import { startClaudeStack, type ClaudeStack } from '../helpers/claude-daemon.js';
+import { newIdleSession, type DaemonHandle } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
+import type { PendingRequest, SessionInfo } from '../../daemon/events/types.js';
 
-interface Pending {
-  request_id: string;
-  kind: string;
-  title: string;
-  options: { key: string; label: string; description?: string }[];
-  allows_text: boolean;
-  multi_select?: boolean;
-  step?: { header: string; index: number; count: number };
-}
-interface Session {
-  id: string;
-  status: string;
-  pending: Pending | null;
-  last_message: string | null;
-}
+type Pending = PendingRequest;
+type Session = SessionInfo;
+
+/** The session's screen, for failure messages. */
+const screenOf = async (d: DaemonHandle, id: string): Promise<string> =>
+  (await execa('tmux', ['-L', d.socketName, 'capture-pane', '-p', '-t', `claude-${id}`], { reject: false })).stdout.trimEnd().split('\n').slice(-25).join('\n');
 
 /**
  * Claude Code's own question tool (AskUserQuestion) with the real CLI, both versions: asked as a question,
  * answered through the API and the CLI, and the model gets exactly the chosen answers as the tool result.
  */
 describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin, label }) => {
+  let stack: ClaudeStack;
   let api: FakeAnthropic;
   let d: DaemonHandle;
-  let project: string;
 
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-q-${label}-`));
-    project = join(root, 'project');
-    const claudeHome = join(root, 'claude-home');
-    mkdirSync(project);
-    mkdirSync(claudeHome);
-    api = await startFakeAnthropic();
-    const env = prepareClaudeHome({ dir: claudeHome, apiUrl: api.url, trustedDirs: [project] });
-    d = await startDaemon({ claudeBin: bin, claudeEnv: env, claudeArgs: ['--permission-mode', 'default'] });
+    stack = await startClaudeStack(bin, `csm-q-${label}`);
+    ({ api, d } = stack);
   });
   beforeEach(() => api?.clearQueue());
-  afterAll(async () => {
-    await d?.cleanup();
-    await api?.close();
-  });
+  afterAll(async () => stack?.close());
 
   const session = async (id: string): Promise<Session> => (await d.api<Session>('GET', `/session/${id}`)).body;
   const waitQuestion = async (id: string, title: string): Promise<Pending> => {
@@ -61,7 +42,9 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
     return last!.pending!;
   };
   const resultFor = async (toolUseId: string): Promise<ToolResult> =>
-    waitFor(() => api.toolResults().find((r) => r.tool_use_id === toolUseId), { timeoutMs: 30_000, message: `tool_result for ${toolUseId}` });
+    waitFor(() => api.toolResults().find((r) => r.tool_use_id === toolUseId), { timeoutMs: 30_000, message: `tool_result for ${toolUseId}` }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nscreen:\n${await screenOf(d, id)}\nsession: ${JSON.stringify(await session(id))}`);
+    });
   const text = (r: ToolResult): string => (typeof r.content === 'string' ? r.content : JSON.stringify(r.content));
   const ask = async (id: string, toolUseId: string, questions: unknown[]): Promise<void> => {
     api.reply({ toolUse: { name: 'AskUserQuestion', id: toolUseId, input: { questions } } }, { text: `Thanks, noted (${toolUseId}).` });
@@ -76,7 +59,7 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
 
   let id: string;
   beforeAll(async () => {
-    id = await newIdleSession(d, project);
+    id = await newIdleSession(d, stack.project);
   });
 
   it('one question: pending as a question with options and descriptions; `csm answer 2` → the model gets "Teal"', async () => {
@@ -140,7 +123,13 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
     await waitFor(async () => /❯ 1\. Crimson/.test(await screen()), { message: 'the question dialog in the terminal' });
     await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, 'Down']);
     await waitFor(async () => /❯ 2\. Teal/.test(await screen()), { message: 'cursor on Teal' });
-    await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, 'Enter']);
+    // Like a person, press Enter again if the dialog is still there a moment later: Claude Code drops an Enter
+    // that arrives right after the cursor moved.
+    await waitFor(async () => {
+      if (!/❯ 2\. Teal/.test(await screen())) return true;
+      await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, 'Enter']);
+      return false;
+    }, { intervalMs: 1000, message: 'the terminal took the answer' });
     expect(text(await resultFor('toolu_q_term'))).toContain(`"${COLOUR.question}"="Teal"`);
     await idleWith(id, 'toolu_q_term');
     const late = await d.api('POST', `/session/${id}/answer`, { request_id: p.request_id, choice: '1' });
@@ -153,26 +142,18 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
  * and the answer is given with keys on screen: one option, several boxes and Submit, or own words.
  */
 describe.each(claudeVersions())('AskUserQuestion on Claude Code $label after the hook gave up', ({ bin, label }) => {
+  let stack: ClaudeStack;
   let api: FakeAnthropic;
   let d: DaemonHandle;
   let id: string;
 
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-qk-${label}-`));
-    const project = join(root, 'project');
-    const claudeHome = join(root, 'claude-home');
-    mkdirSync(project);
-    mkdirSync(claudeHome);
-    api = await startFakeAnthropic();
-    const env = prepareClaudeHome({ dir: claudeHome, apiUrl: api.url, trustedDirs: [project] });
-    d = await startDaemon({ claudeBin: bin, claudeEnv: env, claudeArgs: ['--permission-mode', 'default'], config: { permissions: { remote_timeout_seconds: 1 } } });
-    id = await newIdleSession(d, project);
+    stack = await startClaudeStack(bin, `csm-qk-${label}`, { config: { permissions: { remote_timeout_seconds: 1 } } });
+    ({ api, d } = stack);
+    id = await newIdleSession(d, stack.project);
   });
   beforeEach(() => api?.clearQueue());
-  afterAll(async () => {
-    await d?.cleanup();
-    await api?.close();
-  });
+  afterAll(async () => stack?.close());
 
   const text = (r: ToolResult): string => (typeof r.content === 'string' ? r.content : JSON.stringify(r.content));
   const askAndWait = async (toolUseId: string, question: typeof COLOUR): Promise<Pending> => {
@@ -188,8 +169,7 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label after the
   };
   const resultFor = async (toolUseId: string): Promise<string> => {
     const found = await waitFor(() => api.toolResults().find((r) => r.tool_use_id === toolUseId), { timeoutMs: 30_000, message: `tool_result for ${toolUseId}` }).catch(async (err: Error) => {
-      const screen = (await execa('tmux', ['-L', d.socketName, 'capture-pane', '-p', '-t', `claude-${id}`], { reject: false })).stdout;
-      throw new Error(`${err.message}\nscreen:\n${screen}\nsession: ${JSON.stringify((await d.api('GET', `/session/${id}`)).body)}`);
+      throw new Error(`${err.message}\nscreen:\n${await screenOf(d, id)}\nsession: ${JSON.stringify((await d.api('GET', `/session/${id}`)).body)}`);
     });
     return text(found);
   };

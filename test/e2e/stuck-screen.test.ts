@@ -1,27 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
-import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
+import { claudeVersions } from '../helpers/claude.js';
+import { startClaudeStack, type ClaudeStack } from '../helpers/claude-daemon.js';
 import { newIdleSession, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/wait.js';
+import type { PendingRequest, SessionEvent, SessionInfo } from '../../daemon/events/types.js';
 
 const BIN = join(import.meta.dirname, '../fixtures/bin');
 
-interface Pending {
-  request_id: string;
-  kind: string;
-  title: string;
-  detail: string;
-  options: { key: string; label: string }[];
-}
-interface Session {
-  id: string;
-  status: string;
-  pending: Pending | null;
-}
-type Ev = { kind: string; session_id: string; seq: number; request?: Pending };
+type Pending = PendingRequest;
+type Session = SessionInfo;
+type Ev = SessionEvent & { seq: number };
 
 const STUCK_SECONDS = 2;
 
@@ -101,27 +92,16 @@ describe('a screen nobody recognises', () => {
 });
 
 describe.each(claudeVersions())('Claude Code $label working for longer than stuck_seconds', ({ bin, label }) => {
-  let api: FakeAnthropic;
-  let d: DaemonHandle;
-  let project: string;
+  let stack: ClaudeStack;
 
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-stuck-${label}-`));
-    project = join(root, 'project');
-    const claudeHome = join(root, 'claude-home');
-    mkdirSync(project);
-    mkdirSync(claudeHome);
-    api = await startFakeAnthropic();
-    const env = prepareClaudeHome({ dir: claudeHome, apiUrl: api.url, trustedDirs: [project] });
-    d = await startDaemon({ claudeBin: bin, claudeEnv: env, claudeArgs: ['--permission-mode', 'default'], config: { sessions: { stuck_seconds: 1 } } });
+    stack = await startClaudeStack(bin, `csm-stuck-${label}`, { config: { sessions: { stuck_seconds: 1 } } });
   });
-  afterAll(async () => {
-    await d?.cleanup();
-    await api?.close();
-  });
+  afterAll(async () => stack?.close());
 
   it('its spinner is busy, not a screen to ask about', async () => {
-    const id = await newIdleSession(d, project);
+    const { api, d } = stack;
+    const id = await newIdleSession(d, stack.project);
     api.reply({ text: 'Slow thoughts, finally done.', delayMs: 5000 });
     expect((await d.api('POST', `/session/${id}/input`, { text: 'think slowly' })).status).toBe(200);
     await waitFor(async () => {

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
+import type { FakeAnthropic } from '../fakes/anthropic-api.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { COLOUR, FEATURES, SIZE } from '../fixtures/questions.js';
-import { claudeVersions, prepareClaudeHome } from '../helpers/claude.js';
+import { claudeVersions } from '../helpers/claude.js';
+import { startClaudeStack, type ClaudeStack } from '../helpers/claude-daemon.js';
 import type { DaemonHandle } from '../helpers/daemon.js';
 import { button, newSessionFromChat, startTelegramDaemon, textOf } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
@@ -14,28 +15,22 @@ const BIN = join(import.meta.dirname, '../fixtures/bin');
 
 /** Claude Code's own question tool answered from the (fake) Telegram chat, with the real CLI. */
 describe.each(claudeVersions())('Telegram: AskUserQuestion on Claude Code $label', ({ bin, label }) => {
+  let stack: ClaudeStack;
   let api: FakeAnthropic;
   let tg: FakeTelegramBotApi;
   let d: DaemonHandle;
-  let project: string;
   let session: { id: string; root: FakeMessage };
 
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), `csm-tgq-${label}-`));
-    project = join(root, 'project');
-    const home = join(root, 'claude-home');
-    for (const dir of [project, home]) mkdirSync(dir);
-    api = await startFakeAnthropic();
     tg = await FakeTelegramBotApi.start();
-    const env = prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] });
-    d = await startTelegramDaemon(tg, { claudeBin: bin, claudeEnv: env });
-    session = await newSessionFromChat(tg, d, project);
+    stack = await startClaudeStack(bin, `csm-tgq-${label}`, { start: (o) => startTelegramDaemon(tg, o) });
+    ({ api, d } = stack);
+    session = await newSessionFromChat(tg, d, stack.project);
   });
   beforeEach(() => api?.clearQueue());
   afterAll(async () => {
-    await d?.cleanup();
+    await stack?.close();
     await tg?.close();
-    await api?.close();
   });
 
   const ask = (toolUseId: string, questions: unknown[]): void => {
@@ -57,7 +52,7 @@ describe.each(claudeVersions())('Telegram: AskUserQuestion on Claude Code $label
     expect(textOf(q)).toContain('1. Crimson — a deep red');
     expect(textOf(q)).toContain(`2. Teal — ${COLOUR.options[1]!.description}`);
     expect(textOf(q)).not.toMatch(/AskUserQuestion|Allow|"questions"/);
-    await tg.waitForCallbackAnswer(tg.userTaps(q.message_id, button(q, '2. Teal')), 15_000);
+    await tg.waitForCallbackAnswer(tg.userTaps(q.message_id, button(q, 'Teal')), 15_000);
     expect(await resultFor('toolu_tg_single')).toContain(`"${COLOUR.question}"="Teal"`);
     const edited = await tg.waitForMessage((m) => m.message_id === q.message_id && m.edits.length > 0, 15_000);
     expect(edited.reply_markup).toBeUndefined();
@@ -81,7 +76,7 @@ describe.each(claudeVersions())('Telegram: AskUserQuestion on Claude Code $label
     ask('toolu_tg_two', [COLOUR, SIZE]);
     const first = await questionMessage(COLOUR.question);
     expect(textOf(first)).toContain('(1 of 2)');
-    await tg.waitForCallbackAnswer(tg.userTaps(first.message_id, button(first, '1. Crimson')), 15_000);
+    await tg.waitForCallbackAnswer(tg.userTaps(first.message_id, button(first, 'Crimson')), 15_000);
     const second = await questionMessage(SIZE.question);
     expect(textOf(second)).toContain('(2 of 2)');
     tg.userSends({ text: 'Medium, about 72 px', replyTo: second.message_id });

@@ -83,7 +83,7 @@ export function requestKeyboard(session: string, r: Pick<PendingRequest, 'reques
     const done = chosen ? { text: `✅ Done (${chosen})`, data: encodeAnswer(session, r.request_id, chosen, -1) } : { text: '✅ Done', data: encodeCallback({ type: 'toggle', session, request: r.request_id, mask }) };
     return [...boxes, [done], ...keys];
   }
-  const buttons = r.options.map((o, i) => ({ text: preview(r.kind === 'question' ? `${o.key}. ${o.label}` : o.label, 40), data: encodeAnswer(session, r.request_id, o.key, i) }));
+  const buttons = r.options.map((o, i) => ({ text: preview(o.label, 40), data: encodeAnswer(session, r.request_id, o.key, i) }));
   if (r.kind === 'permission') return [buttons, ...keys];
   return [...buttons.map((btn) => [btn]), ...keys];
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyScreen, keysToChoose } from '../../../daemon/screen/classify.js';
+import { classifyScreen, keysToChoose, nextQuestionStep } from '../../../daemon/screen/classify.js';
 import { COLOUR, FEATURES, SIZE } from '../../fixtures/questions.js';
 
 const SCREENS = join(import.meta.dirname, '../../fixtures/screens');
@@ -86,6 +86,35 @@ describe.each(['2.1.197', 'latest'])('the question dialog on Claude Code %s', (v
     const multi = classifyScreen(screen(version, 'question-multi'));
     if (multi.kind !== 'question') throw new Error(`expected question, got ${multi.kind}`);
     expect(multi.rows.map((r) => r.label)).toEqual(['Login', 'Search', 'Export', 'Type something', 'Submit', 'Chat about this']);
+  });
+});
+
+describe.each(['2.1.197', 'latest'])('nextQuestionStep on Claude Code %s', (version) => {
+  const q = (name: string) => {
+    const s = classifyScreen(screen(version, name));
+    if (s.kind !== 'question') throw new Error(`expected question, got ${s.kind}`);
+    return s;
+  };
+  it.each([
+    ['question-single', { labels: ['Teal'] }, false, { key: 'Down' }],
+    ['question-single-moved', { labels: ['Teal'] }, false, { key: 'Enter' }],
+    ['question-single-moved', { labels: ['Crimson'] }, false, { key: 'Up' }],
+    ['question-single', { text: 'Magenta' }, false, { key: 'Down' }],
+    ['question-single', { text: 'Magenta' }, true, { key: 'Enter' }],
+    ['question-multi', { labels: ['Login', 'Export'] }, false, { key: 'Enter' }],
+    ['question-multi-toggled', { labels: ['Login', 'Export'] }, false, { key: 'Down' }],
+    ['question-multi-toggled', { labels: ['Export'] }, false, { key: 'Enter' }],
+    ['question-multi-toggled', { labels: ['Login'] }, false, { key: 'Down' }],
+  ] as const)('%s toward %j (typed: %s) → %j', (name, target, typed, step) => {
+    expect(nextQuestionStep(q(name), target, typed)).toEqual(step);
+  });
+  it('the text once the cursor is on "Type something"', () => {
+    const s = q('question-single');
+    const onText = { ...s, rows: s.rows.map((r) => ({ ...r, selected: r.label.startsWith('Type something') })) };
+    expect(nextQuestionStep(onText, { text: 'Magenta' }, false)).toEqual({ literal: 'Magenta' });
+  });
+  it('an option the dialog does not have is an error, not a guess', () => {
+    expect(() => nextQuestionStep(q('question-single'), { labels: ['Mauve'] }, false)).toThrow(RangeError);
   });
 });
 

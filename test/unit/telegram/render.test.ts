@@ -136,7 +136,7 @@ describe("Claude's own questions and unknown screens", () => {
   });
 
   it('one button per option, and the keypad as a fallback', () => {
-    expect(rows(requestKeyboard('a1b2', colour))).toEqual([['1. Crimson'], ['2. Teal'], ['⌨ Keys…']]);
+    expect(rows(requestKeyboard('a1b2', colour))).toEqual([['Crimson'], ['Teal'], ['⌨ Keys…']]);
     expect(requestKeyboard('a1b2', colour)[1]![0]!.data).toBe('a:a1b2:deadbeef:2');
   });
 
