@@ -9,7 +9,13 @@ import type { Logger } from '../logger.js';
  */
 export async function serve(config: Config): Promise<number> {
   const log = pino({ level: process.env.CSM_LOG_LEVEL ?? 'info', redact: ['*.token', '*.bot_token', '*.password'] }, pino.destination(2)) as unknown as Logger;
-  const daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT) });
+  let daemon;
+  try {
+    daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT) });
+  } catch (err) {
+    process.stderr.write(`csm: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
   try {
     await daemon.start();
   } catch (err) {
@@ -19,6 +25,9 @@ export async function serve(config: Config): Promise<number> {
     } else process.stderr.write(`csm: could not start: ${e.message}\n`);
     await daemon.stop().catch(() => undefined);
     return 1;
+  }
+  if (config.server.allow_remote) {
+    process.stderr.write(`csm: warning: server.allow_remote is on, the API listens on ${config.server.host}: any machine that reaches it with the token can type into your sessions.\n`);
   }
   process.stderr.write(`csm daemon listening on ${daemon.url} (config: ${config.paths.config_file ?? 'none, defaults'}; data: ${config.paths.home})\n`);
   await new Promise<void>((resolve) => {

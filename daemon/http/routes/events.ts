@@ -7,7 +7,7 @@ import { parseBody } from '../app.js';
 export function registerEventRoutes(app: FastifyInstance, events: EventLog): void {
   app.get('/events', async (req, reply) => {
     const q = parseBody(
-      z.object({
+      z.strictObject({
         after: z.coerce.number().int().min(0).default(0),
         wait: z.coerce.number().min(0).max(120).default(0),
         session: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),

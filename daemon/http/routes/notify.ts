@@ -4,7 +4,7 @@ import type { Commands } from '../../commands/types.js';
 import { parseBody } from '../app.js';
 
 const notifySchema = z
-  .object({
+  .strictObject({
     session_id: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
     channel: z.enum(['telegram', 'email', 'auto']).optional(),
     subject: z.string().max(200).optional(),
