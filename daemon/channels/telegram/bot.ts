@@ -20,6 +20,8 @@ export interface BotApiOptions {
   retry?: Partial<AutoRetryOptions>;
   /** grammY throttler (Bottleneck settings); the plugin's defaults follow Telegram's published limits. */
   throttle?: APIThrottlerOptions;
+  /** Closed at shutdown: see WireGate. */
+  gate?: WireGate;
 }
 
 export const DEFAULT_RETRY: Partial<AutoRetryOptions> = { maxDelaySeconds: 60, maxRetryAttempts: 3, rethrowHttpErrors: true };
@@ -31,10 +33,62 @@ export const DEFAULT_RETRY: Partial<AutoRetryOptions> = { maxDelaySeconds: 60, m
 export function createBotApi(token: string, o: BotApiOptions): Api {
   const pollTimeout = o.pollTimeoutSeconds ?? 30;
   const api = new Api(token, { apiRoot: o.apiRoot.replace(/\/+$/, ''), timeoutSeconds: pollTimeout + 30 });
+  if (o.gate) api.config.use(o.gate.transformer());
   api.config.use(attemptTimeout(o.attemptTimeoutMs ?? 30_000));
   api.config.use(apiThrottler(o.throttle));
   api.config.use(autoRetry({ ...DEFAULT_RETRY, ...o.retry }));
   return api;
+}
+
+/** A call refused because the channel is stopping; it was never sent, so it is still queued as it was. */
+export class StoppingError extends Error {
+  override readonly name = 'StoppingError';
+}
+
+/**
+ * The last step before the network. The throttler holds calls in its own queue (one a second per private
+ * chat, twenty a minute per group) and ignores abort signals there: at shutdown, forty sessions' messages
+ * would take forty seconds to drain. Once the gate is closed, a call the throttler lets through is refused
+ * unsent (StoppingError) and stays in the outbox for the next start; `drained()` waits only for the calls
+ * already on the wire, so that what Telegram accepted is recorded and never sent twice.
+ */
+export class WireGate {
+  readonly #onWire = new Set<Promise<unknown>>();
+  #closed = false;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Resolves true once no call is on the wire, or false after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const done = (async (): Promise<true> => {
+      while (this.#onWire.size > 0) await Promise.allSettled([...this.#onWire]);
+      return true;
+    })();
+    const result = await Promise.race([done, late]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  transformer(): Transformer {
+    return (prev, method, payload, signal) => {
+      // getUpdates is the poller's, which stops on its own; it never carries an outbox message.
+      if (method === 'getUpdates') return prev(method, payload, signal);
+      if (this.#closed) return Promise.reject(new StoppingError(`not sending ${method}: the Telegram channel is stopping`));
+      const call = prev(method, payload, signal);
+      this.#onWire.add(call);
+      const forget = (): void => void this.#onWire.delete(call);
+      call.then(forget, forget);
+      return call;
+    };
+  }
 }
 
 /** Aborts one attempt after `ms`; getUpdates is left alone (it waits on purpose). */
