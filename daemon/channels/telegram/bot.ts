@@ -27,16 +27,18 @@ export interface BotApiOptions {
 export const DEFAULT_RETRY: Partial<AutoRetryOptions> = { maxDelaySeconds: 60, maxRetryAttempts: 3, rethrowHttpErrors: true };
 
 /**
- * A grammY Api for the bot token, with the plugins in the order they must wrap each other: auto-retry
- * outermost (so each retry is throttled again), then the throttler, then the per-attempt timeout.
+ * A grammY Api for the bot token, with the plugins in the order they must wrap each other: the gate's
+ * outer half outermost (it may give up on a call wherever it waits), auto-retry (so each retry is
+ * throttled again), the throttler, the gate's inner half, then the per-attempt timeout.
  */
 export function createBotApi(token: string, o: BotApiOptions): Api {
   const pollTimeout = o.pollTimeoutSeconds ?? 30;
   const api = new Api(token, { apiRoot: o.apiRoot.replace(/\/+$/, ''), timeoutSeconds: pollTimeout + 30 });
-  if (o.gate) api.config.use(o.gate.transformer());
   api.config.use(attemptTimeout(o.attemptTimeoutMs ?? 30_000));
+  if (o.gate) api.config.use(o.gate.inner());
   api.config.use(apiThrottler(o.throttle));
   api.config.use(autoRetry({ ...DEFAULT_RETRY, ...o.retry }));
+  if (o.gate) api.config.use(o.gate.outer());
   return api;
 }
 
@@ -46,14 +48,18 @@ export class StoppingError extends Error {
 }
 
 /**
- * The last step before the network. The throttler holds calls in its own queue (one a second per private
- * chat, twenty a minute per group) and ignores abort signals there: at shutdown, forty sessions' messages
- * would take forty seconds to drain. Once the gate is closed, a call the throttler lets through is refused
- * unsent (StoppingError) and stays in the outbox for the next start; `drained()` waits only for the calls
- * already on the wire, so that what Telegram accepted is recorded and never sent twice.
+ * Shutdown without waiting for the throttler. The throttler holds calls in its own queue (one a second per
+ * private chat, twenty a minute per group) and ignores abort signals there: at stop, forty sessions'
+ * messages would take forty seconds to drain. Two transformers share this gate: `outer()` wraps every call
+ * and `inner()` sits between the throttler and the network. `close()` makes each call that has not reached
+ * the network fail at once with StoppingError (it was never sent, so it stays in the outbox as it was),
+ * and the inner one refuses, unsent, whatever the throttler releases later. Calls already on the wire are
+ * left to finish, so that what Telegram accepted is recorded and never sent twice.
  */
 export class WireGate {
-  readonly #onWire = new Set<Promise<unknown>>();
+  /** Payloads of calls on the wire, or answered ok: these must run to the end. */
+  readonly #sent = new WeakSet<object>();
+  readonly #waiting = new Set<() => void>();
   #closed = false;
 
   get closed(): boolean {
@@ -62,34 +68,44 @@ export class WireGate {
 
   close(): void {
     this.#closed = true;
+    for (const abandon of [...this.#waiting]) abandon();
   }
 
-  /** Resolves true once no call is on the wire, or false after `timeoutMs`. */
-  async drained(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const done = (async (): Promise<true> => {
-      while (this.#onWire.size > 0) await Promise.allSettled([...this.#onWire]);
-      return true;
-    })();
-    const result = await Promise.race([done, late]);
-    clearTimeout(timer);
-    return result;
-  }
-
-  transformer(): Transformer {
+  outer(): Transformer {
     return (prev, method, payload, signal) => {
-      // getUpdates is the poller's, which stops on its own; it never carries an outbox message.
-      if (method === 'getUpdates') return prev(method, payload, signal);
-      if (this.#closed) return Promise.reject(new StoppingError(`not sending ${method}: the Telegram channel is stopping`));
       const call = prev(method, payload, signal);
-      this.#onWire.add(call);
-      const forget = (): void => void this.#onWire.delete(call);
-      call.then(forget, forget);
-      return call;
+      if (method === 'getUpdates' || !isObject(payload)) return call;
+      return new Promise((resolve, reject) => {
+        const abandon = (): void => {
+          if (this.#sent.has(payload)) return;
+          this.#waiting.delete(abandon);
+          reject(new StoppingError(`not sending ${method}: the Telegram channel is stopping`));
+        };
+        this.#waiting.add(abandon);
+        call.then(resolve, reject).finally(() => this.#waiting.delete(abandon));
+      });
+    };
+  }
+
+  inner(): Transformer {
+    return async (prev, method, payload, signal) => {
+      if (method === 'getUpdates' || !isObject(payload)) return prev(method, payload, signal);
+      if (this.#closed) throw new StoppingError(`not sending ${method}: the Telegram channel is stopping`);
+      this.#sent.add(payload);
+      try {
+        const result = await prev(method, payload, signal);
+        // Refused (a 429 to retry, a 400): nothing was accepted, so a retry may be abandoned again.
+        if (!result.ok) this.#sent.delete(payload);
+        return result;
+      } catch (err) {
+        this.#sent.delete(payload);
+        throw err;
+      }
     };
   }
 }
+
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 
 /** Aborts one attempt after `ms`; getUpdates is left alone (it waits on purpose). */
 function attemptTimeout(ms: number): Transformer {

@@ -82,26 +82,19 @@ export class OutboxSender {
   }
 
   /**
-   * Stops sending within about `graceMs`, however long the queue. Nothing new starts; calls already on
-   * the wire get the grace to be answered and recorded; everything else (waiting in the throttler or in a
-   * retry pause) is aborted and stays in the outbox as it was, for the next start.
+   * Stops sending within about `graceMs`, however long the queue. Nothing new starts; what waits in the
+   * throttler or in a retry pause is given up at once (see WireGate) and stays in the outbox as it was;
+   * calls already on the wire get the grace to be answered and recorded; then the rest is aborted.
    */
   async stop(graceMs = 2000): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
-    const gate = this.#o.gate;
-    if (gate) {
-      gate.close();
-      await gate.drained(graceMs);
-    }
+    this.#o.gate?.close();
+    const waited = new AbortController();
+    await Promise.race([Promise.allSettled([...this.#busy.values()]), sleep(graceMs, waited.signal)]);
+    waited.abort();
     this.#stopped = true;
     this.#abort.abort();
-    // With a gate, what is left only waits for the throttler to reach it, to be refused there: not worth waiting for.
-    if (!gate) {
-      const waited = new AbortController();
-      await Promise.race([Promise.allSettled([...this.#busy.values()]), sleep(graceMs, waited.signal)]);
-      waited.abort();
-    }
   }
 
   async #deliver(item: OutboxItem<OutOp>): Promise<void> {
@@ -112,7 +105,7 @@ export class OutboxSender {
         this.#outbox.done(item.id);
       })();
     } catch (err) {
-      // Not sent, or sent and cut off at shutdown: the row stays exactly as it was (no attempt counted).
+      // Never sent, or cut off after the grace at shutdown: the row stays exactly as it was, no attempt counted.
       if (err instanceof StoppingError || this.#stopped) return;
       const verdict = this.#judge(item, err);
       const what = describe(err);
