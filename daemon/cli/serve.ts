@@ -35,9 +35,17 @@ export async function serve(config: Config): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await daemon.stop();
+  // Everything that matters is persisted as it happens (outboxes, ledger, sessions), so a stop that hangs
+  // on some remote service is cut short rather than holding up a restart.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_DEADLINE_MS)));
+  const how = await Promise.race([daemon.stop().then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (how === 'late') log.warn({ deadline_ms: STOP_DEADLINE_MS }, 'stopping took too long; exiting anyway (queued messages stay queued)');
   return 0;
 }
+
+const STOP_DEADLINE_MS = 8000;
 
 /**
  * Tests of "nothing lost, nothing twice" need the daemon to die at an exact step. CSM_TEST_CRASH_AT=
