@@ -9,6 +9,7 @@ import type { Commands } from './commands/types.js';
 import type { Config } from './config/schema.js';
 import { EventBus } from './events/bus.js';
 import { EventLog } from './events/event-log.js';
+import { acquireHomeLock } from './home-lock.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { HookIntake } from './sessions/hook-intake.js';
@@ -56,6 +57,9 @@ export interface Daemon {
 export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   const { config, log } = o;
   mkdirSync(config.paths.home, { recursive: true, mode: 0o700 });
+  const platform = o.platform ?? process.platform;
+  // Before the database is opened: a second daemon on this home must give up having changed nothing.
+  const lock = await acquireHomeLock(config.paths.home, platform);
   mkdirSync(config.paths.log_dir, { recursive: true });
   const token = ensureToken(config.paths.token);
   const store = new Store(config.paths.db);
@@ -64,7 +68,6 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   const tmuxServer = config.tmux.socket_name ? { socketName: config.tmux.socket_name } : {};
   const tmux = new TmuxClient(tmuxServer);
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
-  const platform = o.platform ?? process.platform;
   let channels: Channel[] = [];
 
   const manager = new SessionManager({
@@ -94,16 +97,28 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onActivity: (id) => monitor.activity(id),
   });
   const commands = createCommands({ manager, typer, screens, ledger: new InputLedger(store), ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
-  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
+  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }) });
+  // The port is bound before the sessions are reconciled (a daemon that cannot have the port must change
+  // nothing); requests that arrive in between wait until the daemon knows its sessions.
+  let reconciled!: () => void;
+  const ready = new Promise<void>((resolve) => (reconciled = resolve));
+  app.addHook('onRequest', async () => ready);
 
   return {
     app, bus, commands, manager, url, token,
     async start() {
-      manager.restorePending();
-      await monitor.checkLiveness();
-      channels = await createChannels({ config, bus, commands, store, log });
-      monitor.start(config.paths.log_dir);
       await app.listen({ host: config.server.host, port: config.server.port });
+      if (config.server.allow_remote) {
+        log.warn({ host: config.server.host }, 'server.allow_remote is on: any machine that reaches this address with the token can type into your sessions');
+      }
+      try {
+        manager.restorePending();
+        await monitor.checkLiveness();
+        channels = await createChannels({ config, bus, commands, store, log });
+        monitor.start(config.paths.log_dir);
+      } finally {
+        reconciled();
+      }
       for (const channel of channels) {
         await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
       }
@@ -115,6 +130,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
       await monitor.stop();
       await app.close();
       store.close();
+      await lock.release();
     },
   };
 }

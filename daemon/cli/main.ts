@@ -68,8 +68,13 @@ async function main(argv: string[]): Promise<number> {
   };
 
   switch (command) {
-    case 'serve':
-      return serve(config);
+    case 'serve': {
+      const code = await serve(config);
+      // The daemon has stopped and saved everything it owns. What may still tick is abandoned work, such as
+      // the Telegram throttler's queue of refused calls (see WireGate): it must not keep the process alive.
+      setTimeout(() => process.exit(code), 500).unref();
+      return code;
+    }
     case 'new': {
       need(1, 'a folder: csm new ~/projects/myapp');
       const cwd = expandHome(args[0]!);

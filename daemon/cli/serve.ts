@@ -10,7 +10,14 @@ import type { Logger } from '../logger.js';
  */
 export async function serve(config: Config): Promise<number> {
   const log = pino({ level: process.env.CSM_LOG_LEVEL ?? 'info', redact: ['*.token', '*.bot_token', '*.password'] }, pino.destination(2)) as unknown as Logger;
-  const daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT), ...sessionIdsForTests(process.env.CSM_TEST_SESSION_IDS) });
+  let daemon;
+  try {
+    daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT), ...sessionIdsForTests(process.env.CSM_TEST_SESSION_IDS) });
+  } catch (err) {
+    process.stderr.write(`csm: could not start: ${err instanceof Error ? err.message : String(err)}
+`);
+    return 1;
+  }
   try {
     await daemon.start();
   } catch (err) {
@@ -21,15 +28,26 @@ export async function serve(config: Config): Promise<number> {
     await daemon.stop().catch(() => undefined);
     return 1;
   }
+  if (config.server.allow_remote) {
+    process.stderr.write(`csm: warning: server.allow_remote is on, the API listens on ${config.server.host}: any machine that reaches it with the token can type into your sessions.\n`);
+  }
   process.stderr.write(`csm daemon listening on ${daemon.url} (config: ${config.paths.config_file ?? 'none, defaults'}; data: ${config.paths.home})\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await daemon.stop();
+  // Everything that matters is persisted as it happens (outboxes, ledger, sessions), so a stop that hangs
+  // on some remote service is cut short rather than holding up a restart.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_DEADLINE_MS)));
+  const how = await Promise.race([daemon.stop().then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (how === 'late') log.warn({ deadline_ms: STOP_DEADLINE_MS }, 'stopping took too long; exiting anyway (queued messages stay queued)');
   return 0;
 }
+
+const STOP_DEADLINE_MS = 8000;
 
 /**
  * Tests of "nothing lost, nothing twice" need the daemon to die at an exact step. CSM_TEST_CRASH_AT=

@@ -44,13 +44,25 @@ export function loadConfig(options: LoadOptions = {}): Config {
 }
 
 function readYaml(file: string): Record<string, unknown> {
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Cannot read the config file ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}): check that it is a readable file.`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const line = first.linePos?.[0]?.line;
     throw new ConfigError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${first.message.split('\n')[0]}`);
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // The yaml library refuses aliases that expand too far (a "billion laughs" file) while building values.
+    value = doc.toJS();
+  } catch (err) {
+    throw new ConfigError(`${file}: not valid YAML: ${err instanceof Error ? err.message : String(err)}. A config file needs no aliases (*name); write the values out.`);
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(`${file}: the top level must be a mapping of sections (server:, telegram:, ...), not ${Array.isArray(value) ? 'a list' : typeof value}.`);

@@ -10,10 +10,31 @@ const port = z.number().int().min(1).max(65535);
 export const serverSchema = z
   .strictObject({
     /** Loopback only by default: the API types into terminals. */
-    host: z.string().default('127.0.0.1'),
+    host: z.string().min(1).default('127.0.0.1'),
     port: port.default(8420),
+    /**
+     * A host that is not loopback (0.0.0.0, a LAN address) lets any machine that can reach it, with the
+     * token, type into your terminals: it is refused unless this says so explicitly.
+     */
+    allow_remote: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    if (isLoopbackAddress(s.host) || s.allow_remote) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['host'],
+      message: `"${s.host}" is not a loopback address, so other machines could reach an API that types into your terminals. Use 127.0.0.1, or add "allow_remote: true" under server: if you really mean it`,
+    });
   })
   .prefault({});
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return v4 !== null && v4[1] === '127' && v4.slice(1).every((n) => Number(n) <= 255);
+}
 
 export const telegramSchema = z.strictObject({
   /** From @BotFather. May come from CSM_TELEGRAM_BOT_TOKEN instead. */

@@ -1,29 +1,61 @@
 import type { EventBus } from './bus.js';
+import { boundValue } from './bound.js';
 import type { SessionEvent } from './types.js';
 
-export type NumberedEvent = SessionEvent & { seq: number };
+/** `truncated`: some text of this copy was cut (see bound.ts); the channels got it whole. */
+export type NumberedEvent = SessionEvent & { seq: number; truncated?: true };
+
+export interface EventLogLimits {
+  /** Most events kept. Default 1000. */
+  maxEvents?: number;
+  /** Most characters of JSON kept, all events together. Default 8 MiB. */
+  maxChars?: number;
+  /** Most characters of text one event's copy keeps. Default 64 KiB. */
+  maxEventChars?: number;
+}
 
 /**
- * The local API's view of the event stream: the last `capacity` events, numbered, with long-poll waiting.
- * `csm` scripts, tests and any local UI read it through GET /events.
+ * The local API's view of the event stream: the latest events, numbered, with long-poll waiting. `csm`
+ * scripts, tests and any local UI read it through GET /events. It is bounded by size as well as by count,
+ * and each copy by its own size: the oldest events make room, so a stream of huge events costs at most
+ * `maxChars`, and one GET /events answer is never larger than that.
  */
 export class EventLog {
   readonly #events: NumberedEvent[] = [];
-  readonly #capacity: number;
+  readonly #sizes: number[] = [];
+  readonly #limits: Required<EventLogLimits>;
   readonly #waiters = new Set<() => void>();
+  #chars = 0;
   #seq = 0;
 
-  constructor(bus: EventBus, capacity = 1000) {
-    this.#capacity = capacity;
+  constructor(bus: EventBus, limits: EventLogLimits = {}) {
+    this.#limits = { maxEvents: 1000, maxChars: 8 * 1024 * 1024, maxEventChars: 64 * 1024, ...limits };
     bus.subscribe((event) => {
-      this.#events.push({ ...event, seq: ++this.#seq });
-      if (this.#events.length > this.#capacity) this.#events.shift();
+      this.#add(event);
       for (const wake of this.#waiters) wake();
     });
   }
 
   get lastSeq(): number {
     return this.#seq;
+  }
+
+  /** Events and characters held now. */
+  get footprint(): { events: number; chars: number } {
+    return { events: this.#events.length, chars: this.#chars };
+  }
+
+  #add(event: SessionEvent): void {
+    const { value, cut } = boundValue(event, this.#limits.maxEventChars);
+    const numbered: NumberedEvent = { ...value, seq: ++this.#seq, ...(cut ? { truncated: true as const } : {}) };
+    const size = JSON.stringify(numbered).length;
+    this.#events.push(numbered);
+    this.#sizes.push(size);
+    this.#chars += size;
+    while (this.#events.length > 1 && (this.#events.length > this.#limits.maxEvents || this.#chars > this.#limits.maxChars)) {
+      this.#events.shift();
+      this.#chars -= this.#sizes.shift()!;
+    }
   }
 
   after(seq: number, sessionId?: string): NumberedEvent[] {

@@ -27,6 +27,8 @@ export interface AppDeps {
   /** Each channel's state, for GET /channels. */
   channelHealth: () => (ChannelHealth & { name: string })[];
   logger?: boolean | object;
+  /** server.allow_remote: other machines may call (with the token), so a non-loopback Host is no longer refused. */
+  allowRemote?: boolean;
   /** Where unexpected errors are reported (fastify's own logger is usually off). */
   log: Logger;
 }
@@ -37,13 +39,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!isLoopbackHost(req.headers.host)) {
+    if (!deps.allowRemote && !isLoopbackHost(req.headers.host)) {
       return reply.code(403).send({ error: 'Only local programs may use this API (the Host header is not loopback).', code: 'forbidden' });
     }
     if (req.headers.origin !== undefined) {
       return reply.code(403).send({ error: 'Requests from web pages are refused (an Origin header was sent).', code: 'forbidden' });
     }
-    if (req.url === '/health') return;
+    // The path, not the url: "/health?x=1" is still the open health check.
+    if (req.url.split('?')[0] === '/health') return;
     const principal = authenticate(req.headers.authorization, deps.token, deps.sessionOfCredential);
     if (!principal) {
       if (req.url.split('?')[0] === '/hook') refusedHook(req);
@@ -113,7 +116,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 export function describeZod(err: z.ZodError): string {
   return err.issues
     .slice(0, 3)
-    .map((i) => `${i.path.length ? `"${i.path.join('.')}"` : 'body'}: ${i.message}`)
+    .map((i) => {
+      const where = i.path.length ? `"${i.path.join('.')}"` : 'body';
+      if (i.code === 'unrecognized_keys') return `${where}: unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (see the API table in the README for the fields)`;
+      return `${where}: ${i.message}`;
+    })
     .join('; ');
 }
 

@@ -50,7 +50,8 @@ export interface FakeMessage {
   deleted: boolean;
 }
 
-export type Fault = { kind: '429'; retryAfter?: number } | { kind: '500' } | { kind: 'hang' };
+/** `slow`: the call takes effect at once (the message is in the chat) but the answer comes `ms` later. */
+export type Fault = { kind: '429'; retryAfter?: number } | { kind: '500' } | { kind: 'hang' } | { kind: 'slow'; ms: number };
 
 export interface CallRecord {
   method: string;

@@ -229,6 +229,11 @@ export class FakeTelegramBotApi {
     if (fault) {
       record.fault = fault.kind;
       if (fault.kind === 'hang') return; // held open until the client gives up or the fake closes
+      if (fault.kind === 'slow') {
+        const result = this.#call(method, params);
+        setTimeout(() => this.#send(res, record, result), fault.ms);
+        return;
+      }
       if (fault.kind === '500') return this.#send(res, record, { status: 500, description: 'Internal Server Error' });
       const after = fault.retryAfter ?? 1;
       return this.#send(res, record, { status: 429, description: `Too Many Requests: retry after ${after}`, retryAfter: after });
@@ -329,7 +334,8 @@ export class FakeTelegramBotApi {
     if (f.rate <= 0 || (f.methods && !f.methods.includes(method))) return undefined;
     if (this.#rand() >= f.rate) return undefined;
     const kind = f.kinds[Math.floor(this.#rand() * f.kinds.length)]!;
-    return kind === '429' ? { kind, retryAfter: f.retryAfter } : { kind };
+    if (kind === '429') return { kind, retryAfter: f.retryAfter };
+    return kind === 'slow' ? { kind, ms: 1000 } : { kind };
   }
 
   /** Seconds to wait before this chat may get another message (0 = go ahead, token taken). */

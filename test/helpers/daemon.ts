@@ -29,6 +29,8 @@ export interface DaemonHandle {
   socketName: string;
   /** The daemon's stderr so far (JSON log lines). */
   logs(): string;
+  /** The daemon process's pid (for RSS measurements), while it runs. */
+  pid(): number | undefined;
   api<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Runs the real CLI (`csm ...`) against this daemon. */
   cli(args: string[], input?: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
@@ -97,6 +99,7 @@ export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> 
   const handle: DaemonHandle = {
     url, token, home, configFile, socketName,
     logs: () => stderr,
+    pid: () => (child as ChildProcess | null)?.pid,
     async api(method, path, body) {
       const res = await fetch(`${url}${path}`, {
         method,

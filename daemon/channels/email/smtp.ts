@@ -3,6 +3,7 @@ import type { EmailConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
 import type { ChannelHealth } from '../channel.js';
 import type { Outbox } from '../../store/outbox.js';
+import { sleep } from '../../sleep.js';
 
 /** One queued mail: everything needed to send it again after a crash, Message-ID included. */
 export interface MailOp {
@@ -41,6 +42,8 @@ export class MailSender {
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
+  /** Past the stop grace: a send still running is abandoned, its row left as it is. */
+  #abandoned = false;
   #lastError: string | null = null;
 
   constructor(outbox: Outbox<MailOp>, transport: Transporter, cfg: EmailConfig, log: Logger) {
@@ -83,11 +86,13 @@ export class MailSender {
             ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
             ...(m.references.length > 0 ? { references: m.references } : {}),
           });
+          if (this.#abandoned) return;
           this.#outbox.done(item.id);
           sentAny = true;
           this.#lastError = null;
           this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
         } catch (err) {
+          if (this.#abandoned) return;
           const e = err as Error & { responseCode?: number; code?: string };
           this.#outbox.failed(item.id, e.message);
           this.#lastError = e.message;
@@ -116,10 +121,18 @@ export class MailSender {
     this.#timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops within about `graceMs`. The mail being sent gets that long to be accepted and recorded; a
+   * server slower than that (a dead one takes up to a minute to time out) leaves it queued for the next
+   * start, which sends it with the same Message-ID, so even a copy the server did accept shows as one.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+    const waited = new AbortController();
+    await Promise.race([this.#running?.catch(() => undefined), sleep(graceMs, waited.signal)]);
+    waited.abort();
+    this.#abandoned = true;
     this.#transport.close();
   }
 }

@@ -20,22 +20,92 @@ export interface BotApiOptions {
   retry?: Partial<AutoRetryOptions>;
   /** grammY throttler (Bottleneck settings); the plugin's defaults follow Telegram's published limits. */
   throttle?: APIThrottlerOptions;
+  /** Closed at shutdown: see WireGate. */
+  gate?: WireGate;
 }
 
 export const DEFAULT_RETRY: Partial<AutoRetryOptions> = { maxDelaySeconds: 60, maxRetryAttempts: 3, rethrowHttpErrors: true };
 
 /**
- * A grammY Api for the bot token, with the plugins in the order they must wrap each other: auto-retry
- * outermost (so each retry is throttled again), then the throttler, then the per-attempt timeout.
+ * A grammY Api for the bot token, with the plugins in the order they must wrap each other: the gate's
+ * outer half outermost (it may give up on a call wherever it waits), auto-retry (so each retry is
+ * throttled again), the throttler, the gate's inner half, then the per-attempt timeout.
  */
 export function createBotApi(token: string, o: BotApiOptions): Api {
   const pollTimeout = o.pollTimeoutSeconds ?? 30;
   const api = new Api(token, { apiRoot: o.apiRoot.replace(/\/+$/, ''), timeoutSeconds: pollTimeout + 30 });
   api.config.use(attemptTimeout(o.attemptTimeoutMs ?? 30_000));
+  if (o.gate) api.config.use(o.gate.inner());
   api.config.use(apiThrottler(o.throttle));
   api.config.use(autoRetry({ ...DEFAULT_RETRY, ...o.retry }));
+  if (o.gate) api.config.use(o.gate.outer());
   return api;
 }
+
+/** A call refused because the channel is stopping; it was never sent, so it is still queued as it was. */
+export class StoppingError extends Error {
+  override readonly name = 'StoppingError';
+}
+
+/**
+ * Shutdown without waiting for the throttler. The throttler holds calls in its own queue (one a second per
+ * private chat, twenty a minute per group) and ignores abort signals there: at stop, forty sessions'
+ * messages would take forty seconds to drain. Two transformers share this gate: `outer()` wraps every call
+ * and `inner()` sits between the throttler and the network. `close()` makes each call that has not reached
+ * the network fail at once with StoppingError (it was never sent, so it stays in the outbox as it was),
+ * and the inner one refuses, unsent, whatever the throttler releases later. Calls already on the wire are
+ * left to finish, so that what Telegram accepted is recorded and never sent twice.
+ */
+export class WireGate {
+  /** Payloads of calls on the wire, or answered ok: these must run to the end. */
+  readonly #sent = new WeakSet<object>();
+  readonly #waiting = new Set<() => void>();
+  #closed = false;
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const abandon of [...this.#waiting]) abandon();
+  }
+
+  outer(): Transformer {
+    return (prev, method, payload, signal) => {
+      const call = prev(method, payload, signal);
+      if (method === 'getUpdates' || !isObject(payload)) return call;
+      return new Promise((resolve, reject) => {
+        const abandon = (): void => {
+          if (this.#sent.has(payload)) return;
+          this.#waiting.delete(abandon);
+          reject(new StoppingError(`not sending ${method}: the Telegram channel is stopping`));
+        };
+        this.#waiting.add(abandon);
+        call.then(resolve, reject).finally(() => this.#waiting.delete(abandon));
+      });
+    };
+  }
+
+  inner(): Transformer {
+    return async (prev, method, payload, signal) => {
+      if (method === 'getUpdates' || !isObject(payload)) return prev(method, payload, signal);
+      if (this.#closed) throw new StoppingError(`not sending ${method}: the Telegram channel is stopping`);
+      this.#sent.add(payload);
+      try {
+        const result = await prev(method, payload, signal);
+        // Refused (a 429 to retry, a 400): nothing was accepted, so a retry may be abandoned again.
+        if (!result.ok) this.#sent.delete(payload);
+        return result;
+      } catch (err) {
+        this.#sent.delete(payload);
+        throw err;
+      }
+    };
+  }
+}
+
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
 
 /** Aborts one attempt after `ms`; getUpdates is left alone (it waits on purpose). */
 function attemptTimeout(ms: number): Transformer {

@@ -4,7 +4,7 @@ import { COMMAND_HELP } from '../../commands/parse.js';
 import type { TelegramConfig } from '../../config/schema.js';
 import { Outbox, type OutboxOptions } from '../../store/outbox.js';
 import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
-import { apiSignal, botIdOf, createBotApi, type BotApiOptions } from './bot.js';
+import { apiSignal, botIdOf, createBotApi, WireGate, type BotApiOptions } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import { MessageHandler } from './handlers.js';
 import { Incoming } from './incoming.js';
@@ -67,12 +67,13 @@ class TelegramChannel implements Channel {
     const cfg = this.#cfg;
     const log = this.#log;
     const home = this.#deps.home ?? homedir();
-    const api = this.#deps.api ?? createBotApi(cfg.bot_token, { apiRoot: cfg.api_root, pollTimeoutSeconds: this.#deps.poller?.pollTimeoutSeconds, ...this.#deps.bot });
+    const gate = this.#deps.api ? undefined : new WireGate();
+    const api = this.#deps.api ?? createBotApi(cfg.bot_token, { apiRoot: cfg.api_root, pollTimeoutSeconds: this.#deps.poller?.pollTimeoutSeconds, ...this.#deps.bot, ...(gate ? { gate } : {}) });
     const threads = new Threads(store, cfg.chat_id);
     const outbox = new Outbox<OutOp>(store, 'telegram', this.#deps.outbox);
     const enqueue = (op: OutOp): void => void outbox.enqueue(laneOf(op.session), op);
 
-    const sender = new OutboxSender(outbox, api, threads, store, { chatId: cfg.chat_id, topics: cfg.topics, log });
+    const sender = new OutboxSender(outbox, api, threads, store, { chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}) });
     this.#sender = sender;
     const outgoing = new Outgoing({ store, threads, commands, enqueue, poke: () => sender.poke(), home, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;

@@ -3,7 +3,8 @@ import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Logger } from '../../logger.js';
 import type { Outbox, OutboxItem } from '../../store/outbox.js';
 import type { Store } from '../../store/store.js';
-import { apiSignal } from './bot.js';
+import { sleep } from '../../sleep.js';
+import { apiSignal, StoppingError, type WireGate } from './bot.js';
 import { htmlToText } from './format.js';
 import type { Threads } from './threads.js';
 import type { Keyboard, OutOp } from './types.js';
@@ -13,6 +14,8 @@ export interface SenderOptions {
   /** Open one forum topic per session. */
   topics: boolean;
   log: Logger;
+  /** The gate in front of the network (see WireGate); without one, stop() waits up to its grace for each call. */
+  gate?: WireGate;
 }
 
 type Verdict = { action: 'done' } | { action: 'retry'; afterMs?: number } | { action: 'plain' } | { action: 'drop'; why: string };
@@ -33,6 +36,7 @@ export class OutboxSender {
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #running = false;
+  #stopped = false;
   #topicsUnavailable = false;
 
   constructor(outbox: Outbox<OutOp>, api: Api, threads: Threads, store: Store, o: SenderOptions) {
@@ -77,12 +81,20 @@ export class OutboxSender {
     clearTimeout(timer);
   }
 
-  /** Stops sending; calls in flight are aborted and stay queued for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Stops sending within about `graceMs`, however long the queue. Nothing new starts; what waits in the
+   * throttler or in a retry pause is given up at once (see WireGate) and stays in the outbox as it was;
+   * calls already on the wire get the grace to be answered and recorded; then the rest is aborted.
+   */
+  async stop(graceMs = 2000): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#o.gate?.close();
+    const waited = new AbortController();
+    await Promise.race([Promise.allSettled([...this.#busy.values()]), sleep(graceMs, waited.signal)]);
+    waited.abort();
+    this.#stopped = true;
     this.#abort.abort();
-    await Promise.allSettled([...this.#busy.values()]);
   }
 
   async #deliver(item: OutboxItem<OutOp>): Promise<void> {
@@ -93,6 +105,8 @@ export class OutboxSender {
         this.#outbox.done(item.id);
       })();
     } catch (err) {
+      // Never sent, or cut off after the grace at shutdown: the row stays exactly as it was, no attempt counted.
+      if (err instanceof StoppingError || this.#stopped) return;
       const verdict = this.#judge(item, err);
       const what = describe(err);
       switch (verdict.action) {

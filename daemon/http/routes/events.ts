@@ -8,7 +8,7 @@ import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 export function registerEventRoutes(app: FastifyInstance, events: EventLog): void {
   app.get('/events', async (req, reply) => {
     const q = parseBody(
-      z.object({
+      z.strictObject({
         after: z.coerce.number().int().min(0).default(0),
         wait: z.coerce.number().min(0).max(120).default(0),
         session: z.string().regex(SESSION_ID_RE, SESSION_ID_HINT).optional(),

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { hookOriginFromHeaders, hookPayloadSchema } from '../../hook-endpoint/payloads.js';
 import type { HookIntake } from '../../sessions/hook-intake.js';
 import { parseBody } from '../app.js';
-import { idParams } from './sessions.js';
+import { idParams, noFields } from './sessions.js';
 
 /**
  * POST /hook: one Claude Code hook event, forwarded by hooks/csm-hook.sh. Answers 204 (the script prints
@@ -32,6 +32,7 @@ export function registerHookRoute(app: FastifyInstance, hooks: HookIntake): void
   // The MCP server in a session we started says Claude Code initialized it: its tools are there now.
   app.post('/session/:id/mcp-ready', async (req, reply) => {
     const { id } = parseBody(idParams, req.params);
+    parseBody(noFields, req.body);
     hooks.mcpReady(id.toLowerCase());
     return reply.code(200).send({ ok: true });
   });

@@ -5,7 +5,7 @@ import { parseBody } from '../app.js';
 import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 
 const notifySchema = z
-  .object({
+  .strictObject({
     session_id: z.string().regex(SESSION_ID_RE, SESSION_ID_HINT).optional(),
     channel: z.enum(['telegram', 'email', 'auto']).optional(),
     subject: z.string().max(200).optional(),

@@ -6,11 +6,13 @@ import { parseBody } from '../app.js';
 import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 
 const API: { channel: 'api' } = { channel: 'api' };
+/** Bodies and query strings are strict: a misspelt field is refused by name instead of silently ignored. */
+export const noFields = z.strictObject({});
 export const idParams = z.object({ id: z.string().regex(SESSION_ID_RE, SESSION_ID_HINT) });
 
 export function registerSessionRoutes(app: FastifyInstance, commands: Commands): void {
   app.post('/session/new', async (req) => {
-    const body = parseBody(z.object({ cwd: z.string().min(1), args: z.array(z.string()).optional() }), req.body);
+    const body = parseBody(z.strictObject({ cwd: z.string().min(1), args: z.array(z.string()).optional() }), req.body);
     const s = await commands.newSession({ cwd: body.cwd, ...(body.args ? { args: body.args } : {}) }, API);
     return { session_id: s.id, session: s };
   });
@@ -21,19 +23,19 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
 
   app.get('/session/:id/output', async (req) => {
     const { id } = parseBody(idParams, req.params);
-    const q = parseBody(z.object({ lines: z.coerce.number().int().min(1).max(2000).optional() }), req.query);
+    const q = parseBody(z.strictObject({ lines: z.coerce.number().int().min(1).max(2000).optional() }), req.query);
     return { session_id: id, output: await commands.output(id, q.lines ?? 50) };
   });
 
   app.post('/session/:id/input', async (req) => {
     const { id } = parseBody(idParams, req.params);
-    const body = parseBody(z.object({ text: z.string() }), req.body);
+    const body = parseBody(z.strictObject({ text: z.string() }), req.body);
     return commands.sendInput(id, body.text, API);
   });
 
   app.post('/session/:id/answer', async (req) => {
     const { id } = parseBody(idParams, req.params);
-    const body = parseBody(z.object({ request_id: z.string().optional(), choice: z.string(), message: z.string().optional() }), req.body);
+    const body = parseBody(z.strictObject({ request_id: z.string().optional(), choice: z.string(), message: z.string().optional() }), req.body);
     return commands.answer(id, body, API);
   });
 
@@ -46,6 +48,7 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
 
   app.post('/session/:id/kill', async (req) => {
     const { id } = parseBody(idParams, req.params);
+    parseBody(noFields, req.body);
     await commands.kill(id, API);
     return { killed: id };
   });
@@ -53,7 +56,7 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
   app.post('/session/:id/ask', async (req, reply) => {
     const { id } = parseBody(idParams, req.params);
     const body = parseBody(
-      z.object({ question: z.string().min(1), options: z.array(z.string().min(1)).max(10).optional(), timeout_seconds: z.number().int().min(1).max(86_400).optional(), channel: z.enum(['telegram', 'email']).optional() }),
+      z.strictObject({ question: z.string().min(1), options: z.array(z.string().min(1)).max(10).optional(), timeout_seconds: z.number().int().min(1).max(86_400).optional(), channel: z.enum(['telegram', 'email']).optional() }),
       req.body,
     );
     // The MCP server hangs up when Claude Code cancels the tool call: the question is withdrawn.

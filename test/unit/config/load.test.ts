@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../daemon/config/load.js';
+import { isLoopbackAddress } from '../../../daemon/config/schema.js';
 
 function withFile(yaml: string | null): { home: string; file: string } {
   const home = mkdtempSync(join(tmpdir(), 'csm-config-'));
@@ -15,7 +16,7 @@ describe('loadConfig', () => {
   it('runs with no file at all: local API only, documented defaults', () => {
     const { home } = withFile(null);
     const c = loadConfig({ env: { CSM_HOME: home } });
-    expect(c.server).toEqual({ host: '127.0.0.1', port: 8420 });
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 8420, allow_remote: false });
     expect(c.telegram).toBeUndefined();
     expect(c.email).toBeUndefined();
     expect(c.sessions.idle_warning_seconds).toBe(60);
@@ -41,6 +42,10 @@ describe('loadConfig', () => {
     ['broken YAML', 'server:\n  port: [1,\n', /config\.yaml(:\d+)?: not valid YAML/],
     ['top level is a list', '- a\n- b\n', /top level must be a mapping/],
     ['bad socket name', 'tmux:\n  socket_name: "a b"\n', /tmux\.socket_name/],
+    ['any address, not allowed', 'server:\n  host: 0.0.0.0\n', /server\.host: "0\.0\.0\.0" is not a loopback address.*allow_remote: true/],
+    ['a LAN address, not allowed', 'server:\n  host: 192.168.1.5\n  allow_remote: false\n', /server\.host: "192\.168\.1\.5" is not a loopback/],
+    ['IPv6 any, not allowed', 'server:\n  host: "::"\n', /server\.host: "::" is not a loopback/],
+    ['alias bomb', `a: &a [x,x,x,x,x,x,x,x,x]\n${['b', 'c', 'd', 'e', 'f', 'g', 'h'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`).join('\n')}\n`, /not valid YAML: Excessive alias count.*write the values out/],
   ];
   it.each(bad)('names the file and the key: %s', (_name, yaml, message) => {
     const { home, file } = withFile(yaml);
@@ -55,6 +60,11 @@ describe('loadConfig', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('a non-loopback host is accepted with server.allow_remote: true', () => {
+    const { home } = withFile('server:\n  host: 0.0.0.0\n  allow_remote: true\n');
+    expect(loadConfig({ env: { CSM_HOME: home } }).server).toEqual({ host: '0.0.0.0', port: 8420, allow_remote: true });
+  });
+
   it('--config that does not exist is an error, not the defaults', () => {
     expect(() => loadConfig({ configPath: '/nonexistent/csm.yaml', env: {} })).toThrow(/does not exist/);
   });
@@ -64,4 +74,24 @@ describe('loadConfig', () => {
     const c = loadConfig({ configPath: join(__dirname, '../../../config.example.yaml'), env: { CSM_HOME: home } });
     expect(c.server.port).toBe(8420);
   });
+});
+
+describe('isLoopbackAddress', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['LocalHost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['::ffff:127.0.0.1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.5', false],
+    ['128.0.0.1', false],
+    ['127.0.0.256', false],
+    ['127.0.0.1.nip.io', false],
+    ['localhost.example', false],
+    ['', false],
+  ])('%s → %s', (host, loopback) => expect(isLoopbackAddress(host)).toBe(loopback));
 });
