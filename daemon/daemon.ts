@@ -33,7 +33,7 @@ export interface DaemonOptions {
   timing?: { monitor?: MonitorTiming; input?: InputTiming };
   platform?: NodeJS.Platform;
   /** Test instrumentation only (see serve.ts, CSM_TEST_CRASH_AT). */
-  fault?: (step: 'before-type', text: string) => void;
+  fault?: (step: 'before-type' | 'before-enter', text: string) => void;
 }
 
 export interface Daemon {
@@ -74,7 +74,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   });
   const screens = new ScreenWatch(manager, log.child({ part: 'screen' }));
-  const typer = new InputTyper(manager, o.timing?.input);
+  const typer = new InputTyper(manager, o.timing?.input, o.fault);
   const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor);
   let ownSocket: string | null | undefined;
   const hooks = new HookIntake({
@@ -90,7 +90,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onPromptSubmitted: (id) => typer.promptSubmitted(id),
     onActivity: (id) => monitor.activity(id),
   });
-  const commands = createCommands({ manager, typer, screens, ledger: new InputLedger(store), ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
+  const ledger = new InputLedger(store);
+  const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
   const app = buildApp({ commands, hooks, events, token, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, log: log.child({ part: 'http' }) });
 
   return {
@@ -98,9 +99,13 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     async start() {
       manager.restorePending();
       await monitor.checkLiveness();
+      // Queued ahead of every input the API or a channel may send once we listen (the typer runs one job
+      // per session at a time); awaited before the channels start, so their retries find the box settled.
+      const settled = settleInputBoxes(manager, typer, ledger, log);
       channels = await createChannels({ config, bus, commands, store, log });
       monitor.start(config.paths.log_dir);
       await app.listen({ host: config.server.host, port: config.server.port });
+      await settled;
       for (const channel of channels) {
         await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
       }
@@ -114,4 +119,27 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
       store.close();
     },
   };
+}
+
+/**
+ * After a restart, every live session's input box is looked at before anything is typed into it: what the
+ * ledger says was being typed is submitted, anything else is cleared, so no text is glued onto another.
+ */
+async function settleInputBoxes(manager: SessionManager, typer: InputTyper, ledger: InputLedger, log: Logger): Promise<void> {
+  await Promise.all(
+    manager.live().map(async (s) => {
+      const typing = ledger.typing(s.id);
+      const outcome = await typer.settle(s, typing).catch((err: unknown) => ({ kind: 'skipped' as const, reason: String(err) }));
+      if (outcome.kind === 'finished') {
+        if (outcome.delivered) ledger.delivered(outcome.key);
+        log.info({ session: s.id, key: outcome.key, delivered: outcome.delivered }, 'restart check: submitted the input that was typed before the daemon stopped');
+      } else if (outcome.kind === 'cleared') {
+        log.warn({ session: s.id, text: outcome.text, cleared: outcome.ok }, outcome.ok
+          ? 'restart check: cleared text in the input box that csm did not type, so the next input is not glued to it'
+          : 'restart check: could not clear the input box; inputs to this session are refused until it is empty (csm attach)');
+      } else if (outcome.kind === 'skipped') log.debug({ session: s.id, reason: outcome.reason }, 'restart check: input box not looked at');
+      // An API input that never reached the box is not retried by anyone: its caller saw the request fail.
+      for (const e of typing) if (e.key.startsWith('api:') && !(outcome.kind === 'finished' && outcome.key === e.key)) ledger.dropped(e.key);
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import { CommandError } from '../errors.js';
 import type { Origin, SessionInfo } from '../events/types.js';
 import type { InputTyper } from '../sessions/input.js';
 import type { InputLedger } from '../sessions/input-ledger.js';
+import { validateInputText } from '../sessions/input-text.js';
 import { alwaysPermissions, newRequestId, pickOption } from '../sessions/pending.js';
 import type { ScreenWatch } from '../sessions/screen-watch.js';
 import type { SessionManager } from '../sessions/session-manager.js';
@@ -20,7 +21,6 @@ export interface CommandDeps {
   channels: () => string[];
 }
 
-const MAX_INPUT = 100_000;
 const DEFAULT_ASK_SECONDS = 600;
 /** How long the first input of a new session waits for Claude Code to connect our MCP server. */
 const MCP_WAIT_MS = 10_000;
@@ -33,7 +33,13 @@ export function createCommands(d: CommandDeps): Commands {
   const typeNew = async (id: string, key: string, text: string): Promise<{ delivered: boolean }> => {
     d.ledger.begin(key, id, text, m.now());
     d.fault?.('before-type', text);
-    return d.typer.type(m.get(id), text);
+    try {
+      return await d.typer.type(m.get(id), text);
+    } catch (err) {
+      // Refused before a keystroke (foreign text in the box, the pane gone): an API caller sees the error.
+      if (key.startsWith('api:')) d.ledger.dropped(key);
+      throw err;
+    }
   };
 
   const commands: Commands = {
@@ -54,9 +60,10 @@ export function createCommands(d: CommandDeps): Commands {
       return all.slice(-n).join('\n');
     },
 
-    async sendInput(id, text, origin, options) {
-      if (text.trim() === '') throw new CommandError('bad_request', 'The text is empty: nothing to type.');
-      if (text.length > MAX_INPUT) throw new CommandError('bad_request', `The text is ${text.length} characters; the limit is ${MAX_INPUT}. Send it as a file path instead.`);
+    async sendInput(id, raw, origin, options) {
+      const checked = validateInputText(raw);
+      if (!checked.ok) throw new CommandError('bad_request', checked.reason);
+      const text = checked.text;
       const s = m.getLive(id);
       const entry = m.pending(s.id);
       if (entry?.request.kind === 'question') {
@@ -71,14 +78,14 @@ export function createCommands(d: CommandDeps): Commands {
       }
       // A new session's first prompt waits for our MCP server (see SessionManager.mcpReady); after that, never.
       await m.mcpReady(s.id, MCP_WAIT_MS);
-      const key = options?.key;
-      if (!key) return d.typer.type(s, text);
+      // API inputs get a key of their own, so that the restart check knows their text in an input box.
+      const key = options?.key ?? `api:${randomBytes(8).toString('hex')}`;
       const seen = d.ledger.get(key);
       if (seen?.state === 'delivered') return { delivered: true };
       // Typed before a crash, not confirmed: finish it (Enter, or nothing if Claude already has it).
       const r = seen ? await d.typer.resume(s, text, seen.at) : await typeNew(s.id, key, text);
       if (r.delivered) d.ledger.delivered(key);
-      return r;
+      return checked.normalized ? { ...r, note: 'CRLF and CR line ends were typed as LF (a CR would have submitted the text early).' } : r;
     },
 
     async answer(id, input, origin) {
