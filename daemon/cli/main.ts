@@ -91,8 +91,9 @@ async function main(argv: string[]): Promise<number> {
       const words = [...args.slice(1), ...passthrough];
       const text = words.length === 1 && words[0] === '-' && passthrough.length === 0 ? await readStdin() : words.join(' ');
       if (text.trim() === '') throw new UsageError('Nothing to send: give the text after the session id (or - to read stdin).');
-      const r = await api().request<{ delivered: boolean }>('POST', `/session/${encodeURIComponent(args[0]!)}/input`, { text });
-      print(r.delivered ? `Typed into ${args[0]}.` : `Typed into ${args[0]}, but Claude did not confirm it took the text: check with \`csm output ${args[0]}\`.`, r);
+      const r = await api().request<{ delivered: boolean; note?: string }>('POST', `/session/${encodeURIComponent(args[0]!)}/input`, { text });
+      const note = r.note ? ` ${r.note}` : '';
+      print(r.delivered ? `Typed into ${args[0]}.${note}` : `Typed into ${args[0]}, but Claude did not confirm it took the text: check with \`csm output ${args[0]}\`.${note}`, r);
       return r.delivered ? EXIT.ok : EXIT.failed;
     }
     case 'answer': {

@@ -15,8 +15,13 @@ export interface LedgerEntry {
   at: number;
 }
 
+/** A channel retries within minutes, a mail left unread while the daemon was down within days: 30 days is ample. */
+const KEEP_MS = 30 * 24 * 3600_000;
+const PRUNE_EVERY_MS = 3600_000;
+
 export class InputLedger {
   readonly #store: Store;
+  #prunedAt = 0;
 
   constructor(store: Store) {
     this.#store = store;
@@ -30,6 +35,11 @@ export class InputLedger {
   }
 
   begin(key: string, sessionId: string, text: string, at: number): void {
+    // Every API input has a row too, so the table is pruned as it grows rather than never.
+    if (at - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.prune(KEEP_MS, at);
+      this.#prunedAt = at;
+    }
     this.#store.db
       .prepare(`INSERT INTO inputs (key, session_id, text, state, at) VALUES (?, ?, ?, 'typing', ?) ON CONFLICT(key) DO NOTHING`)
       .run(key, sessionId, text, at);

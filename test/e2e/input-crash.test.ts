@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversation, occurrences, startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
+import { conversation, occurrences, startFakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../fakes/anthropic-api.js';
 import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
 import { newIdleSessionWait, startDaemon, type DaemonHandle } from '../helpers/daemon.js';
 import { FakeTelegramBotApi } from '../fakes/telegram-bot-api.js';
@@ -15,9 +15,12 @@ import { waitFor } from '../helpers/wait.js';
  */
 const unwrapPaste = (block: string): string => /^\s*<pasted_content id="[^"]*">\n([\s\S]*)\n<\/pasted_content id="[^"]*">\n?$/.exec(block)?.[1] ?? block;
 
+/** Whether a request comes from the session in `folder`: Claude Code names it in the system prompt (2.1.197) or the messages (2.1.33x). */
+const inFolder = (r: RecordedRequest, folder: string): boolean => JSON.stringify(r.body.system ?? '').includes(folder) || conversation(r).includes(folder);
+
 /** The person's prompts in the latest conversation Claude Code sent (from `folder`, if given), one entry per text block. */
 function promptsOf(api: FakeAnthropic, folder?: string): string[] {
-  const last = api.requests.filter((r) => r.mainTurn && (!folder || conversation(r).includes(folder))).at(-1);
+  const last = api.requests.filter((r) => r.mainTurn && (!folder || inFolder(r, folder))).at(-1);
   const out: string[] = [];
   for (const m of last?.body.messages ?? []) {
     if (m.role !== 'user') continue;
@@ -36,7 +39,7 @@ async function receivedBy(api: FakeAnthropic, d: DaemonHandle, id: string, text:
 /** Every text exactly once, alone (a prompt of its own), in this order, since prompt number `start`. */
 function expectOnceAloneInOrder(api: FakeAnthropic, start: number, expected: string[], folder?: string): void {
   expect(promptsOf(api, folder).slice(start)).toEqual(expected);
-  const last = conversation(api.requests.filter((r) => r.mainTurn && (!folder || conversation(r).includes(folder))).at(-1)!);
+  const last = conversation(api.requests.filter((r) => r.mainTurn && (!folder || inFolder(r, folder))).at(-1)!);
   for (const text of expected) expect(occurrences(last, JSON.stringify(text).slice(1, -1)), text).toBe(1);
 }
 
@@ -175,7 +178,7 @@ describe.each(claudeVersions())('texts typed into Claude Code $label, across dae
 describe.each(claudeVersions())('Telegram replies and API inputs across daemon crashes, Claude Code $label', ({ bin, label }) => {
   it('SIGKILLed 11 times, 5 of them while typing: every text reaches its own session once, alone, in order', async () => {
     const { root: dir, project, home } = workspace(`csm-input-tg-${label}`);
-    // A second session in a folder of its own: Claude Code names the folder in each conversation, which tells them apart.
+    // A second session in a folder of its own: Claude Code names the folder in each request, which tells them apart.
     const other = join(dir, 'other');
     mkdirSync(other);
     const api = await startFakeAnthropic();
