@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import { HookIntake } from './sessions/hook-intake.js';
 import { InputTyper, type InputTiming } from './sessions/input.js';
 import { InputLedger } from './sessions/input-ledger.js';
+import { settleInputBoxes } from './sessions/restart-check.js';
 import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -121,25 +122,3 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   };
 }
 
-/**
- * After a restart, every live session's input box is looked at before anything is typed into it: what the
- * ledger says was being typed is submitted, anything else is cleared, so no text is glued onto another.
- */
-async function settleInputBoxes(manager: SessionManager, typer: InputTyper, ledger: InputLedger, log: Logger): Promise<void> {
-  await Promise.all(
-    manager.live().map(async (s) => {
-      const typing = ledger.typing(s.id);
-      const outcome = await typer.settle(s, typing).catch((err: unknown) => ({ kind: 'skipped' as const, reason: String(err) }));
-      if (outcome.kind === 'finished') {
-        if (outcome.delivered) ledger.delivered(outcome.key);
-        log.info({ session: s.id, key: outcome.key, delivered: outcome.delivered }, 'restart check: submitted the input that was typed before the daemon stopped');
-      } else if (outcome.kind === 'cleared') {
-        log.warn({ session: s.id, text: outcome.text, cleared: outcome.ok }, outcome.ok
-          ? 'restart check: cleared text in the input box that csm did not type, so the next input is not glued to it'
-          : 'restart check: could not clear the input box; inputs to this session are refused until it is empty (csm attach)');
-      } else if (outcome.kind === 'skipped') log.debug({ session: s.id, reason: outcome.reason }, 'restart check: input box not looked at');
-      // An API input that never reached the box is not retried by anyone: its caller saw the request fail.
-      for (const e of typing) if (e.key.startsWith('api:') && !(outcome.kind === 'finished' && outcome.key === e.key)) ledger.dropped(e.key);
-    }),
-  );
-}
