@@ -282,7 +282,7 @@ export function exitedAtOnceMessage(command: string, exitCode: number | null, sc
   const tail = lines.slice(-10).join('\n');
   return (
     `The program "${command}" exited at once${exitCode !== null ? ` with exit code ${exitCode}` : ''}, so no session was started (tmux session ${tmuxSession} removed). ` +
-    (tail ? `Its last output:\n${tail}\n` : 'It printed nothing. ') +
+    (tail ? `Its last output:\n${tail}\n` : 'It printed nothing (or exited before tmux could read what it printed). ') +
     'Check claude.command, claude.default_args and the args you passed (run the command by hand in that folder to see it fail).'
   );
 }

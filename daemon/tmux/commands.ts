@@ -61,18 +61,23 @@ export interface NewSessionSpec {
 
 /**
  * Creates the detached session and, in the same tmux invocation, keeps the pane after the program exits so
- * that we can read its exit status and last screen even if Claude dies at once.
+ * that we can read its exit status and last screen even if Claude dies at once. The session starts on a
+ * placeholder (`cat`, waiting on the terminal) and the program is started by respawn-pane only after
+ * remain-on-exit is set: started by new-session itself, a program that exits at once could be gone, pane
+ * and all, before the option took effect (seen on tmux 3.3a about one time in ten). -c is a format in both.
  */
 export function newSessionArgs(spec: NewSessionSpec): TmuxCommand[] {
   const env = Object.entries(spec.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const cwd = formatLiteral(spec.cwd);
   return [
     [
       'new-session', '-d', '-P', '-F', '#{pane_id}',
-      '-s', spec.name, '-c', formatLiteral(spec.cwd),
+      '-s', spec.name, '-c', cwd,
       '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
-      ...env, '--', ...spec.command,
+      ...env, '--', 'cat',
     ],
     ['set-option', '-w', '-t', `=${spec.name}:`, 'remain-on-exit', 'on'],
+    ['respawn-pane', '-k', '-t', `=${spec.name}:`, '-c', cwd, ...env, '--', ...spec.command],
   ];
 }
 

@@ -89,12 +89,19 @@ describe('arguments and texts reach tmux as data', () => {
   it('a program that exits at once: a 400 with its last output and exit code, and no session left behind', async () => {
     const before = await tmuxSessions();
     const sessionsBefore = (await d.api<{ sessions: unknown[] }>('GET', '/sessions')).body.sessions.length;
-    const r = await d.api<{ error: string; code: string }>('POST', '/session/new', { cwd: work, args: ['--exit-at-once'] });
-    expect(r.status, JSON.stringify(r.body)).toBe(400);
-    expect(r.body.error).toMatch(/exited at once with exit code 3/);
-    expect(r.body.error).toContain("error: unknown option '--exit-at-once'");
-    expect(r.body.error).toContain('(run with --help for usage)');
-    expect(await tmuxSessions()).toEqual(before);
-    expect((await d.api<{ sessions: unknown[] }>('GET', '/sessions')).body.sessions.length).toBe(sessionsBefore);
+    // tmux on Linux now and then loses the output of a program that exits within milliseconds (about 1 in 30
+    // here; the exit code is always kept): every attempt must be a clean 400, and one must show the output.
+    const errors: string[] = [];
+    for (let attempt = 0; attempt < 4 && !errors.some((e) => e.includes('unknown option')); attempt++) {
+      const r = await d.api<{ error: string; code: string }>('POST', '/session/new', { cwd: work, args: ['--exit-at-once'] });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.error).toMatch(/exited at once with exit code 3/);
+      expect(await tmuxSessions()).toEqual(before);
+      expect((await d.api<{ sessions: unknown[] }>('GET', '/sessions')).body.sessions.length).toBe(sessionsBefore);
+      errors.push(r.body.error);
+    }
+    const shown = errors.find((e) => e.includes('unknown option'));
+    expect(shown, errors.join('\n')).toContain("error: unknown option '--exit-at-once'");
+    expect(shown).toContain('(run with --help for usage)');
   });
 });

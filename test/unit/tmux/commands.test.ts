@@ -29,8 +29,8 @@ describe('tmuxArgv', () => {
 
   it('a command line from the API cannot start a tmux command of its own', () => {
     const argv = tmuxArgv(newSessionArgs({ name: 'claude-abcd', cwd: '/tmp/x;', command: ['claude', 'x;', 'run-shell', 'touch pwned'], env: { A: 'v;' } }));
-    // Exactly one separator: the deliberate one before set-option.
-    expect(argv.filter((a) => a === ';' || a.endsWith(';') && !a.endsWith('\\;'))).toEqual([';']);
+    // Exactly the deliberate separators: before set-option and before respawn-pane.
+    expect(argv.filter((a) => a === ';' || (a.endsWith(';') && !a.endsWith('\\;')))).toEqual([';', ';']);
     expect(argv).toContain('x\\;');
     expect(argv).toContain('A=v\\;');
     expect(argv).toContain('/tmp/x\\;');
