@@ -6,7 +6,7 @@ import { loadConfig, ConfigError, expandHome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { SessionInfo } from '../events/types.js';
 import { readToken } from '../token.js';
-import { serverArgs } from '../tmux/commands.js';
+import { attachArgs, serverArgs } from '../tmux/commands.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { sessionDetails, sessionsTable } from './format.js';
 import { runDoctor } from './doctor.js';
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
 
 function attach(config: Config, tmuxSession: string): number {
   const sock = config.tmux.socket_name ? serverArgs({ socketName: config.tmux.socket_name }) : [];
-  const r = spawnSync('tmux', [...sock, 'attach-session', '-t', `=${tmuxSession}`], { stdio: 'inherit' });
+  const r = spawnSync('tmux', [...sock, ...attachArgs(tmuxSession)], { stdio: 'inherit' });
   if (r.error) throw new ApiError('tmux is not installed or not on PATH: install it (apt install tmux / brew install tmux).', 0, 'unavailable');
   return r.status ?? EXIT.failed;
 }

@@ -81,6 +81,11 @@ export function newSessionArgs(spec: NewSessionSpec): TmuxCommand[] {
   ];
 }
 
+/** For the commands that run tmux themselves (csm attach, a terminal window): an adopted session may have any name. */
+export function attachArgs(tmuxSession: string): string[] {
+  return tmuxArgv([['attach-session', '-t', `=${tmuxSession}`]]);
+}
+
 export function pipePaneArgs(pane: string, logFile: string): TmuxCommand {
   return ['pipe-pane', '-o', '-t', pane, formatLiteral(`cat >> ${shellQuote(logFile)}`)];
 }

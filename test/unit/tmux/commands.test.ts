@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asData, formatLiteral, newSessionArgs, pipePaneArgs, tmuxArgv } from '../../../daemon/tmux/commands.js';
+import { asData, attachArgs, formatLiteral, newSessionArgs, pipePaneArgs, tmuxArgv } from '../../../daemon/tmux/commands.js';
 
 describe('asData: an argument ending in ";" reaches tmux as data, not as a command separator', () => {
   // What tmux 3.3a does with the escaped argument: strips the final ";" and turns a "\" before it into ";".
@@ -47,5 +47,12 @@ describe('formatLiteral: arguments tmux expands as formats', () => {
   it('new-session -c and the pipe-pane command are escaped', () => {
     expect(newSessionArgs({ name: 'n', cwd: '/p/#(x)', command: ['c'], env: {} })[0]).toContain('/p/##(x)');
     expect(pipePaneArgs('%1', '/logs/#{x}.log')[4]).toBe("cat >> '/logs/##{x}.log'");
+  });
+});
+
+describe('attachArgs', () => {
+  it('an adopted session named with a trailing ";" is attached by its name', () => {
+    expect(attachArgs('work;')).toEqual(['attach-session', '-t', '=work\\;']);
+    expect(attachArgs('claude-ab12')).toEqual(['attach-session', '-t', '=claude-ab12']);
   });
 });
