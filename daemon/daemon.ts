@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import { HookIntake } from './sessions/hook-intake.js';
 import { InputTyper, type InputTiming } from './sessions/input.js';
 import { InputLedger } from './sessions/input-ledger.js';
+import { settleInputBoxes } from './sessions/restart-check.js';
 import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
 import { SessionManager } from './sessions/session-manager.js';
@@ -34,7 +35,7 @@ export interface DaemonOptions {
   timing?: { monitor?: MonitorTiming; input?: InputTiming };
   platform?: NodeJS.Platform;
   /** Test instrumentation only (see serve.ts, CSM_TEST_CRASH_AT). */
-  fault?: (step: 'before-type', text: string) => void;
+  fault?: (step: 'before-type' | 'before-enter', text: string) => void;
   /** Test instrumentation only (see serve.ts, CSM_TEST_SESSION_IDS): where session ids are drawn from. */
   idRandom?: (digits: number) => string;
 }
@@ -80,7 +81,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   });
   const screens = new ScreenWatch(manager, log.child({ part: 'screen' }));
-  const typer = new InputTyper(manager, o.timing?.input);
+  const typer = new InputTyper(manager, o.timing?.input, o.fault);
   const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor);
   let ownSocket: string | null | undefined;
   const hooks = new HookIntake({
@@ -96,7 +97,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onPromptSubmitted: (id) => typer.promptSubmitted(id),
     onActivity: (id) => monitor.activity(id),
   });
-  const commands = createCommands({ manager, typer, screens, ledger: new InputLedger(store), ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
+  const ledger = new InputLedger(store);
+  const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
   const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }) });
   // The port is bound before the sessions are reconciled (a daemon that cannot have the port must change
   // nothing); requests that arrive in between wait until the daemon knows its sessions.
@@ -111,14 +113,19 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
       if (config.server.allow_remote) {
         log.warn({ host: config.server.host }, 'server.allow_remote is on: any machine that reaches this address with the token can type into your sessions');
       }
+      let settled: Promise<void> = Promise.resolve();
       try {
         manager.restorePending();
         await monitor.checkLiveness();
+        // Queued ahead of every input the API or a channel may send once requests are let in (the typer runs
+        // one job per session at a time); awaited before the channels start, so their retries find the box settled.
+        settled = settleInputBoxes(manager, typer, ledger, log);
         channels = await createChannels({ config, bus, commands, store, log });
         monitor.start(config.paths.log_dir);
       } finally {
         reconciled();
       }
+      await settled;
       for (const channel of channels) {
         await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
       }
@@ -134,3 +141,4 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     },
   };
 }
+

@@ -6,7 +6,7 @@ import { loadConfig, ConfigError, expandHome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { SessionInfo } from '../events/types.js';
 import { readToken } from '../token.js';
-import { serverArgs } from '../tmux/commands.js';
+import { attachArgs, serverArgs } from '../tmux/commands.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { sessionDetails, sessionsTable } from './format.js';
 import { runDoctor } from './doctor.js';
@@ -99,8 +99,9 @@ async function main(argv: string[]): Promise<number> {
       const words = [...args.slice(1), ...passthrough];
       const text = words.length === 1 && words[0] === '-' && passthrough.length === 0 ? await readStdin() : words.join(' ');
       if (text.trim() === '') throw new UsageError('Nothing to send: give the text after the session id (or - to read stdin).');
-      const r = await api().request<{ delivered: boolean }>('POST', `/session/${encodeURIComponent(args[0]!)}/input`, { text });
-      print(r.delivered ? `Typed into ${args[0]}.` : `Typed into ${args[0]}, but Claude did not confirm it took the text: check with \`csm output ${args[0]}\`.`, r);
+      const r = await api().request<{ delivered: boolean; note?: string }>('POST', `/session/${encodeURIComponent(args[0]!)}/input`, { text });
+      const note = r.note ? ` ${r.note}` : '';
+      print(r.delivered ? `Typed into ${args[0]}.${note}` : `Typed into ${args[0]}, but Claude did not confirm it took the text: check with \`csm output ${args[0]}\`.${note}`, r);
       return r.delivered ? EXIT.ok : EXIT.failed;
     }
     case 'answer': {
@@ -151,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
 
 function attach(config: Config, tmuxSession: string): number {
   const sock = config.tmux.socket_name ? serverArgs({ socketName: config.tmux.socket_name }) : [];
-  const r = spawnSync('tmux', [...sock, 'attach-session', '-t', `=${tmuxSession}`], { stdio: 'inherit' });
+  const r = spawnSync('tmux', [...sock, ...attachArgs(tmuxSession)], { stdio: 'inherit' });
   if (r.error) throw new ApiError('tmux is not installed or not on PATH: install it (apt install tmux / brew install tmux).', 0, 'unavailable');
   return r.status ?? EXIT.failed;
 }

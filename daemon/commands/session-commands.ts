@@ -3,6 +3,7 @@ import { CommandError } from '../errors.js';
 import type { Origin, SessionInfo } from '../events/types.js';
 import type { InputTyper } from '../sessions/input.js';
 import type { InputLedger } from '../sessions/input-ledger.js';
+import { validateInputText } from '../sessions/input-text.js';
 import { alwaysPermissions, newRequestId, pickOption, screenOptions } from '../sessions/pending.js';
 import type { ScreenWatch } from '../sessions/screen-watch.js';
 import type { SessionManager } from '../sessions/session-manager.js';
@@ -26,7 +27,6 @@ export interface CommandDeps {
   channels: () => string[];
 }
 
-const MAX_INPUT = 100_000;
 /** Between two keys pressed for an answer: long enough for the program to read them apart. */
 const KEY_GAP_MS = 40;
 
@@ -53,7 +53,13 @@ export function createCommands(d: CommandDeps): Commands {
   const typeNew = async (id: string, key: string, text: string): Promise<{ delivered: boolean }> => {
     d.ledger.begin(key, id, text, m.now());
     d.fault?.('before-type', text);
-    return d.typer.type(m.get(id), text);
+    try {
+      return await d.typer.type(m.get(id), text);
+    } catch (err) {
+      // Refused before a keystroke (foreign text in the box, the pane gone): an API caller sees the error.
+      if (key.startsWith('api:')) d.ledger.dropped(key);
+      throw err;
+    }
   };
 
   const pressKeys = async (s: SessionRecord, keys: KeyName[], origin: Origin): Promise<void> => {
@@ -72,11 +78,13 @@ export function createCommands(d: CommandDeps): Commands {
       await pressKeys(s, [key], origin);
       return { outcome: `pressed ${key}` };
     }
+    const checked = validateInputText(choice);
+    if (!checked.ok) throw new CommandError('bad_request', checked.reason);
     const pane = await d.typer.verifiedPane(s);
     d.screens.notePressed(s.id, origin);
-    await m.tmuxFor(s).sendLiteral(pane, choice);
+    await m.tmuxFor(s).sendLiteral(pane, checked.text);
     await m.tmuxFor(s).sendKeys(pane, ['Enter']);
-    return { outcome: `typed: ${choice}` };
+    return { outcome: `typed: ${checked.text}` };
   };
 
   const commands: Commands = {
@@ -97,9 +105,10 @@ export function createCommands(d: CommandDeps): Commands {
       return all.slice(-n).join('\n');
     },
 
-    async sendInput(id, text, origin, options) {
-      if (text.trim() === '') throw new CommandError('bad_request', 'The text is empty: nothing to type.');
-      if (text.length > MAX_INPUT) throw new CommandError('bad_request', `The text is ${text.length} characters; the limit is ${MAX_INPUT}. Send it as a file path instead.`);
+    async sendInput(id, raw, origin, options) {
+      const checked = validateInputText(raw);
+      if (!checked.ok) throw new CommandError('bad_request', checked.reason);
+      const text = checked.text;
       const s = m.getLive(id);
       const entry = m.pending(s.id);
       // A question takes words as its answer; a screen nobody recognises takes them as typing.
@@ -115,14 +124,14 @@ export function createCommands(d: CommandDeps): Commands {
       }
       // A new session's first prompt waits for our MCP server (see SessionManager.mcpReady); after that, never.
       await m.mcpReady(s.id, MCP_WAIT_MS);
-      const key = options?.key;
-      if (!key) return d.typer.type(s, text);
+      // API inputs get a key of their own, so that the restart check knows their text in an input box.
+      const key = options?.key ?? `api:${randomBytes(8).toString('hex')}`;
       const seen = d.ledger.get(key);
       if (seen?.state === 'delivered') return { delivered: true };
       // Typed before a crash, not confirmed: finish it (Enter, or nothing if Claude already has it).
       const r = seen ? await d.typer.resume(s, text, seen.at) : await typeNew(s.id, key, text);
       if (r.delivered) d.ledger.delivered(key);
-      return r;
+      return checked.normalized ? { ...r, note: 'CRLF and CR line ends were typed as LF (a CR would have submitted the text early).' } : r;
     },
 
     async answer(id, input, origin) {

@@ -18,7 +18,8 @@ export interface Commands {
    * `key` (an idempotency key such as the channel's message id) a repeated call never types the text twice:
    * a channel that handles a message again after a crash gets it typed exactly once.
    */
-  sendInput(id: string, text: string, origin: Origin, options?: { key?: string }): Promise<{ delivered: boolean }>;
+  /** `note` says how the text was changed to be typable (line ends), if it was. */
+  sendInput(id: string, text: string, origin: Origin, options?: { key?: string }): Promise<{ delivered: boolean; note?: string }>;
   /**
    * Answers the pending request. `choice`: `allow` | `allow_always` | `deny` for permissions; an option's
    * key (number) or label for dialogs; any text for questions that allow text. Without `request_id` the

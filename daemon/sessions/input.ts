@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CommandError } from '../errors.js';
 import type { SessionManager } from './session-manager.js';
+import { boxHolds, inputBoxText } from './input-box.js';
 import type { SessionRecord } from './session-store.js';
+
+export { promptLine } from './input-box.js';
 
 export interface InputTiming {
   /** Pause between the text and its Enter: an Enter inside the paste is taken as a newline (facts file). */
@@ -13,19 +16,42 @@ export interface InputTiming {
 
 export const DEFAULT_TIMING: InputTiming = { enterDelayMs: 250, confirmMs: 3000 };
 
+/** Test instrumentation (CSM_TEST_CRASH_AT): called with the text typed, just before its Enter. */
+export type EnterFault = (step: 'before-enter', text: string) => void;
+
+/**
+ * Up to this many characters a single line goes through send-keys; longer ones through a tmux buffer, since
+ * tmux refuses one command over about 16 KB ("command too long"). Tabs always go as a paste: typed, Tab is a key.
+ */
+const SEND_KEYS_MAX_CHARS = 1000;
+
+export function typingMethod(text: string): 'keys' | 'paste' {
+  return text.includes('\n') || text.includes('\t') || text.length > SEND_KEYS_MAX_CHARS ? 'paste' : 'keys';
+}
+
+/** What the restart check did with a session's input box. */
+export type SettleOutcome =
+  | { kind: 'empty' }
+  | { kind: 'finished'; key: string; delivered: boolean }
+  | { kind: 'cleared'; text: string; ok: boolean }
+  | { kind: 'skipped'; reason: string };
+
 /**
  * Types text into a session the way a person would, and confirms that Claude took it. One input at a time
- * per session, so two channels answering at once never interleave their keystrokes.
+ * per session, so two channels answering at once never interleave their keystrokes. Nothing is typed onto
+ * text already in Claude Code's input box: it would be submitted glued to ours, as one prompt.
  */
 export class InputTyper {
   readonly #m: SessionManager;
   readonly #timing: InputTiming;
+  readonly #fault: EnterFault | undefined;
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
-  constructor(manager: SessionManager, timing: InputTiming = DEFAULT_TIMING) {
+  constructor(manager: SessionManager, timing: InputTiming = DEFAULT_TIMING, fault?: EnterFault) {
     this.#m = manager;
     this.#timing = timing;
+    this.#fault = fault;
   }
 
   /** Hook intake calls this on UserPromptSubmit (and on /clear's SessionStart). */
@@ -34,10 +60,12 @@ export class InputTyper {
   }
 
   type(s: SessionRecord, text: string): Promise<{ delivered: boolean }> {
-    const prev = this.#queues.get(s.id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.#type(s, text));
-    this.#queues.set(s.id, next);
-    return next;
+    return this.#enqueue(s.id, async () => {
+      const pane = await this.verifiedPane(s);
+      const box = await this.#box(s, pane);
+      if (box) throw new CommandError('conflict', foreignTextMessage(s.id, box));
+      return this.#typeInto(s, pane, text);
+    });
   }
 
   /** The pane id, checked against tmux right now: keys never go to a pane that is not this session's. */
@@ -54,48 +82,109 @@ export class InputTyper {
    * press Enter; if Claude's transcript has it as a prompt since `since`, it arrived; else type it again.
    */
   resume(s: SessionRecord, text: string, since: number): Promise<{ delivered: boolean }> {
-    const prev = this.#queues.get(s.id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(async () => {
+    return this.#enqueue(s.id, async () => {
       const pane = await this.verifiedPane(s);
-      const tmux = this.#m.tmuxFor(s);
-      const before = promptLine(await tmux.capturePane(pane));
-      const firstLine = text.split('\n')[0]!.trim().slice(0, 40);
-      if (before && (before.includes(firstLine) || (text.includes('\n') && before.includes('[Pasted text')))) {
-        const submitted = this.#waitForSubmit(s.id);
-        try {
-          await tmux.sendKeys(pane, ['Enter']);
-          return { delivered: await this.#confirmed(submitted.promise, pane, s, before) };
-        } finally {
-          submitted.cancel();
-        }
-      }
+      const box = await this.#box(s, pane);
+      if (box && boxHolds(box, text)) return this.#submit(s, pane, box);
       if (s.transcript_path && promptInTranscript(s.transcript_path, text, since)) return { delivered: true };
-      return this.#type(s, text);
+      if (box) throw new CommandError('conflict', foreignTextMessage(s.id, box));
+      return this.#typeInto(s, pane, text);
     });
-    this.#queues.set(s.id, next);
+  }
+
+  /**
+   * The restart check, before anything else is typed into `s`: a daemon killed between typing and Enter
+   * left text in the box, and the next input would be glued to it. Text the ledger was sending (`typing`)
+   * is submitted; anything else is cleared, so that the next input starts on an empty box.
+   */
+  settle(s: SessionRecord, typing: readonly { key: string; text: string }[]): Promise<SettleOutcome> {
+    return this.#enqueue(s.id, async (): Promise<SettleOutcome> => {
+      let pane: string;
+      try {
+        pane = await this.verifiedPane(s);
+      } catch (err) {
+        return { kind: 'skipped', reason: (err as Error).message };
+      }
+      const box = await this.#box(s, pane);
+      if (box === null) return { kind: 'skipped', reason: 'no input box on screen (a dialog, or not Claude Code)' };
+      if (box === '') return { kind: 'empty' };
+      const ours = [...typing].reverse().find((e) => boxHolds(box, e.text));
+      if (ours) return { kind: 'finished', key: ours.key, ...(await this.#submit(s, pane, box)) };
+      return { kind: 'cleared', text: box, ok: await this.#clear(s, pane) };
+    });
+  }
+
+  #enqueue<T>(id: string, job: () => Promise<T>): Promise<T> {
+    const prev = this.#queues.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(job);
+    this.#queues.set(id, next);
     return next;
   }
 
-  async #type(s: SessionRecord, text: string): Promise<{ delivered: boolean }> {
+  /** The input box's text, placeholders left out; null when no input box is on screen. */
+  async #box(s: SessionRecord, pane: string): Promise<string | null> {
+    return inputBoxText(await this.#m.tmuxFor(s).capturePane(pane, 0, true).catch(() => ''));
+  }
+
+  async #typeInto(s: SessionRecord, pane: string, text: string): Promise<{ delivered: boolean }> {
     const tmux = this.#m.tmuxFor(s);
-    const pane = await this.verifiedPane(s);
     const submitted = this.#waitForSubmit(s.id);
     try {
-      if (text.includes('\n')) await tmux.paste(pane, text, `csm-${s.id}`);
+      if (typingMethod(text) === 'paste') await tmux.paste(pane, text, `csm-${s.id}`);
       else await tmux.sendLiteral(pane, text);
       await delay(this.#timing.enterDelayMs);
-      const before = promptLine(await tmux.capturePane(pane));
+      const before = await this.#box(s, pane);
+      this.#fault?.('before-enter', text);
       await tmux.sendKeys(pane, ['Enter']);
       if (await this.#confirmed(submitted.promise, pane, s, before)) return { delivered: true };
       // The Enter was swallowed (taken as part of the paste): one more, as the facts file advises, but only
       // while our text still sits in Claude's input box; a second Enter anywhere else would be input too.
-      const still = promptLine(await tmux.capturePane(pane).catch(() => ''));
-      if (!still || still.trim() === '') return { delivered: false };
+      const still = await this.#box(s, pane);
+      if (!still || !boxHolds(still, text)) return { delivered: false };
       await tmux.sendKeys(pane, ['Enter']);
       return { delivered: await this.#confirmed(submitted.promise, pane, s, before) };
     } finally {
       submitted.cancel();
     }
+  }
+
+  async #submit(s: SessionRecord, pane: string, before: string): Promise<{ delivered: boolean }> {
+    const submitted = this.#waitForSubmit(s.id);
+    try {
+      await this.#m.tmuxFor(s).sendKeys(pane, ['Enter']);
+      return { delivered: await this.#confirmed(submitted.promise, pane, s, before) };
+    } finally {
+      submitted.cancel();
+    }
+  }
+
+  /**
+   * Empties the input box without side effects, and checks on screen that it is empty. Ctrl-C would clear
+   * it but arms "Press Ctrl-C again to exit"; Esc interrupts a busy turn, and twice on an empty box opens
+   * the rewind menu. Ctrl-K then Ctrl-U delete to the end and to the start of the line, or join it with the
+   * next/previous one when there is nothing left to delete: a pair per line empties the box, and on an
+   * empty box they do nothing (checked on 2.1.197 and 2.1.332, with wrapped lines, a collapsed paste, and
+   * the cursor moved to the start).
+   */
+  async #clear(s: SessionRecord, pane: string): Promise<boolean> {
+    const tmux = this.#m.tmuxFor(s);
+    const deadline = Date.now() + 5000;
+    let sentFor: string | null = null;
+    let sentAt = 0;
+    while (Date.now() < deadline) {
+      const box = await this.#box(s, pane);
+      if (box === null) return false;
+      if (box === '') return true;
+      // The same text right after our keys is a redraw still to come; after a second, press again.
+      if (box !== sentFor || Date.now() - sentAt > 1000) {
+        const pairs = box.split('\n').length + 1;
+        await tmux.sendKeys(pane, Array.from({ length: pairs }, () => ['C-k', 'C-u']).flat());
+        sentFor = box;
+        sentAt = Date.now();
+      }
+      await delay(100);
+    }
+    return false;
   }
 
   async #confirmed(submitted: Promise<void>, pane: string, s: SessionRecord, before: string | null): Promise<boolean> {
@@ -106,8 +195,9 @@ export class InputTyper {
       if (hooked) return true;
       await Promise.race([submitted, delay(200)]);
       if (hooked) return true;
-      // Without hooks (an untrusted folder, a session adopted without them) the prompt line tells.
-      const now = promptLine(await this.#m.tmuxFor(s).capturePane(pane).catch(() => ''));
+      // Without hooks (an untrusted folder, a session adopted without them, a daemon not listening yet) the
+      // input box tells: it no longer holds the text.
+      const now = await this.#box(s, pane);
       if (before !== null && before.trim() !== '' && now !== null && now !== before) return true;
     }
     return hooked;
@@ -123,18 +213,9 @@ export class InputTyper {
   }
 }
 
-/** The text in Claude Code's input box: the last `❯`/`>` line between the box's rules; null if none. */
-export function promptLine(screen: string): string | null {
-  const lines = screen.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = /^\s*[❯>]\s?(.*)$/.exec(lines[i]!);
-    if (m && i > 0 && /^[─━-]{10,}/.test(lines[i - 1]!.trim())) {
-      const rest = [m[1]!];
-      for (let j = i + 1; j < lines.length && !/^[─━-]{10,}/.test(lines[j]!.trim()); j++) rest.push(lines[j]!.trim());
-      return rest.join('\n').trimEnd();
-    }
-  }
-  return null;
+export function foreignTextMessage(id: string, box: string): string {
+  const shown = box.length > 200 ? `${box.slice(0, 200)}…` : box;
+  return `The input box of session ${id} already holds text that csm did not type: "${shown}". Nothing was typed, so the two do not reach Claude glued into one prompt: send or clear that text in the terminal (csm attach ${id}), then try again.`;
 }
 
 /** Whether Claude Code's transcript (JSONL) records `text` as a user prompt at or after `since`. */

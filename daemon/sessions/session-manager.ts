@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { CommandError } from '../errors.js';
@@ -174,7 +174,17 @@ export class SessionManager {
       mcpServer: this.#d.mcpServer,
     });
     const paneId = await this.#d.tmux.newSession({ name, cwd, command: launch.command, env: launch.env });
-    await this.#d.tmux.pipePane(paneId, logFile);
+    try {
+      // pipe-pane fails on a pane that has exited: the dead pane then tells why, which is the better error.
+      const piped = await this.#d.tmux.pipePane(paneId, logFile).then(() => null, (err: unknown) => err);
+      await this.#refuseExitedAtOnce(paneId, name);
+      if (piped) throw piped;
+    } catch (err) {
+      await this.#d.tmux.killSession(name).catch(() => undefined);
+      rmSync(join(config.paths.home, 'sessions', id), { recursive: true, force: true });
+      rmSync(logFile, { force: true });
+      throw err;
+    }
     const now = this.now();
     const record: SessionRecord = {
       id, tmux_session: name, pane_id: paneId, tmux_socket: null, adopted: false, cwd, log_file: logFile,
@@ -192,6 +202,18 @@ export class SessionManager {
     this.emit(id, { kind: 'started', cwd, adopted: false });
     this.#d.openWindow(name).catch((err: unknown) => this.#d.log.warn({ err, session: id }, 'could not open a terminal window; `csm attach` still works'));
     return record;
+  }
+
+  /**
+   * A program that exits at once (a wrong wrapper, arguments it rejects) leaves a dead pane, kept by
+   * remain-on-exit: say what it printed and its exit code instead of tmux's "target pane has exited".
+   */
+  async #refuseExitedAtOnce(paneId: string, name: string): Promise<void> {
+    const pane = (await this.#d.tmux.listPanes()).find((p) => p.paneId === paneId);
+    if (pane && !pane.dead) return;
+    // With history: a program that exits at once has its first line scrolled off the visible screen (tmux 3.3a).
+    const screen = await this.#d.tmux.capturePane(paneId, 100).catch(() => '');
+    throw new CommandError('bad_request', exitedAtOnceMessage(this.#d.config.claude.command, pane?.exitStatus ?? null, screen, name));
   }
 
   /** A session started by hand in tmux, with our hooks installed, announced itself through a hook. */
@@ -287,4 +309,15 @@ export class SessionManager {
 
 function digest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** The 4xx message for a program that died before the session was up, with the last lines it printed. */
+export function exitedAtOnceMessage(command: string, exitCode: number | null, screen: string, tmuxSession: string): string {
+  const lines = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '' && !/^Pane is dead/.test(l));
+  const tail = lines.slice(-10).join('\n');
+  return (
+    `The program "${command}" exited at once${exitCode !== null ? ` with exit code ${exitCode}` : ''}, so no session was started (tmux session ${tmuxSession} removed). ` +
+    (tail ? `Its last output:\n${tail}\n` : 'It printed nothing (or exited before tmux could read what it printed). ') +
+    'Check claude.command, claude.default_args and the args you passed (run the command by hand in that folder to see it fail).'
+  );
 }

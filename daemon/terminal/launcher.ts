@@ -1,4 +1,4 @@
-import { shellQuote } from '../tmux/commands.js';
+import { attachArgs, shellQuote } from '../tmux/commands.js';
 
 /**
  * How the visible window for a new session is opened. Pure: returns the program and argv to run (never
@@ -11,7 +11,7 @@ export interface LaunchCommand {
 }
 
 export function attachCommand(tmuxArgs: string[], tmuxSession: string): string[] {
-  return ['tmux', ...tmuxArgs, 'attach-session', '-t', `=${tmuxSession}`];
+  return ['tmux', ...tmuxArgs, ...attachArgs(tmuxSession)];
 }
 
 const APPLESCRIPT: Record<'terminal' | 'iterm2', string[]> = {

@@ -1,7 +1,36 @@
 /**
- * Pure argv builders for tmux. Every argument is passed to tmux as its own argv element (no shell), so
- * paths and texts can hold any character. The only shell string we build is pipe-pane's, quoted here.
+ * Pure argv builders for tmux. Every argument is passed to tmux as its own argv element (no shell), and
+ * `tmuxArgv` is the one place that turns commands into an argv, so paths and texts can hold any character.
+ * The only shell string we build is pipe-pane's, quoted here.
  */
+
+/** One tmux command: its name, then its arguments, each meant as data. */
+export type TmuxCommand = readonly string[];
+
+/**
+ * tmux reads an argv element ending in `;` as a command separator (and `\;` at the end as a literal `;`),
+ * so `send-keys -l "run ls;"` would type "run ls" and `["x;", "run-shell", "..."]` would run a command.
+ * Checked on tmux 3.3a: tmux strips the final `;` and, if a `\` precedes it, turns that `\` into the `;`.
+ * Inserting a `\` before a final `;` is therefore exact for every argument, including one that itself
+ * ends in `\;` ("a\;" is sent as "a\\;" and arrives as "a\;"). Nothing else in an argv element is special.
+ */
+export function asData(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/** Several commands in one tmux invocation, joined by tmux's own separator; every argument stays data. */
+export function tmuxArgv(commands: readonly TmuxCommand[]): string[] {
+  return commands.flatMap((c, i) => [...(i > 0 ? [';'] : []), ...c.map(asData)]);
+}
+
+/**
+ * For the few arguments tmux expands as a format (new-session -c, pipe-pane's command): `#{...}` would be
+ * replaced and `#(...)` would run a shell command (checked: a folder named "#(touch x)" ran it). `##` is a
+ * literal `#`.
+ */
+export function formatLiteral(text: string): string {
+  return text.replaceAll('#', '##');
+}
 
 export interface TmuxServer {
   /** tmux -L <name>: a named socket in tmux's socket dir. */
@@ -32,25 +61,38 @@ export interface NewSessionSpec {
 
 /**
  * Creates the detached session and, in the same tmux invocation, keeps the pane after the program exits so
- * that we can read its exit status and last screen even if Claude dies at once.
+ * that we can read its exit status and last screen even if Claude dies at once. The session starts on a
+ * placeholder (`cat`, waiting on the terminal) and the program is started by respawn-pane only after
+ * remain-on-exit is set: started by new-session itself, a program that exits at once could be gone, pane
+ * and all, before the option took effect (seen on tmux 3.3a about one time in ten). -c is a format in both.
  */
-export function newSessionArgs(spec: NewSessionSpec): string[] {
+export function newSessionArgs(spec: NewSessionSpec): TmuxCommand[] {
   const env = Object.entries(spec.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const cwd = formatLiteral(spec.cwd);
   return [
-    'new-session', '-d', '-P', '-F', '#{pane_id}',
-    '-s', spec.name, '-c', spec.cwd,
-    '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
-    ...env, '--', ...spec.command,
-    ';', 'set-option', '-w', '-t', `=${spec.name}:`, 'remain-on-exit', 'on',
+    [
+      'new-session', '-d', '-P', '-F', '#{pane_id}',
+      '-s', spec.name, '-c', cwd,
+      '-x', String(spec.width ?? 200), '-y', String(spec.height ?? 50),
+      ...env, '--', 'cat',
+    ],
+    ['set-option', '-w', '-t', `=${spec.name}:`, 'remain-on-exit', 'on'],
+    ['respawn-pane', '-k', '-t', `=${spec.name}:`, '-c', cwd, ...env, '--', ...spec.command],
   ];
 }
 
-export function pipePaneArgs(pane: string, logFile: string): string[] {
-  return ['pipe-pane', '-o', '-t', pane, `cat >> ${shellQuote(logFile)}`];
+/** For the commands that run tmux themselves (csm attach, a terminal window): an adopted session may have any name. */
+export function attachArgs(tmuxSession: string): string[] {
+  return tmuxArgv([['attach-session', '-t', `=${tmuxSession}`]]);
 }
 
-export function capturePaneArgs(pane: string, historyLines = 0): string[] {
-  const args = ['capture-pane', '-p', '-t', pane];
+export function pipePaneArgs(pane: string, logFile: string): TmuxCommand {
+  return ['pipe-pane', '-o', '-t', pane, formatLiteral(`cat >> ${shellQuote(logFile)}`)];
+}
+
+/** `escapes` keeps the colours and attributes (-e): the only way to tell Claude Code's dim placeholder from typed text. */
+export function capturePaneArgs(pane: string, historyLines = 0, escapes = false): TmuxCommand {
+  const args = ['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', pane];
   if (historyLines > 0) args.push('-S', String(-historyLines));
   return args;
 }

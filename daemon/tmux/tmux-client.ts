@@ -7,7 +7,9 @@ import {
   PANE_FORMAT,
   pipePaneArgs,
   serverArgs,
+  tmuxArgv,
   type NewSessionSpec,
+  type TmuxCommand,
   type PaneInfo,
   type TmuxServer,
 } from './commands.js';
@@ -25,9 +27,12 @@ export class TmuxClient {
     this.#bin = bin;
   }
 
-  async #run(args: string[], input?: string): Promise<string> {
+  /** Every tmux call goes through here, so every argument goes through tmuxArgv and reaches tmux as data. */
+  async #run(commands: TmuxCommand | TmuxCommand[], input?: string): Promise<string> {
+    const list = (typeof commands[0] === 'string' ? [commands] : commands) as TmuxCommand[];
+    const name = list[0]?.[0] ?? 'tmux';
     try {
-      const result = await execa(this.#bin, [...serverArgs(this.server), ...args], {
+      const result = await execa(this.#bin, [...serverArgs(this.server), ...tmuxArgv(list)], {
         input,
         stripFinalNewline: false,
         timeout: 10_000,
@@ -38,7 +43,7 @@ export class TmuxClient {
         throw new CommandError('unavailable', `tmux is not installed or not on PATH: install it (apt install tmux / brew install tmux), then try again.`);
       }
       const stderr = err instanceof ExecaError ? String(err.stderr ?? '').trim() : String(err);
-      throw new TmuxError(args[0] ?? 'tmux', stderr || String(err));
+      throw new TmuxError(name, stderr || String(err));
     }
   }
 
@@ -52,8 +57,8 @@ export class TmuxClient {
     await this.#run(pipePaneArgs(pane, logFile));
   }
 
-  async capturePane(pane: string, historyLines = 0): Promise<string> {
-    return this.#run(capturePaneArgs(pane, historyLines));
+  async capturePane(pane: string, historyLines = 0, escapes = false): Promise<string> {
+    return this.#run(capturePaneArgs(pane, historyLines, escapes));
   }
 
   /**
@@ -65,9 +70,9 @@ export class TmuxClient {
     if (panes.length === 0) return screens;
     // The pane id goes through #{pane_id}, never into the message itself: display-message runs its text
     // through strftime, which turns "%3" into something else.
-    const args = panes.flatMap((p, i) => [...(i > 0 ? [';'] : []), 'display-message', '-p', '-t', p, `${MARK}#{pane_id}`, ';', ...capturePaneArgs(p)]);
+    const commands = panes.flatMap((p): TmuxCommand[] => [['display-message', '-p', '-t', p, `${MARK}#{pane_id}`], capturePaneArgs(p)]);
     try {
-      const out = await this.#run(args);
+      const out = await this.#run(commands);
       for (const chunk of out.split(MARK).slice(1)) {
         const nl = chunk.indexOf('\n');
         screens.set(chunk.slice(0, nl), chunk.slice(nl + 1));
