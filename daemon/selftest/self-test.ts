@@ -1,0 +1,156 @@
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { configSchema, type Config } from '../config/schema.js';
+import { createDaemon, type Daemon } from '../daemon.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { tokenFile } from '../paths.js';
+import { TmuxClient } from '../tmux/tmux-client.js';
+import { DEFAULT_TIMEOUTS, runChecks, type SelfTestCheck, type SelfTestTimeouts } from './checks.js';
+import { createDirs, prepareClaudeHome } from './claude-home.js';
+import { startScriptedModel } from './scripted-model.js';
+import { pollUntil, watchSession, within } from './waiting.js';
+
+export type { SelfTestCheck } from './checks.js';
+
+export interface SelfTestOptions {
+  /** claude.command and claude.env of the owner's config: the Claude Code the daemon would launch. */
+  claudeCommand: string;
+  claudeEnv: Readonly<Record<string, string>>;
+  /**
+   * The owner's Claude Code user settings file and what it holds. Its hook switch (`disableAllHooks`) is
+   * carried into the test, because it stops the hooks of every session the daemon starts too.
+   */
+  ownerSettings?: { file: string; settings: Record<string, unknown> | null };
+  timeouts?: Partial<SelfTestTimeouts>;
+  log?: Logger;
+}
+
+export interface SelfTestReport {
+  ok: boolean;
+  claude_command: string;
+  /** `claude --version`, or null when it could not be run. */
+  claude_version: string | null;
+  checks: SelfTestCheck[];
+  total_ms: number;
+}
+
+/**
+ * `csm doctor --claude`: the installed Claude Code against a scripted model, driven by a private daemon
+ * through the command layer, as the owner's phone would drive it. Leaves nothing behind, whatever fails.
+ */
+export async function runClaudeSelfTest(o: SelfTestOptions): Promise<SelfTestReport> {
+  const started = Date.now();
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
+  const log = o.log ?? silentLogger;
+  const report = (claude_version: string | null, checks: SelfTestCheck[]): SelfTestReport => ({
+    ok: checks.length > 0 && checks.every((c) => c.ok), claude_command: o.claudeCommand, claude_version, checks, total_ms: Date.now() - started,
+  });
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const model = await startScriptedModel();
+    undo.push(() => model.close());
+    const dirs = createDirs();
+    undo.push(async () => rmSync(dirs.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
+    const carried = o.ownerSettings?.settings?.disableAllHooks === true ? { disableAllHooks: true } : {};
+    const env = { ...o.claudeEnv, ...prepareClaudeHome(dirs, model.url, carried) };
+
+    const version = await claudeVersion(o.claudeCommand, env);
+    if (version === null) {
+      return report(null, [{ name: 'claude', ok: false, detail: `"${o.claudeCommand}" could not be run`, fix: 'install Claude Code (`npm i -g @anthropic-ai/claude-code`), or set claude.command in the config to its full path' }]);
+    }
+
+    const socketName = `csm-selftest-${process.pid}-${Date.now().toString(36)}`;
+    const daemon = await startDaemon(selfTestConfig({ csmHome: dirs.csmHome, socketName, claudeCommand: o.claudeCommand, env }), log);
+    const tmux = new TmuxClient({ socketName });
+    // Sessions outlive a daemon by design; here the whole private tmux server goes, and Claude Code with it.
+    undo.push(async () => {
+      const pids = await tmux.killServer();
+      // Claude Code writes its state files as it exits: the temp dirs go only once it is gone.
+      await pollUntil(() => (pids.every((pid) => !alive(pid)) ? true : undefined), 5_000, 50);
+    });
+    undo.push(() => daemon.stop());
+
+    let sessionId: string | null = null;
+    const events = watchSession(daemon.bus, () => sessionId);
+    undo.push(async () => events.stop());
+    let session;
+    try {
+      session = await daemon.commands.newSession({ cwd: dirs.project, args: ['--permission-mode', 'default'] }, { channel: 'cli', user: 'csm doctor --claude' });
+    } catch (err) {
+      return report(version, [{ name: 'claude', ok: false, detail: `csm could not start it: ${(err as Error).message}` }]);
+    }
+    sessionId = session.id;
+    const checks = await runChecks({ commands: daemon.commands, model, events, sessionId: session.id, project: dirs.project, timeouts, hooksFix: hooksFix(o.ownerSettings) });
+    return report(version, checks);
+  } finally {
+    for (const step of undo.reverse()) {
+      await within(step().catch((err: unknown) => log.warn({ err }, 'self-test cleanup step failed')), 10_000, undefined);
+    }
+  }
+}
+
+async function claudeVersion(command: string, env: Record<string, string>): Promise<string | null> {
+  try {
+    const r = await execa(command, ['--version'], { env, timeout: 20_000 });
+    return r.stdout.trim().split('\n')[0] || null;
+  } catch {
+    return null;
+  }
+}
+
+function selfTestConfig(o: { csmHome: string; socketName: string; claudeCommand: string; env: Record<string, string> }): Config {
+  const parsed = configSchema.parse({
+    server: { host: '127.0.0.1', port: 1 },
+    claude: { command: o.claudeCommand, env: o.env },
+    tmux: { socket_name: o.socketName },
+    terminal: { launcher: 'none' },
+    permissions: { remote_timeout_seconds: 120 },
+  });
+  return {
+    ...parsed,
+    paths: { home: o.csmHome, db: join(o.csmHome, 'csm.db'), token: tokenFile(o.csmHome), log_dir: join(o.csmHome, 'logs'), config_file: null },
+  };
+}
+
+/** A daemon on a free loopback port; a port taken between the probe and the listen gets one more try. */
+async function startDaemon(base: Config, log: Logger): Promise<Daemon> {
+  for (let attempt = 0; ; attempt++) {
+    const config = { ...base, server: { ...base.server, port: await freePort() } };
+    const daemon = await createDaemon({ config, log });
+    try {
+      await daemon.start();
+      return daemon;
+    } catch (err) {
+      await daemon.stop().catch(() => undefined);
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt > 0) throw err;
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function hooksFix(owner: SelfTestOptions['ownerSettings']): string {
+  if (owner?.settings?.disableAllHooks === true) return `"disableAllHooks": true in ${owner.file} turns off every hook, csm's too: remove it`;
+  return 'Claude Code ran no hooks: check "disableAllHooks" in your Claude Code settings and in managed settings (managed-settings.json, also "allowManagedHooksOnly"), and that the folder is trusted';
+}
+
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
