@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import type { Config } from '../config/schema.js';
 import { readToken } from '../token.js';
@@ -5,6 +6,7 @@ import { claudeSettingsFile, csmToolsAllowed, hooksStatus } from './hooks-instal
 import type { ApiClient } from './api-client.js';
 import { mcpStatus } from '../../mcp/install.js';
 import { mcpEnv } from './setup.js';
+import { runClaudeSelfTest, type SelfTestReport } from '../selftest/self-test.js';
 
 interface Check {
   name: string;
@@ -74,6 +76,43 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
 function safe<T>(fn: () => T): T | null {
   try {
     return fn();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `csm doctor --claude`: runs the installed Claude Code against csm's scripted model and says, one line a
+ * check, whether each moment that needs the owner still reaches csm. Exit 1 if any check fails.
+ */
+export async function runClaudeDoctor(config: Config, print: (h: string, j: unknown) => void): Promise<number> {
+  const files = [claudeSettingsFile(), process.platform === 'darwin' ? '/Library/Application Support/ClaudeCode/managed-settings.json' : '/etc/claude-code/managed-settings.json'];
+  const report = await runClaudeSelfTest({
+    claudeCommand: config.claude.command,
+    claudeEnv: config.claude.env,
+    ownerSettings: files.map((file) => ({ file, settings: readSettings(file) })),
+  });
+  print(formatSelfTest(report), report);
+  return report.ok ? 0 : 1;
+}
+
+export function formatSelfTest(r: SelfTestReport): string {
+  const width = Math.max(...r.checks.map((c) => c.name.length));
+  const lines = [`Claude Code: ${r.claude_version ?? 'not found'} (${r.claude_command})`];
+  for (const c of r.checks) {
+    lines.push(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(width)}  ${c.detail}`);
+    if (!c.ok && c.fix) lines.push(`  ${' '.repeat(width)}  fix: ${c.fix}`);
+  }
+  const passed = r.checks.filter((c) => c.ok).length;
+  lines.push(`${r.ok ? 'All' : `${passed} of`} ${r.checks.length} checks passed in ${(r.total_ms / 1000).toFixed(1)} s`);
+  return lines.join('\n');
+}
+
+/** The owner's settings.json, or null when it is missing or not JSON (the self-test then carries nothing over). */
+function readSettings(file: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
     return null;
   }

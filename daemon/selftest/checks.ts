@@ -87,7 +87,10 @@ async function checkHooks(c: CheckContext): Promise<SelfTestCheck> {
   }
   const screen = await screenTail(c);
   if (s.pending) {
-    return { name: 'hooks', ok: false, detail: `Claude Code shows a dialog at start ("${s.pending.title}") and sent no hook; the screen: ${screen}`, fix: 'answer that dialog once in a terminal (`claude` in any folder), then run this again' };
+    const fix = s.pending.title === 'Trust this folder?'
+      ? 'this Claude Code keeps folder trust somewhere csm does not know: hooks run only after the trust dialog, so answer it from the phone (or `csm answer <id> 1`) in new folders, and report it'
+      : 'answer that dialog once in a terminal (`claude` in any folder), then run this again';
+    return { name: 'hooks', ok: false, detail: `Claude Code shows a dialog at start ("${s.pending.title}") and sent no hook; the screen: ${screen}`, fix };
   }
   const what = s.status === 'idle' ? `the prompt box is up but no SessionStart hook came within ${c.timeouts.hookGraceMs / 1000} s` : `no SessionStart hook within ${c.timeouts.startMs / 1000} s (status ${s.status})`;
   return { name: 'hooks', ok: false, detail: `${what}; the screen: ${screen}`, fix: c.hooksFix };
@@ -171,9 +174,9 @@ function describe(req: PendingRequest): string {
   return `kind "${req.kind}" titled "${req.title}" with options ${req.options.map((o) => o.label).join(', ') || '(none)'}`;
 }
 
-/** The last lines of the session's screen, on one line: what the person would have seen. */
+/** The last lines of the session's screen, on one line: what the person would have seen, without the rules. */
 async function screenTail(c: CheckContext): Promise<string> {
-  const screen = await c.commands.output(c.sessionId, 12).catch(() => '');
-  const lines = screen.split('\n').map((l) => l.trim()).filter(Boolean);
+  const screen = await c.commands.output(c.sessionId, 15).catch(() => '');
+  const lines = screen.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter((l) => l && !/^[─━═\-—\s]+$/.test(l));
   return lines.length ? `"${lines.slice(-6).join(' | ')}"` : '(empty)';
 }

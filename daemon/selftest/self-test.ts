@@ -19,10 +19,11 @@ export interface SelfTestOptions {
   claudeCommand: string;
   claudeEnv: Readonly<Record<string, string>>;
   /**
-   * The owner's Claude Code user settings file and what it holds. Its hook switch (`disableAllHooks`) is
-   * carried into the test, because it stops the hooks of every session the daemon starts too.
+   * The owner's Claude Code settings files (user settings first, then managed settings) and what each holds.
+   * The user settings' hook switch (`disableAllHooks`) is carried into the test, because it stops the hooks
+   * of every session the daemon starts too; managed settings apply to the test by themselves.
    */
-  ownerSettings?: { file: string; settings: Record<string, unknown> | null };
+  ownerSettings?: { file: string; settings: Record<string, unknown> | null }[];
   timeouts?: Partial<SelfTestTimeouts>;
   log?: Logger;
 }
@@ -53,7 +54,7 @@ export async function runClaudeSelfTest(o: SelfTestOptions): Promise<SelfTestRep
     undo.push(() => model.close());
     const dirs = createDirs();
     undo.push(async () => rmSync(dirs.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
-    const carried = o.ownerSettings?.settings?.disableAllHooks === true ? { disableAllHooks: true } : {};
+    const carried = o.ownerSettings?.[0]?.settings?.disableAllHooks === true ? { disableAllHooks: true } : {};
     const env = { ...o.claudeEnv, ...prepareClaudeHome(dirs, model.url, carried) };
 
     const version = await claudeVersion(o.claudeCommand, env);
@@ -141,10 +142,12 @@ function freePort(): Promise<number> {
 }
 
 function hooksFix(owner: SelfTestOptions['ownerSettings']): string {
-  if (owner?.settings?.disableAllHooks === true) return `"disableAllHooks": true in ${owner.file} turns off every hook, csm's too: remove it`;
-  return 'Claude Code ran no hooks: check "disableAllHooks" in your Claude Code settings and in managed settings (managed-settings.json, also "allowManagedHooksOnly"), and that the folder is trusted';
+  const switches = (owner ?? []).flatMap(({ file, settings }) =>
+    (['disableAllHooks', 'allowManagedHooksOnly'] as const).filter((k) => settings?.[k] === true).map((k) => `"${k}": true in ${file}`),
+  );
+  if (switches.length > 0) return `${switches.join(' and ')} keeps csm's hooks from running: remove it`;
+  return 'check "disableAllHooks" in your Claude Code settings (~/.claude/settings.json, a project\'s .claude/settings*.json) and in managed settings (managed-settings.json, also "allowManagedHooksOnly"), and that curl is installed (csm\'s hook script uses it)';
 }
-
 
 function alive(pid: number): boolean {
   try {
