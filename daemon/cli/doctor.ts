@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import pino from 'pino';
+import type { Logger } from '../logger.js';
 import type { Config } from '../config/schema.js';
 import { readToken } from '../token.js';
 import { claudeSettingsFile, csmToolsAllowed, hooksStatus } from './hooks-install.js';
@@ -87,13 +89,32 @@ function safe<T>(fn: () => T): T | null {
  */
 export async function runClaudeDoctor(config: Config, print: (h: string, j: unknown) => void): Promise<number> {
   const files = [claudeSettingsFile(), process.platform === 'darwin' ? '/Library/Application Support/ClaudeCode/managed-settings.json' : '/etc/claude-code/managed-settings.json'];
-  const report = await runClaudeSelfTest({
-    claudeCommand: config.claude.command,
-    claudeEnv: config.claude.env,
-    ownerSettings: files.map((file) => ({ file, settings: readSettings(file) })),
-  });
-  print(formatSelfTest(report), report);
-  return report.ok ? 0 : 1;
+  // Ctrl-C ends the run cleanly (no Claude Code or temp files left); a second one exits at once. `on`, not
+  // `once`: execa's exit handler re-raises a signal that no other listener is left to take.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal.aborted) return interrupt.abort();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const report = await runClaudeSelfTest({
+      // The private daemon's log, for a run that fails in a way the lines do not explain.
+      ...(process.env.CSM_LOG_LEVEL ? { log: pino({ level: process.env.CSM_LOG_LEVEL }, pino.destination(2)) as unknown as Logger } : {}),
+      claudeCommand: config.claude.command,
+      claudeEnv: config.claude.env,
+      ownerSettings: files.map((file) => ({ file, settings: readSettings(file) })),
+      signal: interrupt.signal,
+    });
+    print(formatSelfTest(report), report);
+    return interrupt.signal.aborted ? 130 : report.ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export function formatSelfTest(r: SelfTestReport): string {

@@ -5,7 +5,8 @@ import type { Origin, PendingRequest, SessionInfo } from '../events/types.js';
 import { SCRIPT, type ScriptedModel } from './scripted-model.js';
 import { pollUntil, within, type SessionEvents } from './waiting.js';
 
-export type CheckName = 'claude' | 'hooks' | 'typed text' | 'permission' | 'question' | 'idle';
+/** `claude`: it could not be run; `start`: csm could not start a session; `run`: the self-test itself stopped. */
+export type CheckName = 'claude' | 'start' | 'hooks' | 'typed text' | 'permission' | 'question' | 'idle' | 'run';
 
 export interface SelfTestCheck {
   name: CheckName;
@@ -23,7 +24,7 @@ export interface SelfTestTimeouts {
   stepMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: SelfTestTimeouts = { startMs: 30_000, hookGraceMs: 5_000, stepMs: 20_000 };
+export const DEFAULT_TIMEOUTS: SelfTestTimeouts = { startMs: 30_000, hookGraceMs: 5_000, stepMs: 15_000 };
 
 export interface CheckContext {
   commands: Commands;
@@ -35,6 +36,8 @@ export interface CheckContext {
   timeouts: SelfTestTimeouts;
   /** Where the Claude Code under test reads its user settings, and the fix line for broken hooks. */
   hooksFix: string;
+  /** The owner gave up (Ctrl-C): waits end at once. */
+  signal: AbortSignal;
 }
 
 const ORIGIN: Origin = { channel: 'cli', user: 'csm doctor --claude' };
@@ -42,23 +45,23 @@ const QUESTION = SCRIPT.question.input.questions[0];
 const LABELS = QUESTION.options.map((o) => o.label);
 
 /**
- * The checks, in the order the conversation reaches them. A check that cannot run because an earlier one
- * failed says so rather than waiting out its timeout.
+ * The checks, in the order the conversation reaches them, each appended to `out` as it ends (an interrupted
+ * run still reports what it found). A check that cannot run because an earlier one failed says so rather
+ * than waiting out its timeout.
  */
-export async function runChecks(c: CheckContext): Promise<SelfTestCheck[]> {
-  const out: SelfTestCheck[] = [];
-  const hooks = await checkHooks(c);
-  out.push(hooks);
-  if (!hooks.ok) return [...out, ...notRun(['typed text', 'permission', 'question', 'idle'], 'Claude Code sends no hooks')];
-  const typed = await checkTypedText(c);
-  out.push(typed);
-  if (!typed.ok) return [...out, ...notRun(['permission', 'question', 'idle'], 'the prompt did not reach Claude Code')];
-  const permission = await checkPermission(c);
-  out.push(permission);
-  if (!permission.ok) return [...out, ...notRun(['question', 'idle'], 'the conversation stopped at the Bash command')];
-  out.push(await checkQuestion(c));
+export async function runChecks(c: CheckContext, out: SelfTestCheck[]): Promise<void> {
+  const step = async (check: Promise<SelfTestCheck>): Promise<boolean> => {
+    const r = await check;
+    out.push(r);
+    return r.ok;
+  };
+  if (!(await step(checkHooks(c)))) return void out.push(...notRun(['typed text', 'permission', 'question', 'idle'], 'Claude Code sends no hooks'));
+  if (!(await step(checkTypedText(c)))) return void out.push(...notRun(['permission', 'question', 'idle'], 'the prompt did not reach Claude Code'));
+  if (!(await step(checkPermission(c)))) return void out.push(...notRun(['question', 'idle'], 'the conversation stopped at the Bash command'));
+  const question = await checkQuestion(c);
+  out.push(question.check);
+  if (question.stuck) return void out.push(...notRun(['idle'], 'the question is still open in the terminal'));
   out.push(await checkIdle(c));
-  return out;
 }
 
 function notRun(names: CheckName[], why: string): SelfTestCheck[] {
@@ -75,11 +78,11 @@ async function checkHooks(c: CheckContext): Promise<SelfTestCheck> {
     if (s.status === 'idle' && promptSeenAt === null) promptSeenAt = Date.now();
     if (promptSeenAt !== null && Date.now() - promptSeenAt > c.timeouts.hookGraceMs) return s;
     return undefined;
-  }, c.timeouts.startMs);
+  }, c.timeouts.startMs, { signal: c.signal });
   const s = seen ?? c.commands.get(c.sessionId);
   if (s.claude_session_id) {
     // SessionStart sets the status too; wait for the prompt box so typed text has somewhere to go.
-    await pollUntil(() => (c.commands.get(c.sessionId).status === 'idle' ? true : undefined), c.timeouts.stepMs);
+    await pollUntil(() => (c.commands.get(c.sessionId).status === 'idle' ? true : undefined), c.timeouts.stepMs, { signal: c.signal });
     return { name: 'hooks', ok: true, detail: `SessionStart arrived ${Date.now() - started} ms after launch` };
   }
   if (s.status === 'dead') {
@@ -98,7 +101,7 @@ async function checkHooks(c: CheckContext): Promise<SelfTestCheck> {
 
 async function checkTypedText(c: CheckContext): Promise<SelfTestCheck> {
   const started = Date.now();
-  const r = await within(c.commands.sendInput(c.sessionId, SCRIPT.prompt, ORIGIN).catch((e: Error) => e), c.timeouts.stepMs, null);
+  const r = await within(c.commands.sendInput(c.sessionId, SCRIPT.prompt, ORIGIN).catch((e: Error) => e), c.timeouts.stepMs, null, c.signal);
   if (r instanceof Error) return { name: 'typed text', ok: false, detail: `csm could not type: ${r.message}` };
   if (r?.delivered) return { name: 'typed text', ok: true, detail: `a typed prompt was confirmed by UserPromptSubmit in ${Date.now() - started} ms` };
   return {
@@ -132,31 +135,31 @@ async function checkPermission(c: CheckContext): Promise<SelfTestCheck> {
   return { name, ok: true, detail: 'a Bash permission was relayed, allowed through the hook, and the command ran' };
 }
 
-async function checkQuestion(c: CheckContext): Promise<SelfTestCheck> {
+/** `stuck`: the question may still wait in the terminal, so the turn cannot end. */
+async function checkQuestion(c: CheckContext): Promise<{ check: SelfTestCheck; stuck: boolean }> {
   const name = 'question';
+  const fail = (detail: string, stuck = false, fix?: string): { check: SelfTestCheck; stuck: boolean } => ({ check: { name, ok: false, detail, ...(fix ? { fix } : {}) }, stuck });
   const e = await c.events.next((x) => x.kind === 'permission_request' || x.kind === 'waiting_input', c.timeouts.stepMs);
   if (!e || (e.kind !== 'permission_request' && e.kind !== 'waiting_input')) {
-    return { name, ok: false, detail: `Claude's question (AskUserQuestion) was not relayed within ${c.timeouts.stepMs / 1000} s; the screen: ${await screenTail(c)}` };
+    return fail(`Claude's question (AskUserQuestion) was not relayed within ${c.timeouts.stepMs / 1000} s; the screen: ${await screenTail(c)}`, true, 'the phone will not get Claude\'s questions with this Claude Code: update csm, or report it with this version');
   }
   const req = e.request;
   const labels = req.options.map((o) => o.label);
   if (req.kind !== 'question' || req.title !== QUESTION.question || JSON.stringify(labels) !== JSON.stringify(LABELS)) {
     // Let the conversation go on to its end, so the idle check still runs.
-    if (req.kind === 'permission') await c.commands.answer(c.sessionId, { request_id: req.request_id, choice: 'deny', message: 'csm self-test: skipped' }, ORIGIN).catch(() => undefined);
-    return {
-      name, ok: false,
-      detail: `expected a question "${QUESTION.question}" with options ${LABELS.join(', ')}; saw ${describe(req)}`,
-      fix: 'Claude\'s questions reach the phone as a bare permission: update csm',
-    };
+    const unblock = req.kind === 'permission' ? { choice: 'deny', message: 'csm self-test: skipped' } : { choice: req.options[0]?.key ?? '1' };
+    const moved = await c.commands.answer(c.sessionId, { request_id: req.request_id, ...unblock }, ORIGIN).then(() => true, () => false);
+    const fix = req.kind === 'permission' ? 'Claude\'s questions reach the phone as a bare permission, without their options: update csm' : undefined;
+    return fail(`expected a question "${QUESTION.question}" with options ${LABELS.join(', ')}; saw ${describe(req)}`, !moved, fix);
   }
   const answered = await c.commands.answer(c.sessionId, { request_id: req.request_id, choice: '2' }, ORIGIN).catch((err: Error) => err);
-  if (answered instanceof Error) return { name, ok: false, detail: `the question was relayed, but answering "2" failed: ${answered.message}` };
+  if (answered instanceof Error) return fail(`the question was relayed, but answering "2" failed: ${answered.message}`, true);
   const result = await c.model.waitForToolResult(SCRIPT.question.id, c.timeouts.stepMs);
-  if (!result) return { name, ok: false, detail: `the question was answered "2", but no answer reached the model within ${c.timeouts.stepMs / 1000} s; the screen: ${await screenTail(c)}` };
+  if (!result) return fail(`the question was answered "2", but no answer reached the model within ${c.timeouts.stepMs / 1000} s; the screen: ${await screenTail(c)}`, true);
   if (result.is_error || !result.text.includes(LABELS[1]!)) {
-    return { name, ok: false, detail: `the question was answered "2", but the model got ${result.is_error ? 'an error' : 'another answer'}: ${result.text.slice(0, 200)}` };
+    return fail(`the question was answered "2", but the model got ${result.is_error ? 'an error' : 'another answer'}: ${result.text.slice(0, 200)}`);
   }
-  return { name, ok: true, detail: `a question with ${LABELS.length} options was relayed; the answer "${LABELS[1]}" reached the model` };
+  return { check: { name, ok: true, detail: `a question with ${LABELS.length} options was relayed; the answer "${LABELS[1]}" reached the model` }, stuck: false };
 }
 
 async function checkIdle(c: CheckContext): Promise<SelfTestCheck> {
@@ -165,7 +168,7 @@ async function checkIdle(c: CheckContext): Promise<SelfTestCheck> {
   const last = e?.kind === 'finished' ? e.last_message : undefined;
   if (last === undefined) return { name, ok: false, detail: `the turn did not finish within ${c.timeouts.stepMs / 1000} s (no Stop hook); the screen: ${await screenTail(c)}` };
   if (last !== SCRIPT.finalText) return { name, ok: false, detail: `the turn finished, but with the last message ${JSON.stringify(last)} instead of ${JSON.stringify(SCRIPT.finalText)}` };
-  const idle = await pollUntil(() => (c.commands.get(c.sessionId).status === 'idle' ? true : undefined), c.timeouts.stepMs);
+  const idle = await pollUntil(() => (c.commands.get(c.sessionId).status === 'idle' ? true : undefined), c.timeouts.stepMs, { signal: c.signal });
   if (!idle) return { name, ok: false, detail: `the turn finished, but the session is "${c.commands.get(c.sessionId).status}", not idle; the screen: ${await screenTail(c)}` };
   return { name, ok: true, detail: 'idle after the turn, finished with Claude\'s last message' };
 }

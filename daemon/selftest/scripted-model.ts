@@ -106,7 +106,7 @@ export function sseEvents(model: string, content: ContentBlock[], id: string): s
 
 export interface ScriptedModel {
   url: string;
-  /** Resolves with the tool's result once a request carries it, or null after `timeoutMs`. */
+  /** Resolves with the tool's result once a request carries it, or null after `timeoutMs` or on close. */
   waitForToolResult(toolUseId: string, timeoutMs: number): Promise<ToolResult | null>;
   close(): Promise<void>;
 }
@@ -115,6 +115,7 @@ export interface ScriptedModel {
 export async function startScriptedModel(): Promise<ScriptedModel> {
   const seen = new Map<string, ToolResult>();
   const arrivals = new EventEmitter();
+  const waiting = new Set<(r: ToolResult | null) => void>();
   let counter = 0;
 
   const server: Server = createServer((req, res) => {
@@ -171,14 +172,17 @@ export async function startScriptedModel(): Promise<ScriptedModel> {
         const done = (r: ToolResult | null): void => {
           clearTimeout(timer);
           arrivals.off(toolUseId, done);
+          waiting.delete(done);
           resolve(r);
         };
         const timer = setTimeout(() => done(null), timeoutMs);
         arrivals.on(toolUseId, done);
+        waiting.add(done);
       });
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const done of waiting) done(null);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -26,6 +26,8 @@ export interface SelfTestOptions {
   ownerSettings?: { file: string; settings: Record<string, unknown> | null }[];
   timeouts?: Partial<SelfTestTimeouts>;
   log?: Logger;
+  /** Aborted when the owner gives up (Ctrl-C): the run stops, cleans up and reports what it found so far. */
+  signal?: AbortSignal;
 }
 
 export interface SelfTestReport {
@@ -43,10 +45,16 @@ export interface SelfTestReport {
  */
 export async function runClaudeSelfTest(o: SelfTestOptions): Promise<SelfTestReport> {
   const started = Date.now();
+  // The total includes the cleanup: that is how long the owner waits.
+  const r = await runAndCleanUp(o);
+  return { ...r, total_ms: Date.now() - started };
+}
+
+async function runAndCleanUp(o: SelfTestOptions): Promise<Omit<SelfTestReport, 'total_ms'>> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
   const log = o.log ?? silentLogger;
-  const report = (claude_version: string | null, checks: SelfTestCheck[]): SelfTestReport => ({
-    ok: checks.length > 0 && checks.every((c) => c.ok), claude_command: o.claudeCommand, claude_version, checks, total_ms: Date.now() - started,
+  const report = (claude_version: string | null, checks: SelfTestCheck[]): Omit<SelfTestReport, 'total_ms'> => ({
+    ok: checks.length > 0 && checks.every((c) => c.ok), claude_command: o.claudeCommand, claude_version, checks,
   });
   const undo: (() => Promise<unknown>)[] = [];
   try {
@@ -69,7 +77,7 @@ export async function runClaudeSelfTest(o: SelfTestOptions): Promise<SelfTestRep
     undo.push(async () => {
       const pids = await tmux.killServer();
       // Claude Code writes its state files as it exits: the temp dirs go only once it is gone.
-      await pollUntil(() => (pids.every((pid) => !alive(pid)) ? true : undefined), 5_000, 50);
+      await pollUntil(() => (pids.every((pid) => !alive(pid)) ? true : undefined), 5_000, { intervalMs: 50 });
     });
     undo.push(() => daemon.stop());
 
@@ -80,14 +88,29 @@ export async function runClaudeSelfTest(o: SelfTestOptions): Promise<SelfTestRep
     try {
       session = await daemon.commands.newSession({ cwd: dirs.project, args: ['--permission-mode', 'default'] }, { channel: 'cli', user: 'csm doctor --claude' });
     } catch (err) {
-      return report(version, [{ name: 'claude', ok: false, detail: `csm could not start it: ${(err as Error).message}` }]);
+      return report(version, [{ name: 'start', ok: false, detail: `csm could not start Claude Code: ${(err as Error).message}` }]);
     }
     sessionId = session.id;
-    const checks = await runChecks({ commands: daemon.commands, model, events, sessionId: session.id, project: dirs.project, timeouts, hooksFix: hooksFix(o.ownerSettings) });
-    return report(version, checks);
+    const checks: SelfTestCheck[] = [];
+    const signal = o.signal ?? new AbortController().signal;
+    const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    const ctx = { commands: daemon.commands, model, events, sessionId: session.id, project: dirs.project, timeouts, hooksFix: hooksFix(o.ownerSettings), signal };
+    // A check still running when the owner gives up ends on its own once the model and the event watch close.
+    const running = runChecks(ctx, checks).then(
+      () => null,
+      (err: unknown) => `the self-test itself failed: ${(err as Error).message}`,
+    );
+    const broke = await Promise.race([running, stopped.then(() => null)]);
+    // A copy: a check that ends after the interruption must not change the report.
+    const found = [...checks];
+    if (broke) found.push({ name: 'run', ok: false, detail: broke, fix: 'report it, with this output and the Claude Code version' });
+    if (signal.aborted) found.push({ name: 'run', ok: false, detail: 'interrupted before the end; Claude Code and the temp files are cleaned up' });
+    return report(version, found);
   } finally {
-    for (const step of undo.reverse()) {
+    for (const [i, step] of undo.reverse().entries()) {
+      const t = Date.now();
       await within(step().catch((err: unknown) => log.warn({ err }, 'self-test cleanup step failed')), 10_000, undefined);
+      log.debug({ step: i, ms: Date.now() - t }, 'self-test cleanup step done');
     }
   }
 }

@@ -4,8 +4,9 @@ import type { SessionEvent } from '../events/types.js';
 
 /** Every event of one session from the moment of the call, so a check can wait for one that came early. */
 export interface SessionEvents {
-  /** The first event since `from` (an index into the events seen) matching `pred`, or null after `timeoutMs`. */
+  /** The next event not yet looked at that matches `pred`, or null after `timeoutMs` or once stopped. */
   next(pred: (e: SessionEvent) => boolean, timeoutMs: number): Promise<SessionEvent | null>;
+  /** Stops listening; a `next` still waiting returns null at once. */
   stop(): void;
 }
 
@@ -13,6 +14,7 @@ export function watchSession(bus: EventBus, sessionId: () => string | null): Ses
   const seen: SessionEvent[] = [];
   let cursor = 0;
   const wakers = new Set<() => void>();
+  let stopped = false;
   const unsubscribe = bus.subscribe((e) => {
     if (e.session_id !== sessionId()) return;
     seen.push(e);
@@ -27,7 +29,7 @@ export function watchSession(bus: EventBus, sessionId: () => string | null): Ses
           if (pred(e)) return e;
         }
         const left = deadline - Date.now();
-        if (left <= 0) return null;
+        if (left <= 0 || stopped) return null;
         await new Promise<void>((resolve) => {
           const wake = (): void => {
             clearTimeout(timer);
@@ -39,14 +41,20 @@ export function watchSession(bus: EventBus, sessionId: () => string | null): Ses
         });
       }
     },
-    stop: unsubscribe,
+    stop() {
+      stopped = true;
+      unsubscribe();
+      for (const wake of wakers) wake();
+    },
   };
 }
 
-/** Polls `probe` until it returns something other than undefined, or until the deadline (then undefined). */
-export async function pollUntil<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 100): Promise<T | undefined> {
+/** Polls `probe` until it returns something other than undefined; undefined at the deadline or on abort. */
+export async function pollUntil<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, o: { intervalMs?: number; signal?: AbortSignal } = {}): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
+  const intervalMs = o.intervalMs ?? 100;
   for (;;) {
+    if (o.signal?.aborted) return undefined;
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() >= deadline) return undefined;
@@ -54,13 +62,19 @@ export async function pollUntil<T>(probe: () => T | undefined | Promise<T | unde
   }
 }
 
-/** `work`, or `fallback` when it takes longer than `ms` (the work itself is left to finish on its own). */
-export async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+/** `work`, or `fallback` when it takes longer than `ms` or `signal` aborts (the work is left to finish on its own). */
+export async function within<T>(work: Promise<T>, ms: number, fallback: T, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  let onAbort: (() => void) | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+    onAbort = () => resolve(fallback);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
   try {
     return await Promise.race([work, late]);
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }

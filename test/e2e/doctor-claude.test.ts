@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { claudeVersions } from '../helpers/claude.js';
+import { waitFor } from '../helpers/wait.js';
 
 // `csm doctor --claude` as the owner runs it: the built CLI (dist), the real Claude Code of each version,
 // the owner's Claude settings in their own folder, and a TMPDIR and TMUX_TMPDIR of the test's own, so that
@@ -32,8 +33,16 @@ interface Run {
   processes: string[];
 }
 
-/** Runs the built `csm doctor --claude` with `claude.command` pointing at `bin` and the owner's Claude settings. */
-async function doctor(bin: string, ownerSettings: Record<string, unknown> | null, extra: string[] = []): Promise<Run> {
+/**
+ * Runs the built `csm doctor --claude` with `claude.command` pointing at `bin` and the owner's Claude settings.
+ * `during` runs while it does, with the process and the folder where its tmux socket appears.
+ */
+async function doctor(
+  bin: string,
+  ownerSettings: Record<string, unknown> | null,
+  extra: string[] = [],
+  during?: (child: ResultPromise, tmuxDir: string) => Promise<void>,
+): Promise<Run> {
   const root = mkdtempSync(join(tmpdir(), 'csm-doctor-claude-'));
   const dirs = { tmp: join(root, 'tmp'), tmux: join(root, 'tmux'), owner: join(root, 'owner-claude'), csm: join(root, 'csm-home') };
   for (const d of Object.values(dirs)) mkdirSync(d, { mode: 0o700 });
@@ -41,13 +50,15 @@ async function doctor(bin: string, ownerSettings: Record<string, unknown> | null
   const configFile = join(root, 'config.yaml');
   writeFileSync(configFile, stringify({ claude: { command: bin } }));
   const started = Date.now();
-  const r = await execa(process.execPath, [CLI, 'doctor', '--claude', '--config', configFile, ...extra], {
+  const child = execa(process.execPath, [CLI, 'doctor', '--claude', '--config', configFile, ...extra], {
     cwd: ROOT,
     reject: false,
     // A run that left a server or socket open would never exit: the whole run must take well under a minute.
     timeout: 60_000,
     env: { ...process.env, TMPDIR: dirs.tmp, TMUX_TMPDIR: dirs.tmux, CLAUDE_CONFIG_DIR: dirs.owner, CSM_HOME: dirs.csm },
   });
+  await during?.(child, dirs.tmux);
+  const r = await child;
   const ms = Date.now() - started;
   const leftovers = [...readdirSync(dirs.tmp).map((f) => `TMPDIR/${f}`), ...listTree(dirs.tmux).map((f) => `TMUX_TMPDIR/${f}`)];
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms, leftovers, processes: processesIn(dirs.tmp) };
@@ -101,6 +112,22 @@ describe.each(claudeVersions())('csm doctor --claude, Claude Code $label', ({ bi
     expect(r.stdout).toMatch(/\n +fix: "disableAllHooks": true in \/\S+\/owner-claude\/settings\.json keeps csm's hooks from running: remove it\n/);
     for (const name of ['typed text', 'permission', 'question', 'idle']) expect(line(r.stdout, name)).toMatch(/^✗ \S.* +not checked: Claude Code sends no hooks$/);
     expect(r.stdout.split('\n').at(-1)).toMatch(/^0 of 5 checks passed in \d+\.\d s$/);
+    expect(r.leftovers).toEqual([]);
+    expect(r.processes).toEqual([]);
+  });
+});
+
+describe('csm doctor --claude interrupted', () => {
+  it('Ctrl-C while Claude Code runs: stops, says so, exit 130, nothing left behind', async () => {
+    assertBuilt();
+    const bin = claudeVersions()[0]!.bin;
+    const r = await doctor(bin, {}, [], async (child, tmuxDir) => {
+      // The private tmux server is up: Claude Code is starting.
+      await waitFor(() => listTree(tmuxDir).length > 0, { timeoutMs: 30_000, message: 'the private tmux socket' });
+      child.kill('SIGINT');
+    });
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(r.stdout).toMatch(/\n✗ run +interrupted before the end; Claude Code and the temp files are cleaned up\n/);
     expect(r.leftovers).toEqual([]);
     expect(r.processes).toEqual([]);
   });
