@@ -34,7 +34,7 @@ export interface CheckContext {
   /** The folder Claude Code runs in: the Bash command leaves its marker file there. */
   project: string;
   timeouts: SelfTestTimeouts;
-  /** Where the Claude Code under test reads its user settings, and the fix line for broken hooks. */
+  /** The fix line for hooks that do not arrive (it names the owner's settings file that turns them off). */
   hooksFix: string;
   /** The owner gave up (Ctrl-C): waits end at once. */
   signal: AbortSignal;
@@ -91,8 +91,8 @@ async function checkHooks(c: CheckContext): Promise<SelfTestCheck> {
   const screen = await screenTail(c);
   if (s.pending) {
     const fix = s.pending.title === 'Trust this folder?'
-      ? 'this Claude Code keeps folder trust somewhere csm does not know: hooks run only after the trust dialog, so answer it from the phone (or `csm answer <id> 1`) in new folders, and report it'
-      : 'answer that dialog once in a terminal (`claude` in any folder), then run this again';
+      ? 'this Claude Code keeps folder trust where csm does not look: hooks run only after the trust dialog, so answer it from the phone (or `csm answer <id> 1`) in new folders, and report it'
+      : 'a start-up dialog the self-test cannot skip: in your own sessions csm relays it to the phone, answer it once there; report it so the self-test learns it';
     return { name: 'hooks', ok: false, detail: `Claude Code shows a dialog at start ("${s.pending.title}") and sent no hook; the screen: ${screen}`, fix };
   }
   const what = s.status === 'idle' ? `the prompt box is up but no SessionStart hook came within ${c.timeouts.hookGraceMs / 1000} s` : `no SessionStart hook within ${c.timeouts.startMs / 1000} s (status ${s.status})`;
