@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -57,11 +57,16 @@ async function doctor(
     timeout: 60_000,
     env: { ...process.env, TMPDIR: dirs.tmp, TMUX_TMPDIR: dirs.tmux, CLAUDE_CONFIG_DIR: dirs.owner, CSM_HOME: dirs.csm },
   });
-  await during?.(child, dirs.tmux);
-  const r = await child;
-  const ms = Date.now() - started;
-  const leftovers = [...readdirSync(dirs.tmp).map((f) => `TMPDIR/${f}`), ...listTree(dirs.tmux).map((f) => `TMUX_TMPDIR/${f}`)];
-  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms, leftovers, processes: processesIn(dirs.tmp) };
+  try {
+    await during?.(child, dirs.tmux);
+    const r = await child;
+    const ms = Date.now() - started;
+    const leftovers = [...readdirSync(dirs.tmp).map((f) => `TMPDIR/${f}`), ...listTree(dirs.tmux).map((f) => `TMUX_TMPDIR/${f}`)];
+    return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, ms, leftovers, processes: processesIn(dirs.tmp) };
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 function listTree(dir: string): string[] {
