@@ -15,7 +15,11 @@ import { pollUntil, watchSession, within } from './waiting.js';
 export type { SelfTestCheck } from './checks.js';
 
 export interface SelfTestOptions {
-  /** claude.command and claude.env of the owner's config: the Claude Code the daemon would launch. */
+  /**
+   * claude.command and claude.env of the owner's config: the Claude Code the daemon would launch. Not
+   * claude.default_args: the test needs `--permission-mode default`, and an argument such as
+   * `--dangerously-skip-permissions` would hide exactly what it checks.
+   */
   claudeCommand: string;
   claudeEnv: Readonly<Record<string, string>>;
   /**
@@ -71,7 +75,8 @@ async function runAndCleanUp(o: SelfTestOptions): Promise<Omit<SelfTestReport, '
     }
 
     const socketName = `csm-selftest-${process.pid}-${Date.now().toString(36)}`;
-    const daemon = await startDaemon(selfTestConfig({ csmHome: dirs.csmHome, socketName, claudeCommand: o.claudeCommand, env }), log);
+    const daemon = await startDaemon(selfTestConfig({ csmHome: dirs.csmHome, socketName, claudeCommand: o.claudeCommand, env }), log).catch((err: Error) => err);
+    if (daemon instanceof Error) return report(version, [{ name: 'start', ok: false, detail: `the private csm daemon did not start: ${daemon.message}` }]);
     const tmux = new TmuxClient({ socketName });
     // Sessions outlive a daemon by design; here the whole private tmux server goes, and Claude Code with it.
     undo.push(async () => {

@@ -42,6 +42,7 @@ async function doctor(
   ownerSettings: Record<string, unknown> | null,
   extra: string[] = [],
   during?: (child: ResultPromise, tmuxDir: string) => Promise<void>,
+  env: Record<string, string> = {},
 ): Promise<Run> {
   const root = mkdtempSync(join(tmpdir(), 'csm-doctor-claude-'));
   const dirs = { tmp: join(root, 'tmp'), tmux: join(root, 'tmux'), owner: join(root, 'owner-claude'), csm: join(root, 'csm-home') };
@@ -55,7 +56,7 @@ async function doctor(
     reject: false,
     // A run that left a server or socket open would never exit: the whole run must take well under a minute.
     timeout: 60_000,
-    env: { ...process.env, TMPDIR: dirs.tmp, TMUX_TMPDIR: dirs.tmux, CLAUDE_CONFIG_DIR: dirs.owner, CSM_HOME: dirs.csm },
+    env: { ...process.env, TMPDIR: dirs.tmp, TMUX_TMPDIR: dirs.tmux, CLAUDE_CONFIG_DIR: dirs.owner, CSM_HOME: dirs.csm, ...env },
   });
   try {
     await during?.(child, dirs.tmux);
@@ -138,7 +139,7 @@ describe('csm doctor --claude interrupted', () => {
   });
 });
 
-describe('csm doctor --claude without Claude Code', () => {
+describe('csm doctor --claude without its tools', () => {
   it('says what to install or configure, exit 1, as JSON too', async () => {
     assertBuilt();
     const r = await doctor('claude-not-installed-here', null);
@@ -148,5 +149,19 @@ describe('csm doctor --claude without Claude Code', () => {
     expect(j.exitCode).toBe(1);
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, claude_version: null, claude_command: 'claude-not-installed-here', checks: [{ name: 'claude', ok: false }] });
     expect([...r.leftovers, ...j.leftovers]).toEqual([]);
+  });
+
+  it('tmux missing: the start line says to install it, exit 1, nothing left behind', async () => {
+    assertBuilt();
+    // A PATH with nothing on it: node and Claude Code are named by their absolute paths.
+    const emptyBin = mkdtempSync(join(tmpdir(), 'csm-emptybin-'));
+    try {
+      const r = await doctor(claudeVersions()[0]!.bin, {}, [], undefined, { PATH: emptyBin });
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/\n✗ start +csm could not start Claude Code: tmux is not installed or not on PATH: install it \(apt install tmux \/ brew install tmux\), then try again\.\n0 of 1 checks passed in \d+\.\d s$/);
+      expect(r.leftovers).toEqual([]);
+    } finally {
+      rmSync(emptyBin, { recursive: true, force: true });
+    }
   });
 });
