@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import pino from 'pino';
+import type { Logger } from '../logger.js';
 import type { Config } from '../config/schema.js';
 import { readToken } from '../token.js';
 import { claudeSettingsFile, csmToolsAllowed, hooksStatus } from './hooks-install.js';
 import type { ApiClient } from './api-client.js';
 import { mcpStatus } from '../../mcp/install.js';
 import { mcpEnv } from './setup.js';
+import { runClaudeSelfTest, type SelfTestReport } from '../selftest/self-test.js';
 
 interface Check {
   name: string;
@@ -74,6 +78,62 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
 function safe<T>(fn: () => T): T | null {
   try {
     return fn();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `csm doctor --claude`: runs the installed Claude Code against csm's scripted model and says, one line a
+ * check, whether each moment that needs the owner still reaches csm. Exit 1 if any check fails.
+ */
+export async function runClaudeDoctor(config: Config, print: (h: string, j: unknown) => void): Promise<number> {
+  const files = [claudeSettingsFile(), process.platform === 'darwin' ? '/Library/Application Support/ClaudeCode/managed-settings.json' : '/etc/claude-code/managed-settings.json'];
+  // Ctrl-C ends the run cleanly (no Claude Code or temp files left); a second one exits at once. `on`, not
+  // `once`: execa's exit handler re-raises a signal that no other listener is left to take.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal.aborted) return interrupt.abort();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const report = await runClaudeSelfTest({
+      // The private daemon's log, for a run that fails in a way the lines do not explain.
+      ...(process.env.CSM_LOG_LEVEL ? { log: pino({ level: process.env.CSM_LOG_LEVEL }, pino.destination(2)) as unknown as Logger } : {}),
+      claudeCommand: config.claude.command,
+      claudeEnv: config.claude.env,
+      ownerSettings: files.map((file) => ({ file, settings: readSettings(file) })),
+      signal: interrupt.signal,
+    });
+    print(formatSelfTest(report), report);
+    return interrupt.signal.aborted ? 130 : report.ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export function formatSelfTest(r: SelfTestReport): string {
+  const width = Math.max(...r.checks.map((c) => c.name.length));
+  const lines = [`Claude Code: ${r.claude_version ?? 'not found'} (${r.claude_command})`];
+  for (const c of r.checks) {
+    lines.push(`${c.ok ? '✓' : '✗'} ${c.name.padEnd(width)}  ${c.detail}`);
+    if (!c.ok && c.fix) lines.push(`  ${' '.repeat(width)}  fix: ${c.fix}`);
+  }
+  const passed = r.checks.filter((c) => c.ok).length;
+  lines.push(`${r.ok ? 'All' : `${passed} of`} ${r.checks.length} checks passed in ${(r.total_ms / 1000).toFixed(1)} s`);
+  return lines.join('\n');
+}
+
+/** The owner's settings.json, or null when it is missing or not JSON (the self-test then carries nothing over). */
+function readSettings(file: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
     return null;
   }

@@ -9,7 +9,7 @@ import { readToken } from '../token.js';
 import { attachArgs, serverArgs } from '../tmux/commands.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { sessionDetails, sessionsTable } from './format.js';
-import { runDoctor } from './doctor.js';
+import { runClaudeDoctor, runDoctor } from './doctor.js';
 import { runHooksCommand, runSetup } from './setup.js';
 import { serve } from './serve.js';
 
@@ -35,6 +35,8 @@ Usage:
   csm hooks install|uninstall|status   Claude Code hooks for sessions you start yourself
   csm setup                      hooks + the MCP server, for sessions you start yourself
   csm doctor                     check tmux, claude, config, hooks, MCP and the daemon
+  csm doctor --claude            self-test of the installed Claude Code (hooks, permissions, questions,
+                                 typed text, idle) against a scripted model: no account, no network
 
 Options: --config PATH (default $CSM_HOME/config.yaml), --json (machine-readable output)`;
 
@@ -50,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       lines: { type: 'string', short: 'n' },
       message: { type: 'string', short: 'm' },
       request: { type: 'string' },
+      claude: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -144,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
       if (command === 'mcp' && args[0] !== 'install') throw new UsageError('Did you mean `csm mcp install` (or `csm setup`)?');
       return runSetup(config, print);
     case 'doctor':
-      return runDoctor(config, print, api());
+      return values.claude ? runClaudeDoctor(config, print) : runDoctor(config, print, api());
     default:
       throw new UsageError(`Unknown command "${command}". See \`csm --help\`.`);
   }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { execa, ExecaError } from 'execa';
 import { CommandError } from '../errors.js';
 import {
@@ -119,6 +120,25 @@ export class TmuxClient {
       if (err instanceof TmuxError && /can't find|no server|error connecting/i.test(err.stderr)) return;
       throw err;
     }
+  }
+
+  /**
+   * Ends this tmux server and every session on it, and removes its socket file, which tmux leaves behind.
+   * Returns the pids of the programs that ran in its panes (they may take a moment to exit). A server that
+   * is not running is fine.
+   */
+  async killServer(): Promise<number[]> {
+    const gone = (err: unknown): boolean => err instanceof TmuxError && /no server|error connecting|can't find|No such file/i.test(err.stderr);
+    // Both only help the cleanup after the kill: the kill itself must happen whatever they say.
+    const socket = await this.#run(['display-message', '-p', '#{socket_path}']).then((out) => out.trim(), () => '');
+    const pids = await this.listPanes().then((panes) => panes.map((p) => p.pid).filter((pid) => pid > 0), () => []);
+    try {
+      await this.#run(['kill-server']);
+    } catch (err) {
+      if (!gone(err)) throw err;
+    }
+    if (socket) rmSync(socket, { force: true });
+    return pids;
   }
 
   async version(): Promise<string> {
