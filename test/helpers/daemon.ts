@@ -53,6 +53,8 @@ export interface StartDaemonOptions {
   env?: Record<string, string>;
 }
 
+const isStandIn = (bin: string): boolean => bin.startsWith(join(ROOT, 'test/fixtures/bin'));
+
 /** Starts the real daemon (`csm serve`, from the TypeScript sources) as a child process with its own home, port and tmux socket. */
 export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> {
   const home = mkdtempSync(join(tmpdir(), 'csm-home-'));
@@ -65,6 +67,10 @@ export async function startDaemon(o: StartDaemonOptions): Promise<DaemonHandle> 
     tmux: { socket_name: socketName },
     terminal: { launcher: 'none' },
     ...o.config,
+    // A stand-in that waits silently for input (record-input, echo-input) is, to csm, a screen nobody
+    // recognises, surfaced after sessions.stuck_seconds. Tests that are not about that give it an hour;
+    // real Claude Code keeps the default, so a false "waiting" there fails the test that sees it.
+    ...(isStandIn(o.claudeBin) ? { sessions: { stuck_seconds: 3600, ...(o.config?.['sessions'] as object | undefined) } } : {}),
   };
   writeFileSync(configFile, stringify(config));
   let env: Record<string, string | undefined> = { ...process.env, CSM_HOME: home, CSM_LOG_LEVEL: 'debug', ...o.env };

@@ -72,9 +72,10 @@ function requestBlocks(session: string, r: PendingRequest): Block[] {
 /**
  * The buttons of a request: Allow/Deny in one row; one option per row for dialogs and questions; boxes
  * to tick and Done for a multi-select question (`mask` = the boxes ticked so far); the keypad for a screen
- * nobody recognises. Every dialog also offers "Keys…", the keypad, for when the options are not enough.
+ * nobody recognises. Every dialog on screen also offers "Keys…", the keypad, for when its options are not
+ * enough (a permission is decided by its hook, an ask_user question has no screen).
  */
-export function requestKeyboard(session: string, r: Pick<PendingRequest, 'request_id' | 'kind' | 'options' | 'multi_select'>, mask = 0): Keyboard {
+export function requestKeyboard(session: string, r: Pick<PendingRequest, 'request_id' | 'kind' | 'options' | 'multi_select' | 'step'>, mask = 0): Keyboard {
   const keys: Keyboard = [[{ text: '⌨ Keys…', data: encodeCallback({ type: 'keypad', session }) }]];
   if (r.kind === 'screen') return keypadRows(r.options.map((o, i) => ({ text: o.label, data: encodeAnswer(session, r.request_id, o.key, i) })));
   if (r.multi_select) {
@@ -84,8 +85,9 @@ export function requestKeyboard(session: string, r: Pick<PendingRequest, 'reques
     return [...boxes, [done], ...keys];
   }
   const buttons = r.options.map((o, i) => ({ text: preview(o.label, 40), data: encodeAnswer(session, r.request_id, o.key, i) }));
-  if (r.kind === 'permission') return [buttons, ...keys];
-  return [...buttons.map((btn) => [btn]), ...keys];
+  if (r.kind === 'permission') return [buttons];
+  // Only a dialog drawn on screen can need other keys: an ask_user question has none to press.
+  return [...buttons.map((btn) => [btn]), ...(r.kind === 'dialog' || r.step ? keys : [])];
 }
 
 /** The keypad: arrows and Enter first, then the rest, four to a row. */

@@ -111,7 +111,7 @@ describe('permission requests', () => {
   });
 
   it('buttons: Allow / Always allow / Deny in one row; no "Always" unless offered', () => {
-    expect(requestKeyboard('a1b2', request({})).map((row) => row.map((b) => b.text))).toEqual([['Allow', 'Always allow', 'Deny'], ['⌨ Keys…']]);
+    expect(requestKeyboard('a1b2', request({})).map((row) => row.map((b) => b.text))).toEqual([['Allow', 'Always allow', 'Deny']]);
     const noAlways = request({ options: [{ key: 'allow', label: 'Allow' }, { key: 'deny', label: 'Deny' }] });
     expect(requestKeyboard('a1b2', noAlways)[0]!.map((b) => b.data)).toEqual(['a:a1b2:deadbeef:allow', 'a:a1b2:deadbeef:deny']);
   });
