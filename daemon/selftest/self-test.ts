@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { configSchema, type Config } from '../config/schema.js';
@@ -11,6 +10,7 @@ import { DEFAULT_TIMEOUTS, runChecks, type SelfTestCheck, type SelfTestTimeouts 
 import { createDirs, prepareClaudeHome } from './claude-home.js';
 import { startScriptedModel } from './scripted-model.js';
 import { pollUntil, watchSession, within } from './waiting.js';
+import { freePort } from '../free-port.js';
 
 export type { SelfTestCheck } from './checks.js';
 
@@ -156,17 +156,6 @@ async function startDaemon(base: Config, log: Logger): Promise<Daemon> {
       if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt > 0) throw err;
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function hooksFix(owner: SelfTestOptions['ownerSettings']): string {
