@@ -9,7 +9,7 @@ export const MAX_INPUT_CHARS = 100_000;
 
 export type InputTextCheck = { ok: true; text: string; normalized: boolean } | { ok: false; reason: string };
 
-const NAMES: Record<number, string> = { 0x00: 'NUL', 0x08: 'backspace', 0x1b: 'ESC (escape sequences are keys, not text)', 0x7f: 'DEL' };
+const NAMES: Record<number, string> = { 0x00: 'NUL', 0x08: 'backspace', 0x1b: 'ESC, the start of an escape sequence', 0x7f: 'DEL' };
 
 /** CRLF and lone CR become LF; NUL, ESC and every other C0/C1 control except LF and tab are refused. */
 export function validateInputText(raw: string): InputTextCheck {

@@ -23,7 +23,11 @@ const TMUX_KEY = {
 } as const satisfies Record<string, string>;
 
 export type KeyName = keyof typeof TMUX_KEY;
-export const KEY_NAMES = Object.keys(TMUX_KEY) as KeyName[];
+/** In the order people look for them (object keys would put the digits first). */
+export const KEY_NAMES: KeyName[] = [
+  'Enter', 'Escape', 'Up', 'Down', 'Left', 'Right', 'Tab', 'BTab', 'Space', 'BSpace', 'Home', 'End', 'PageUp', 'PageDown',
+  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'y', 'n',
+];
 
 /** What people type for a key: "esc", "↑", "return", "shift-tab". */
 const ALIASES: Record<string, KeyName> = {
