@@ -145,6 +145,9 @@ describe('start-up: one daemon per home, the port first, strict config and bodie
       ['mcp-ready', 'POST', `/session/${id}/mcp-ready`, { ready: true }, /unknown field "ready"/],
       ['events query', 'GET', '/events?after=0&wiat=5', undefined, /unknown field "wiat"/],
       ['output query', 'GET', `/session/${id}/output?line=3`, undefined, /unknown field "line"/],
+      ['sessions query', 'GET', '/sessions?status=idle', undefined, /unknown field "status"/],
+      ['session query', 'GET', `/session/${id}?verbose=1`, undefined, /unknown field "verbose"/],
+      ['keys', 'POST', `/session/${id}/keys`, { keys: ['Down'], raw: true }, /unknown field "raw"/],
     ];
     for (const [name, method, path, body, message] of cases) {
       const r = await d.api<{ error: string; code: string }>(method, path, body);

@@ -17,9 +17,15 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
     return { session_id: s.id, session: s };
   });
 
-  app.get('/sessions', async () => ({ sessions: commands.list() }));
+  app.get('/sessions', async (req) => {
+    parseBody(noFields, req.query);
+    return { sessions: commands.list() };
+  });
 
-  app.get('/session/:id', async (req) => commands.get(parseBody(idParams, req.params).id));
+  app.get('/session/:id', async (req) => {
+    parseBody(noFields, req.query);
+    return commands.get(parseBody(idParams, req.params).id);
+  });
 
   app.get('/session/:id/output', async (req) => {
     const { id } = parseBody(idParams, req.params);
