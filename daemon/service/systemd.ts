@@ -4,12 +4,16 @@ export const UNIT_NAME = 'csm.service';
 
 const HEADER = '# Written by `csm service install`. Run it again (or `csm service uninstall`) instead of editing this file.';
 
+/** Where a word goes: the quoting rules differ between the three (systemd.service(5), "Command lines"). */
+export type SystemdWordPlace = 'executable' | 'argument' | 'environment';
+
 /**
  * One word of a unit file setting, in double quotes with C escapes (systemd.syntax(7)). `%` starts a
- * specifier everywhere, so it is doubled; `$` starts a variable only in Exec lines (systemd.service(5),
- * "Command lines"), so it is doubled there alone. Control characters become \xNN, so no path can end the line.
+ * specifier everywhere, so it is doubled. `$` is expanded in a command's arguments only (systemd executes
+ * the program's path as written), so it is doubled there alone. Control characters become \xNN, so no path
+ * can end the line.
  */
-export function quoteSystemd(word: string, where: 'exec' | 'environment'): string {
+export function quoteSystemd(word: string, where: SystemdWordPlace): string {
   let out = '';
   for (const ch of word) {
     const code = ch.codePointAt(0)!;
@@ -18,10 +22,23 @@ export function quoteSystemd(word: string, where: 'exec' | 'environment'): strin
     else if (ch === '\t') out += '\\t';
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
     else if (ch === '%') out += '%%';
-    else if (ch === '$' && where === 'exec') out += '$$';
+    else if (ch === '$' && where === 'argument') out += '$$';
     else out += ch;
   }
   return `"${out}"`;
+}
+
+/**
+ * systemd refuses a program path holding a quote, a backslash or a control character ("Executable name
+ * contains special characters"), however it is quoted; an argument may hold anything. Such a node is run
+ * through env, which executes exactly that path.
+ */
+const REFUSED_IN_EXECUTABLE = /['"\\\x00-\x1f\x7f]/;
+export const ENV_PROGRAM = '/usr/bin/env';
+
+export function execStart(argv: string[]): string {
+  const words = REFUSED_IN_EXECUTABLE.test(argv[0] ?? '') ? [ENV_PROGRAM, ...argv] : argv;
+  return words.map((w, i) => quoteSystemd(w, i === 0 ? 'executable' : 'argument')).join(' ');
 }
 
 /** The systemd user unit for a spec: restarted on failure, never taking the tmux sessions down with it. */
@@ -33,7 +50,7 @@ export function renderUnit(spec: ServiceSpec): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${spec.argv.map((w) => quoteSystemd(w, 'exec')).join(' ')}`,
+    `ExecStart=${execStart(spec.argv)}`,
     ...Object.entries(spec.env).map(([k, v]) => `Environment=${quoteSystemd(`${k}=${v}`, 'environment')}`),
     'Restart=on-failure',
     'RestartSec=2',
@@ -71,6 +88,7 @@ export function parseUnit(text: string): ServiceSpec | null {
     if (key === 'ExecStart') {
       argv = splitWords(value, 'exec');
       if (argv === null) return null;
+      if (argv[0] === ENV_PROGRAM && argv.length > 1 && REFUSED_IN_EXECUTABLE.test(argv[1]!)) argv.shift();
     } else if (key === 'Environment') {
       const words = splitWords(value, 'environment');
       if (words === null) return null;
@@ -89,6 +107,8 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\',
 /** The inverse of quoteSystemd for quoted and bare words; null on anything it does not understand. */
 function splitWords(value: string, where: 'exec' | 'environment'): string[] | null {
   const words: string[] = [];
+  // In an Exec line `$` is special in the arguments, not in the program's path.
+  const dollarDoubled = (): boolean => where === 'exec' && words.length > 0;
   let i = 0;
   while (i < value.length) {
     while (value[i] === ' ' || value[i] === '\t') i++;
@@ -119,7 +139,7 @@ function splitWords(value: string, where: 'exec' | 'environment'): string[] | nu
         i += 2;
         continue;
       }
-      if (ch === '%' || (ch === '$' && where === 'exec')) {
+      if (ch === '%' || (ch === '$' && dollarDoubled())) {
         if (value[i + 1] !== ch) return null; // a specifier or a variable: not something csm writes
         word += ch;
         i += 2;
