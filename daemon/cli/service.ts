@@ -82,9 +82,9 @@ export function currentSpec(config: Config, i: ServiceInputs): { spec: ServiceSp
 
 const managerName = (ctx: ServiceContext): string => (ctx.platform === 'darwin' ? 'launchd LaunchAgent' : 'systemd user service');
 
-/** How to run csm when no service manager will: the exact command the service would have run. */
+/** How to run csm when no service manager will: the exact command the service would have run (env: any shell). */
 const startByHand = (spec: ServiceSpec): string =>
-  `${Object.entries(spec.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} ${spec.argv.map(shellQuote).join(' ')}`;
+  `env ${Object.entries(spec.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ')} ${spec.argv.map(shellQuote).join(' ')}`;
 
 function logsHint(ctx: ServiceContext, spec: ServiceSpec): string {
   return ctx.platform === 'darwin' ? `Logs: ${join(spec.logDir, 'daemon.err.log')} (and daemon.out.log).` : 'Logs: journalctl --user -u csm.';
