@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { packageRoot } from '../assets.js';
 import type { Config } from '../config/schema.js';
-import { installService, serviceStatus, ServiceError, uninstallService, type Runner, type ServiceContext, type StatusResult } from '../service/service.js';
+import { installService, serviceFile, serviceStatus, ServiceError, uninstallService, type Runner, type ServiceContext, type StatusResult } from '../service/service.js';
 import { createSpec, dirOf, findOnPath, type ServiceSpec } from '../service/spec.js';
 import { shellQuote } from '../tmux/commands.js';
 
@@ -152,9 +152,10 @@ export function formatStatus(ctx: ServiceContext, r: StatusResult): string {
 export async function serviceCheck(config: Config, i: ServiceInputs): Promise<{ ok: boolean; detail: string; fix?: string } | null> {
   if (i.ctx.platform !== 'darwin' && i.ctx.platform !== 'linux') return null;
   try {
+    // Not installed needs no spec: a csm run from its sources without a build is not a doctor failure.
+    if (!existsSync(serviceFile(i.ctx))) return { ok: true, detail: 'not installed (optional: `csm service install` starts csm at login and after a crash)' };
     const { spec } = currentSpec(config, i);
     const r = await serviceStatus(i.ctx, spec);
-    if (!r.installed) return { ok: true, detail: 'not installed (optional: `csm service install` starts csm at login and after a crash)' };
     const running = !r.manager.reachable ? `cannot tell whether it runs: ${r.manager.detail}` : r.active ? 'running' : `not running (${r.state ?? 'not loaded'})`;
     if (r.differences.length > 0) return { ok: false, detail: `${r.file} points to another csm (${r.differences.join('; ')}); ${running}`, fix: 'run `csm service install` to point it to this csm' };
     return { ok: true, detail: `installed (${r.file}), points to this csm; ${running}` };

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LAUNCHD_LABEL, renderPlist, specFromPlist } from './launchd.js';
 import { describeChanges, describeSpec, type ServiceSpec } from './spec.js';
 import { parseUnit, renderUnit, UNIT_NAME } from './systemd.js';
@@ -139,12 +140,22 @@ async function startLaunchd(ctx: ServiceContext, file: string, outcome: InstallR
   const loaded = (await ctx.run('launchctl', ['print', service])).exitCode === 0;
   if (loaded && outcome === 'unchanged') return { manager: { reachable: true, detail: `loaded in ${launchdTarget(ctx)}` }, started: true };
   // launchd keeps the job as it was loaded: a rewritten plist takes effect only after bootout + bootstrap.
-  if (loaded) await ctx.run('launchctl', ['bootout', service]);
+  if (loaded) await bootout(ctx, service);
   const r = await ctx.run('launchctl', ['bootstrap', launchdTarget(ctx), file]);
   if (r.exitCode !== 0) {
     return { manager: { reachable: false, detail: `launchctl bootstrap ${launchdTarget(ctx)} failed: ${firstLine(r)} (over ssh there is no GUI session to load it into: log in at the Mac)` }, started: false };
   }
   return { manager: { reachable: true, detail: `loaded in ${launchdTarget(ctx)}` }, started: true };
+}
+
+/**
+ * bootout returns while launchd is still tearing the job down, and a bootstrap then fails ("Bootstrap
+ * failed: 5: Input/output error"): wait until launchd no longer knows the job, for a few seconds at most.
+ */
+async function bootout(ctx: ServiceContext, service: string): Promise<CommandResult> {
+  const r = await ctx.run('launchctl', ['bootout', service]);
+  for (let waited = 0; waited < 5_000 && (await ctx.run('launchctl', ['print', service])).exitCode === 0; waited += 100) await delay(100);
+  return r;
 }
 
 /** Stops the service and removes its file; a second run finds nothing and changes nothing. */
@@ -156,7 +167,7 @@ export async function uninstallService(ctx: ServiceContext): Promise<UninstallRe
     const service = `${launchdTarget(ctx)}/${LAUNCHD_LABEL}`;
     const loaded = (await ctx.run('launchctl', ['print', service])).exitCode === 0;
     if (loaded) {
-      const r = await ctx.run('launchctl', ['bootout', service]);
+      const r = await bootout(ctx, service);
       if (r.exitCode !== 0) throw new ServiceError(`launchctl bootout ${service} failed: ${firstLine(r)}. The file ${file} is left in place; try again, or log out and in.`);
     }
     manager = { reachable: true, detail: loaded ? 'unloaded from launchd' : 'was not loaded' };
@@ -180,6 +191,7 @@ export async function serviceStatus(ctx: ServiceContext, current: ServiceSpec): 
   const spec = text === null ? null : parse(ctx, text);
   const differences = !installed ? [] : spec ? describeChanges(spec, current) : ['the file is not one csm wrote: run `csm service install` to rewrite it'];
   const base = { file, installed, points_to: spec ? describeSpec(spec) : null, differences };
+  if (!installed) return { ...base, manager: { reachable: true, detail: 'nothing installed to ask about' }, enabled: null, active: null, state: null };
   if (ctx.platform === 'darwin') {
     const r = await ctx.run('launchctl', ['print', `${launchdTarget(ctx)}/${LAUNCHD_LABEL}`]);
     const loaded = r.exitCode === 0;

@@ -39,19 +39,26 @@ function fakeSystemd(state: { reachable: boolean; enabled?: boolean; active?: bo
 }
 
 /** launchctl in the user's GUI domain: the job loaded or not, and whether bootstrap works (not over ssh). */
-function fakeLaunchd(state: { loaded: boolean; bootstrapFails?: boolean }) {
+function fakeLaunchd(state: { loaded: boolean; bootstrapFails?: boolean; lingers?: number }) {
+  let tearingDown = 0;
   const calls: string[] = [];
   const run = async (cmd: string, args: string[]): Promise<CommandResult> => {
     calls.push(`${cmd} ${args.join(' ')}`);
     switch (args[0]) {
       case 'print':
+        if (tearingDown > 0) {
+          tearingDown--;
+          return ok('state = exiting\n');
+        }
         return state.loaded ? ok('gui/501/com.claude-session-manager.csm = {\n\tactive count = 1\n\tstate = running\n\tpid = 4242\n}\n') : fail('Could not find service "com.claude-session-manager.csm" in domain for user gui: 501', 113);
       case 'bootstrap':
+        if (tearingDown > 0) return fail('Bootstrap failed: 5: Input/output error', 5);
         if (state.bootstrapFails) return fail('Bootstrap failed: 125: Domain does not support specified action', 125);
         state.loaded = true;
         return ok();
       case 'bootout':
         state.loaded = false;
+        tearingDown = state.lingers ?? 0;
         return ok();
       default:
         return fail(`unexpected ${args[0]}`);
@@ -193,7 +200,15 @@ describe('on macOS (launchd LaunchAgent)', () => {
     ld.calls.length = 0;
     const r = await installService(ctx(ld.run, dir), specIn(dir, '/opt/homebrew/bin/node'));
     expect(r).toMatchObject({ outcome: 'rewritten', changes: ['node: /usr/bin/node → /opt/homebrew/bin/node'] });
-    expect(ld.calls).toEqual(['launchctl print gui/501/com.claude-session-manager.csm', 'launchctl bootout gui/501/com.claude-session-manager.csm', `launchctl bootstrap gui/501 ${file}`]);
+    expect(ld.calls).toEqual(['launchctl print gui/501/com.claude-session-manager.csm', 'launchctl bootout gui/501/com.claude-session-manager.csm', 'launchctl print gui/501/com.claude-session-manager.csm', `launchctl bootstrap gui/501 ${file}`]);
+  });
+
+  it('a rewrite waits until launchd has let go of the old job before loading the new one', async () => {
+    const dir = home();
+    const ld = fakeLaunchd({ loaded: false, lingers: 2 });
+    await installService(ctx(ld.run, dir), specIn(dir));
+    const r = await installService(ctx(ld.run, dir), specIn(dir, '/opt/homebrew/bin/node'));
+    expect(r).toMatchObject({ outcome: 'rewritten', started: true });
   });
 
   it('no GUI session (ssh): the file is written and the failure says why', async () => {
@@ -212,7 +227,7 @@ describe('on macOS (launchd LaunchAgent)', () => {
     expect(await serviceStatus(ctx(ld.run, dir), specIn(dir))).toMatchObject({ installed: true, enabled: true, active: true, state: 'running', differences: [] });
     ld.calls.length = 0;
     expect(await uninstallService(ctx(ld.run, dir))).toMatchObject({ removed: true });
-    expect(ld.calls).toEqual(['launchctl print gui/501/com.claude-session-manager.csm', 'launchctl bootout gui/501/com.claude-session-manager.csm']);
+    expect(ld.calls).toEqual(['launchctl print gui/501/com.claude-session-manager.csm', 'launchctl bootout gui/501/com.claude-session-manager.csm', 'launchctl print gui/501/com.claude-session-manager.csm']);
     expect(existsSync(file)).toBe(false);
   });
 });
