@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,5 +134,71 @@ describe('csm service on Linux, no user manager reachable (the built CLI)', () =
   afterAll(async () => {
     // The daemon above ran on its own tmux socket; a tmux server it may have started goes with the test.
     await execa('tmux', ['-L', `csm-service-test-${process.pid}`, 'kill-server'], { reject: false });
+  });
+});
+
+/**
+ * With a user manager: a private `systemd --user` of the test's own (its own runtime and config folders, so
+ * the developer's manager and units are never touched) runs the unit for real. systemd runs a user manager
+ * only on a machine booted with systemd; in a container (this project's CI) there is none, and the test
+ * above covers that case. The name says which one ran.
+ */
+const booted = existsSync('/run/systemd/system');
+const systemdBinary = ['/usr/lib/systemd/systemd', '/lib/systemd/systemd'].find((f) => existsSync(f));
+describe.runIf(booted)('csm service on Linux with a private systemd user manager (only on a machine booted with systemd)', () => {
+  let root: string;
+  let env: Record<string, string>;
+  let configFile: string;
+  let port: number;
+  let manager: ReturnType<typeof spawn> | undefined;
+  let managerLog = '';
+  const csm = (args: string[]) => execa(process.execPath, [MAIN, ...args], { cwd: root, env, extendEnv: false, reject: false });
+  const systemctl = (args: string[]) => execa('systemctl', ['--user', ...args], { env, extendEnv: false, reject: false });
+
+  beforeAll(async () => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (test/run-all.sh does)`);
+    if (!systemdBinary) throw new Error('this machine was booted with systemd but its systemd binary is not in /usr/lib/systemd or /lib/systemd');
+    root = mkdtempSync(join(tmpdir(), 'csm-service-sd-'));
+    const runtime = join(root, 'runtime');
+    mkdirSync(runtime, { mode: 0o700 });
+    mkdirSync(join(root, 'home'));
+    port = await freePort();
+    configFile = join(root, 'config.yaml');
+    writeFileSync(configFile, stringify({ server: { port }, tmux: { socket_name: `csm-service-sd-${process.pid}` }, terminal: { launcher: 'none' } }));
+    env = { HOME: join(root, 'home'), XDG_CONFIG_HOME: join(root, 'config'), XDG_RUNTIME_DIR: runtime, CSM_HOME: join(root, 'csm home'), PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, USER: process.env.USER ?? 'root' };
+    manager = spawn(systemdBinary, ['--user'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    manager.stdout?.on('data', (b: Buffer) => (managerLog += b.toString()));
+    manager.stderr?.on('data', (b: Buffer) => (managerLog += b.toString()));
+    await waitFor(async () => manager?.exitCode === null && ['running', 'degraded'].includes((await systemctl(['is-system-running'])).stdout.trim()), {
+      timeoutMs: 20_000,
+      message: 'the private systemd user manager to come up',
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; its output: ${managerLog.slice(-2000)}`);
+    });
+  });
+
+  afterAll(async () => {
+    if (manager && manager.exitCode === null) {
+      await systemctl(['stop', 'csm.service']);
+      manager.kill('SIGTERM');
+      await new Promise((resolve) => manager!.once('exit', resolve));
+    }
+    await execa('tmux', ['-L', `csm-service-sd-${process.pid}`, 'kill-server'], { reject: false });
+  });
+
+  it('install enables and starts csm, which answers /health; a second install changes nothing; uninstall stops it', async () => {
+    const r = await csm(['service', 'install', '--config', configFile]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Started it');
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, { timeoutMs: 30_000, message: 'csm under systemd to answer /health' });
+    expect((await systemctl(['is-enabled', 'csm.service'])).stdout.trim()).toBe('enabled');
+    const status = await csm(['service', 'status', '--config', configFile]);
+    expect(status.exitCode, status.stdout).toBe(0);
+    expect(status.stdout).toMatch(/Enabled, active/);
+    expect((await csm(['service', 'install', '--config', configFile])).stdout).toContain('nothing changed');
+    const off = await csm(['service', 'uninstall']);
+    expect(off.stdout).toContain("Stopped csm's systemd user service");
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null)) === null, { timeoutMs: 20_000, message: 'csm to stop' });
+    expect((await systemctl(['is-active', 'csm.service'])).stdout.trim()).not.toBe('active');
   });
 });
