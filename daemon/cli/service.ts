@@ -114,7 +114,7 @@ export async function runServiceCommand(config: Config, action: string | undefin
         );
       }
       lines.push(...warnings.map((w) => `Warning: ${w}`));
-      print(lines.join('\n'), { ...r, points_to: spec.argv, env: spec.env, warnings });
+      print(lines.join('\n'), { ...r, argv: spec.argv, env: spec.env, warnings });
       return r.started ? 0 : 1;
     }
     case 'uninstall': {
