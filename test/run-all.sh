@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian machine: installs what the tests need, then the whole suite.
-#   - apt: tmux, curl, dovecot-imapd (a real IMAP server the email tests start on loopback)
+#   - apt: tmux, curl, dovecot-imapd (a real IMAP server the email tests start on loopback), systemd (for
+#     systemd-analyze, which checks the unit `csm service install` writes) and python3 (its plistlib reads
+#     the macOS LaunchAgent back, the way a reference reader does)
 #   - npm ci (Claude Code 2.1.197 is a devDependency: the version npm picks on Node 20)
 #   - the latest Claude Code into .cache/claude-latest (users update all the time; both are tested)
 set -euo pipefail
@@ -10,6 +12,8 @@ need_apt=()
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing with apt: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

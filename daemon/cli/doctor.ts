@@ -9,6 +9,7 @@ import type { ApiClient } from './api-client.js';
 import { mcpStatus } from '../../mcp/install.js';
 import { mcpEnv } from './setup.js';
 import { runClaudeSelfTest, type SelfTestReport } from '../selftest/self-test.js';
+import { serviceCheck, type ServiceInputs } from './service.js';
 
 interface Check {
   name: string;
@@ -26,7 +27,7 @@ async function version(cmd: string, args: string[]): Promise<string | null> {
 }
 
 /** `csm doctor`: every part csm needs, each with the fix when it is missing. Exit 1 if any check fails. */
-export async function runDoctor(config: Config, print: (h: string, j: unknown) => void, api: ApiClient): Promise<number> {
+export async function runDoctor(config: Config, print: (h: string, j: unknown) => void, api: ApiClient, service?: ServiceInputs): Promise<number> {
   const checks: Check[] = [];
   const tmux = await version('tmux', ['-V']);
   checks.push({ name: 'tmux', ok: tmux !== null, detail: tmux ?? 'not found', fix: 'install tmux: `apt install tmux` or `brew install tmux`' });
@@ -55,6 +56,8 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
     detail: allowed ? 'notify, send_email and ask_user run without a permission prompt' : 'Claude Code will ask before each notify, send_email or ask_user in sessions you start yourself',
     fix: 'run `csm setup`',
   });
+  const svc = service ? await serviceCheck(config, service) : null;
+  if (svc) checks.push({ name: 'service', ...svc });
   const health = await api.request<{ version: string; channels: string[] }>('GET', '/health').catch((e: Error) => e);
   const up = !(health instanceof Error);
   checks.push({

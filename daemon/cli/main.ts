@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { loadConfig, ConfigError, expandHome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -12,6 +14,7 @@ import { sessionDetails, sessionsTable } from './format.js';
 import { runClaudeDoctor, runDoctor } from './doctor.js';
 import { runHooksCommand, runSetup } from './setup.js';
 import { serve } from './serve.js';
+import { runCommand, runServiceCommand, type ServiceInputs } from './service.js';
 
 /** Exit codes: 0 ok, 1 the daemon refused or failed, 2 bad usage or config, 3 the daemon is not reachable. */
 const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -34,7 +37,9 @@ Usage:
   csm kill <id>                  stop the session
   csm hooks install|uninstall|status   Claude Code hooks for sessions you start yourself
   csm setup                      hooks + the MCP server, for sessions you start yourself
-  csm doctor                     check tmux, claude, config, hooks, MCP and the daemon
+  csm service install|uninstall|status   run csm at login and after a crash (launchd on macOS, a
+                                 systemd user service on Linux), pinned to this node and this csm
+  csm doctor                     check tmux, claude, config, hooks, MCP, the service and the daemon
   csm doctor --claude            self-test of the installed Claude Code (hooks, permissions, questions,
                                  typed text, idle) against a scripted model: no account, no network
 
@@ -146,11 +151,27 @@ async function main(argv: string[]): Promise<number> {
     case 'mcp':
       if (command === 'mcp' && args[0] !== 'install') throw new UsageError('Did you mean `csm mcp install` (or `csm setup`)?');
       return runSetup(config, print);
+    case 'service':
+      return runServiceCommand(config, args[0], serviceInputs(values.config), print);
     case 'doctor':
-      return values.claude ? runClaudeDoctor(config, print) : runDoctor(config, print, api());
+      return values.claude ? runClaudeDoctor(config, print) : runDoctor(config, print, api(), serviceInputs(values.config));
     default:
       throw new UsageError(`Unknown command "${command}". See \`csm --help\`.`);
   }
+}
+
+/** Everything `csm service` takes from this process, read here so nothing below the entry reads process.env. */
+function serviceInputs(configFlag: string | undefined): ServiceInputs {
+  const env = process.env;
+  return {
+    ctx: { platform: process.platform, home: env.HOME || homedir(), ...(env.XDG_CONFIG_HOME ? { xdgConfigHome: env.XDG_CONFIG_HOME } : {}), uid: process.getuid?.() ?? 0, run: runCommand },
+    node: process.execPath,
+    entry: fileURLToPath(import.meta.url),
+    path: env.PATH ?? '',
+    ...(configFlag ? { configFile: resolve(configFlag) } : {}),
+    ...(env.CSM_LOG_LEVEL ? { logLevel: env.CSM_LOG_LEVEL } : {}),
+    secretsInEnv: ['CSM_TELEGRAM_BOT_TOKEN', 'CSM_EMAIL_PASSWORD'].filter((name) => env[name]),
+  };
 }
 
 function attach(config: Config, tmuxSession: string): number {
