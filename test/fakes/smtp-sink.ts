@@ -21,6 +21,10 @@ export interface SmtpSink {
   waitForMessage(pred?: (m: Received) => boolean, timeoutMs?: number): Promise<Received>;
   /** Rejects the next `n` messages after their DATA with `code` (a temporary failure by default). */
   failNext(n: number, code?: number): void;
+  /** Holds the answer to the next message's DATA for `ms` (a slow server): it is kept, the client waits. */
+  slowNext(ms: number): void;
+  /** Wall-clock ms (sub-ms precision) of each connection's start, oldest first: when a send began. */
+  readonly connections: number[];
   /** Stops listening (connections are refused) and drops open connections with 421. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -66,6 +70,8 @@ class Sink implements SmtpSink {
   #server: SMTPServer | null = null;
   #waiters = new Set<Waiter>();
   #failures: { left: number; code: number } = { left: 0, code: 451 };
+  #slow = 0;
+  readonly connections: number[] = [];
 
   constructor(opts: SmtpSinkOptions) {
     this.#port = opts.port ?? 0;
@@ -79,6 +85,10 @@ class Sink implements SmtpSink {
 
   failNext(n: number, code = 451): void {
     this.#failures = { left: n, code };
+  }
+
+  slowNext(ms: number): void {
+    this.#slow = ms;
   }
 
   waitForMessage(pred: (m: Received) => boolean = () => true, timeoutMs = 15_000): Promise<Received> {
@@ -120,6 +130,10 @@ class Sink implements SmtpSink {
         if (!auth || (a.username === this.user && a.password === this.pass)) return callback(null, { user: a.username });
         // smtp-server answers 535 for an error without a responseCode.
         callback(new Error('Invalid username or password'));
+      },
+      onConnect: (_session, callback) => {
+        this.connections.push(performance.timeOrigin + performance.now());
+        callback();
       },
       onData: (stream, session, callback) => void this.#receive(stream, session, callback),
     });
@@ -174,6 +188,11 @@ class Sink implements SmtpSink {
       this.#failures.left--;
       const { code } = this.#failures;
       return callback(smtpError(code, code < 500 ? 'Temporary failure (SMTP sink failNext)' : 'Rejected (SMTP sink failNext)'));
+    }
+    if (this.#slow > 0) {
+      const ms = this.#slow;
+      this.#slow = 0;
+      await new Promise((r) => setTimeout(r, ms));
     }
     const bytes = Buffer.concat(chunks);
     let parsed: ParsedMail;

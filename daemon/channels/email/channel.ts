@@ -104,7 +104,8 @@ class EmailChannel implements Channel {
     const ref = session ? { session, ref: footerRef(session, threads.tokenOf(session)) } : null;
     const mail = compose(ref, subject, body);
     const headers = threads.next(session, requestId);
-    this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers });
+    // A request (permission, question, dialog) is what a session waits on: it goes before queued summaries.
+    this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers }, { urgent: requestId !== undefined });
     this.#sender!.poke();
   }
 
