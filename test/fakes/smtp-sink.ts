@@ -131,14 +131,12 @@ class Sink implements SmtpSink {
         // smtp-server answers 535 for an error without a responseCode.
         callback(new Error('Invalid username or password'));
       },
-      onConnect: (_session, callback) => {
-        this.connections.push(performance.timeOrigin + performance.now());
-        callback();
-      },
       onData: (stream, session, callback) => void this.#receive(stream, session, callback),
     });
     // Client resets and the like arrive here; without a listener they would crash the test worker.
     server.on('error', () => {});
+    // At the TCP level: smtp-server's onConnect comes only after its reverse DNS lookup of the client.
+    server.server.on('connection', () => this.connections.push(performance.timeOrigin + performance.now()));
     await new Promise<void>((resolve, reject) => {
       const net = server.listen(this.#port, HOST, () => {
         net.off('error', reject);
