@@ -203,7 +203,7 @@ async function busySessions(): Promise<void> {
 async function urgent(): Promise<void> {
   const latest = join(ROOT, '.cache/claude-latest/node_modules/.bin/claude');
   const bin = process.env.BENCH_CLAUDE ?? (existsSync(latest) ? latest : join(ROOT, 'node_modules/.bin/claude'));
-  const version = (await execa(bin, ['--version'])).stdout.trim();
+  const version = (await execa(bin, ['--version'])).stdout.trim().replace(/ \(Claude Code\)$/, '');
   console.log(`urgent path with Claude Code ${version}:`);
   reportUrgent('telegram', await urgentPath({ claudeBin: bin, channel: 'telegram', busyRounds: 5, quietRounds: 5, peerRounds: 1 }));
   reportUrgent('email', await urgentPath({ claudeBin: bin, channel: 'email', busyRounds: 3, quietRounds: 3, peerRounds: 0 }));

@@ -71,20 +71,6 @@ export class Outbox<T> {
     return r ? { id: r.id, lane: r.lane, payload: JSON.parse(r.payload) as T, attempts: r.attempts } : null;
   }
 
-  /** The head of every lane that is due now, oldest first. */
-  due(now = Date.now()): OutboxItem<T>[] {
-    const rows = this.#store.db
-      .prepare(
-        `SELECT o.id, o.lane, o.payload, o.attempts, o.next_at FROM outbox o
-         WHERE o.channel = ? AND o.id = (SELECT MIN(id) FROM outbox h WHERE h.channel = o.channel AND h.lane = o.lane)
-         ORDER BY o.id`,
-      )
-      .all(this.#channel) as { id: number; lane: string; payload: string; attempts: number; next_at: number }[];
-    return rows
-      .filter((r) => r.next_at <= now)
-      .map((r) => ({ id: r.id, lane: r.lane, payload: JSON.parse(r.payload) as T, attempts: r.attempts }));
-  }
-
   /** Rewrites a queued payload (e.g. to remember a partial result before retrying the rest). */
   update(id: number, payload: T): void {
     this.#store.db.prepare('UPDATE outbox SET payload = ? WHERE id = ?').run(JSON.stringify(payload), id);
@@ -106,16 +92,5 @@ export class Outbox<T> {
 
   size(): number {
     return (this.#store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE channel = ?').get(this.#channel) as { n: number }).n;
-  }
-
-  /** Earliest time any lane head becomes due, or null when empty. */
-  nextDueAt(): number | null {
-    const heads = this.#store.db
-      .prepare(
-        `SELECT MIN(o.next_at) AS t FROM outbox o
-         WHERE o.channel = ? AND o.id = (SELECT MIN(id) FROM outbox h WHERE h.channel = o.channel AND h.lane = o.lane)`,
-      )
-      .get(this.#channel) as { t: number | null };
-    return heads.t;
   }
 }
