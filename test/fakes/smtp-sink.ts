@@ -23,6 +23,8 @@ export interface SmtpSink {
   failNext(n: number, code?: number): void;
   /** Holds the answer to the next message's DATA for `ms` (a slow server): it is kept, the client waits. */
   slowNext(ms: number): void;
+  /** Messages being held by slowNext now. */
+  readonly holding: number;
   /** Wall-clock ms (sub-ms precision) of each connection's start, oldest first: when a send began. */
   readonly connections: number[];
   /** Stops listening (connections are refused) and drops open connections with 421. */
@@ -71,6 +73,7 @@ class Sink implements SmtpSink {
   #waiters = new Set<Waiter>();
   #failures: { left: number; code: number } = { left: 0, code: 451 };
   #slow = 0;
+  #holding = 0;
   readonly connections: number[] = [];
 
   constructor(opts: SmtpSinkOptions) {
@@ -89,6 +92,10 @@ class Sink implements SmtpSink {
 
   slowNext(ms: number): void {
     this.#slow = ms;
+  }
+
+  get holding(): number {
+    return this.#holding;
   }
 
   waitForMessage(pred: (m: Received) => boolean = () => true, timeoutMs = 15_000): Promise<Received> {
@@ -190,7 +197,9 @@ class Sink implements SmtpSink {
     if (this.#slow > 0) {
       const ms = this.#slow;
       this.#slow = 0;
+      this.#holding++;
       await new Promise((r) => setTimeout(r, ms));
+      this.#holding--;
     }
     const bytes = Buffer.concat(chunks);
     let parsed: ParsedMail;

@@ -42,7 +42,7 @@ describe('email: a request goes before the mail queued ahead of it', () => {
     sink!.slowNext(1500);
     for (const n of [1, 2, 3]) outbox.enqueue('a1b2', mail(`summary ${n}`));
     sender!.poke();
-    await waitFor(() => sink!.connections.length === 1, { message: 'summary 1 on its way', intervalMs: 5 });
+    await waitFor(() => sink!.holding === 1, { message: 'summary 1 held by the slow server', intervalMs: 5 });
     outbox.enqueue('a1b2', mail('permission'), { urgent: true });
     sender!.poke();
     await sink!.waitForMessage((m) => m.parsed.subject === '[claude-a1b2] summary 3', 10_000);

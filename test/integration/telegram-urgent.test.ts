@@ -55,6 +55,18 @@ describe('telegram: urgent messages first', () => {
     expect(question).toBeLessThan(texts.findIndex((t) => t.includes('second turn done')));
   });
 
+  it('a screen nobody recognises (a guess after stuck_seconds) waits its turn behind the queued notices', async () => {
+    h = await startHarness({ deps: PACED });
+    h.commands.addSession('d1d2', '/home/u/d');
+    await h.fake.waitForMessage((m) => textOf(m).startsWith('🚀 Session d1d2'));
+    for (let i = 0; i < 3; i++) h.commands.emit('d1d2', notice(`s${i}`, `before the screen ${i}`));
+    await h.fake.waitForMessage((m) => textOf(m).endsWith('before the screen 0'));
+    h.commands.request('d1d2', { request_id: 's0000001', kind: 'screen', title: 'Screen', detail: 'ready', options: [], allows_text: true });
+    await h.fake.waitForMessage((m) => textOf(m).startsWith('🖥 d1d2'), 10_000);
+    const texts = h.fake.botMessages().map(textOf);
+    expect(texts.findIndex((t) => t.startsWith('🖥 d1d2'))).toBeGreaterThan(texts.findIndex((t) => t.endsWith('before the screen 2')));
+  });
+
   it('the request waits for its root while the root is on the wire, and its "resolved" edit comes after it', async () => {
     h = await startHarness({ deps: PACED });
     // Telegram takes the root at once and answers 300 ms later: the request is queued meanwhile.

@@ -7,6 +7,7 @@ import {
   requestKeyboard, topicName, type Rendered,
 } from './render.js';
 import type { Threads } from './threads.js';
+import { isUrgent } from '../urgent.js';
 import type { OutOp } from './types.js';
 
 export interface OutgoingDeps {
@@ -87,7 +88,7 @@ export class Outgoing {
         if (e.request.channel === 'email') return;
         this.#ensureThread(s);
         // The session waits on this: it overtakes the ordinary messages queued before it (outbox-order.ts).
-        const urgent = { urgent: true };
+        const urgent = { urgent: isUrgent(e.request.kind) };
         const messages = renderRequest(s, e.request);
         const last = messages.pop()!;
         for (const html of messages) this.#d.enqueue({ op: 'send', session: s, html }, urgent);
