@@ -4,12 +4,15 @@
  *   2. POST /session/:id/input → the text visible in the tmux pane
  *   3. a reply from the phone → the text visible in the pane: Telegram (fake Bot API, long polling) and
  *      email (a real Dovecot, IMAP IDLE), through the real channels
- *   4. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
- * Targets: p99 event latency < 5 ms; replies typed within seconds; 50 busy sessions < 10% of one core and
- * < 150 MB RSS.
+ *   4. permission → phone (and → mail) with the real Claude Code CLI, broken down, against the CLI's own
+ *      PermissionRequest hook call (the floor) and its own Notification (the peer), in a quiet chat and with
+ *      three notices sent to the chat just before; tap → tool_result at the model (bench/urgent.ts)
+ *   5. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
+ * Targets: p99 event latency < 5 ms; replies typed within seconds; hook call → Bot API request (or SMTP
+ * send) p50 < 50 ms, p99 < 150 ms; 50 busy sessions < 10% of one core and < 150 MB RSS.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,6 +24,7 @@ import { silentLogger } from '../daemon/logger.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram-bot-api.js';
 import { freePort } from '../test/helpers/daemon.js';
 import { OWNER, startMailStack, type MailStack } from '../test/helpers/mail.js';
+import { reportUrgent, urgentPath } from './urgent.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const WRITER = join(ROOT, 'test/fixtures/bin/busy-writer');
@@ -195,9 +199,20 @@ async function busySessions(): Promise<void> {
   }
 }
 
+/** The latest Claude Code (what users run), else the pinned one; the version is printed with the figures. */
+async function urgent(): Promise<void> {
+  const latest = join(ROOT, '.cache/claude-latest/node_modules/.bin/claude');
+  const bin = process.env.BENCH_CLAUDE ?? (existsSync(latest) ? latest : join(ROOT, 'node_modules/.bin/claude'));
+  const version = (await execa(bin, ['--version'])).stdout.trim().replace(/ \(Claude Code\)$/, '');
+  console.log(`urgent path with Claude Code ${version}:`);
+  reportUrgent('telegram', await urgentPath({ claudeBin: bin, channel: 'telegram', busyRounds: 5, quietRounds: 5, peerRounds: 1 }));
+  reportUrgent('email', await urgentPath({ claudeBin: bin, channel: 'email', busyRounds: 3, quietRounds: 3, peerRounds: 0 }));
+}
+
 console.log(`csm bench on ${process.platform}/${process.arch}, node ${process.version}`);
 await hookLatency();
 await inputLatency();
 await replyLatency();
+await urgent();
 await busySessions();
 process.exit(0);

@@ -25,12 +25,30 @@ export interface HookCommandOptions {
   waitSeconds: number;
   /** Installed into the user's settings: skips sessions the daemon started (they have their own hooks). */
   global?: { csmHome: string; url: string };
+  /**
+   * Per launch: the daemon's URL and the session's own token. PermissionRequest then goes as Claude Code's
+   * own http hook, with no shell and no curl to start (60-80 ms on a busy machine), see HTTP_EVENTS.
+   */
+  direct?: { url: string; token: string };
 }
+
+type HookHandler =
+  | { type: 'command'; command: string; timeout: number }
+  | { type: 'http'; url: string; headers: Record<string, string>; timeout: number };
 
 interface HookEntry {
   matcher?: string;
-  hooks: { type: 'command'; command: string; timeout: number }[];
+  hooks: HookHandler[];
 }
+
+/**
+ * PermissionRequest is the request itself, on its way to the phone. Claude Code treats a refused connection,
+ * a timeout or a non-2xx answer of an http hook as no decision, as the script's silent exit 0 is, and shows
+ * nothing for it. PreToolUse would save another sh + curl before the permission check, but a failed one is
+ * shown in the transcript ("PreToolUse:Bash hook failed … ECONNREFUSED") on every tool call while the
+ * daemon is down, so it stays a script.
+ */
+const HTTP_EVENTS = new Set<string>(['PermissionRequest']);
 
 export function hookSettings(options: HookCommandOptions): { hooks: Record<HookEventName, HookEntry[]> } {
   const prefix = options.global
@@ -42,7 +60,12 @@ export function hookSettings(options: HookCommandOptions): { hooks: Record<HookE
     const waits = event === 'PermissionRequest';
     const command = waits ? `${base} --wait ${options.waitSeconds + 5}` : base;
     // Claude Code's own timeout must outlast curl's, or Claude kills the hook before we answer.
-    const entry: HookEntry = { hooks: [{ type: 'command', command, timeout: waits ? options.waitSeconds + 30 : 15 }] };
+    const timeout = waits ? options.waitSeconds + 30 : 15;
+    const direct = options.direct && HTTP_EVENTS.has(event) ? options.direct : null;
+    const handler: HookHandler = direct
+      ? { type: 'http', url: `${direct.url}/hook`, headers: { Authorization: `Bearer ${direct.token}` }, timeout }
+      : { type: 'command', command, timeout };
+    const entry: HookEntry = { hooks: [handler] };
     if (TOOL_EVENTS.has(event)) entry.matcher = '*';
     hooks[event] = [entry];
   }

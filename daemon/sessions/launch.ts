@@ -32,7 +32,7 @@ export function buildLaunch(input: LaunchInput): LaunchSpec {
   mkdirSync(input.sessionDir, { recursive: true, mode: 0o700 });
   const settingsFile = join(input.sessionDir, 'settings.json');
   const settings = {
-    ...hookSettings({ script: input.hookScript, waitSeconds: input.waitSeconds }),
+    ...hookSettings({ script: input.hookScript, waitSeconds: input.waitSeconds, direct: { url: input.url, token: input.token } }),
     // Our own tools only reach the owner (and ask_user waits for them): in `--permission-mode default` Claude
     // Code would otherwise ask in the terminal before each call, which defeats asking from afar.
     ...(input.mcpServer ? { permissions: { allow: MCP_TOOL_IDS } } : {}),

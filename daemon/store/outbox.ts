@@ -1,10 +1,11 @@
+import type { QueuedRow } from './outbox-order.js';
 import type { Store } from './store.js';
 
 /**
  * A persisted queue of outgoing messages, shared by the channels. A message is written here before any
  * network call, so a crash or an outage never loses it; it is deleted only after the remote side accepted
- * it. Within one `lane` (a session, usually) messages go out strictly in order: a failing head blocks the
- * lane, other lanes go on.
+ * it. Within one `lane` (a session, usually) messages go out in order, except that urgent ones overtake
+ * ordinary ones (see outbox-order.ts): a failing head blocks the lane, other lanes go on.
  */
 export interface OutboxItem<T> {
   id: number;
@@ -41,28 +42,33 @@ export class Outbox<T> {
          last_error TEXT
        )`,
       `CREATE INDEX outbox_channel ON outbox (channel, id)`,
+      `ALTER TABLE outbox ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE outbox ADD COLUMN barrier INTEGER NOT NULL DEFAULT 0`,
     ]);
   }
 
-  enqueue(lane: string, payload: T): number {
+  /** `urgent`: something a session is blocked on; `barrier`: nothing newer in the lane may pass it. */
+  enqueue(lane: string, payload: T, o: { urgent?: boolean; barrier?: boolean } = {}): number {
     const info = this.#store.db
-      .prepare('INSERT INTO outbox (channel, lane, payload) VALUES (?, ?, ?)')
-      .run(this.#channel, lane, JSON.stringify(payload));
+      .prepare('INSERT INTO outbox (channel, lane, payload, urgent, barrier) VALUES (?, ?, ?, ?, ?)')
+      .run(this.#channel, lane, JSON.stringify(payload), o.urgent ? 1 : 0, o.barrier ? 1 : 0);
     return Number(info.lastInsertRowid);
   }
 
-  /** The head of every lane that is due now, oldest first. */
-  due(now = Date.now()): OutboxItem<T>[] {
+  /** Every queued row of the channel, oldest first, without payloads: what outbox-order.ts decides on. */
+  queued(): QueuedRow[] {
     const rows = this.#store.db
-      .prepare(
-        `SELECT o.id, o.lane, o.payload, o.attempts, o.next_at FROM outbox o
-         WHERE o.channel = ? AND o.id = (SELECT MIN(id) FROM outbox h WHERE h.channel = o.channel AND h.lane = o.lane)
-         ORDER BY o.id`,
-      )
-      .all(this.#channel) as { id: number; lane: string; payload: string; attempts: number; next_at: number }[];
-    return rows
-      .filter((r) => r.next_at <= now)
-      .map((r) => ({ id: r.id, lane: r.lane, payload: JSON.parse(r.payload) as T, attempts: r.attempts }));
+      .prepare('SELECT id, lane, urgent, barrier, next_at FROM outbox WHERE channel = ? ORDER BY id')
+      .all(this.#channel) as { id: number; lane: string; urgent: number; barrier: number; next_at: number }[];
+    return rows.map((r) => ({ id: r.id, lane: r.lane, urgent: r.urgent === 1, barrier: r.barrier === 1, nextAt: r.next_at }));
+  }
+
+  /** One row with its payload, or null when it is gone. */
+  get(id: number): OutboxItem<T> | null {
+    const r = this.#store.db.prepare('SELECT id, lane, payload, attempts FROM outbox WHERE id = ?').get(id) as
+      | { id: number; lane: string; payload: string; attempts: number }
+      | undefined;
+    return r ? { id: r.id, lane: r.lane, payload: JSON.parse(r.payload) as T, attempts: r.attempts } : null;
   }
 
   /** Rewrites a queued payload (e.g. to remember a partial result before retrying the rest). */
@@ -86,16 +92,5 @@ export class Outbox<T> {
 
   size(): number {
     return (this.#store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE channel = ?').get(this.#channel) as { n: number }).n;
-  }
-
-  /** Earliest time any lane head becomes due, or null when empty. */
-  nextDueAt(): number | null {
-    const heads = this.#store.db
-      .prepare(
-        `SELECT MIN(o.next_at) AS t FROM outbox o
-         WHERE o.channel = ? AND o.id = (SELECT MIN(id) FROM outbox h WHERE h.channel = o.channel AND h.lane = o.lane)`,
-      )
-      .get(this.#channel) as { t: number | null };
-    return heads.t;
   }
 }

@@ -20,7 +20,14 @@ export interface RecordedRequest {
     system?: unknown;
   };
   mainTurn: boolean;
+  /** Wall-clock time (ms, sub-ms precision) the request arrived: for latency figures. */
+  at: number;
+  /** When the reply was written out in full (the tool_use left the API), or undefined while it is pending. */
+  answeredAt?: number;
 }
+
+/** Wall-clock ms with sub-ms precision, comparable across processes on one machine. */
+const wallNow = (): number => performance.timeOrigin + performance.now();
 
 /** The conversation Claude Code sent, as JSON text: the person's prompts are in it (with the history). */
 export const conversation = (r: RecordedRequest): string => JSON.stringify(r.body.messages ?? []);
@@ -70,18 +77,21 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'POST' && path === '/v1/messages') {
       const mainTurn = Array.isArray(body.tools) && body.tools.length > 0;
-      requests.push({ path, body, mainTurn });
+      const record: RecordedRequest = { path, body, mainTurn, at: wallNow() };
+      requests.push(record);
       for (const wake of waiters) wake();
       const turn: Turn = mainTurn ? (queue.shift() ?? { text: 'Done.' }) : { text: 'Test session' };
       if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
-      if (body.stream === false) return sendJson(res, message(body.model, turn));
-      return streamTurn(res, body.model, turn);
+      if (body.stream === false) sendJson(res, message(body.model, turn));
+      else streamTurn(res, body.model, turn);
+      record.answeredAt = wallNow();
+      return;
     }
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') return sendJson(res, { input_tokens: 100 });
     if (req.method === 'GET' && path.startsWith('/v1/models')) {
       return sendJson(res, { data: [{ id: 'claude-sonnet-4-5', type: 'model', display_name: 'Claude Sonnet 4.5' }], has_more: false });
     }
-    requests.push({ path, body, mainTurn: false });
+    requests.push({ path, body, mainTurn: false, at: wallNow() });
     return sendJson(res, {});
   }
 

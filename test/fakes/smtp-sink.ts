@@ -21,6 +21,12 @@ export interface SmtpSink {
   waitForMessage(pred?: (m: Received) => boolean, timeoutMs?: number): Promise<Received>;
   /** Rejects the next `n` messages after their DATA with `code` (a temporary failure by default). */
   failNext(n: number, code?: number): void;
+  /** Holds the answer to the next message's DATA for `ms` (a slow server): it is kept, the client waits. */
+  slowNext(ms: number): void;
+  /** Messages being held by slowNext now. */
+  readonly holding: number;
+  /** Wall-clock ms (sub-ms precision) of each connection's start, oldest first: when a send began. */
+  readonly connections: number[];
   /** Stops listening (connections are refused) and drops open connections with 421. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -66,6 +72,9 @@ class Sink implements SmtpSink {
   #server: SMTPServer | null = null;
   #waiters = new Set<Waiter>();
   #failures: { left: number; code: number } = { left: 0, code: 451 };
+  #slow = 0;
+  #holding = 0;
+  readonly connections: number[] = [];
 
   constructor(opts: SmtpSinkOptions) {
     this.#port = opts.port ?? 0;
@@ -79,6 +88,14 @@ class Sink implements SmtpSink {
 
   failNext(n: number, code = 451): void {
     this.#failures = { left: n, code };
+  }
+
+  slowNext(ms: number): void {
+    this.#slow = ms;
+  }
+
+  get holding(): number {
+    return this.#holding;
   }
 
   waitForMessage(pred: (m: Received) => boolean = () => true, timeoutMs = 15_000): Promise<Received> {
@@ -125,6 +142,8 @@ class Sink implements SmtpSink {
     });
     // Client resets and the like arrive here; without a listener they would crash the test worker.
     server.on('error', () => {});
+    // At the TCP level: smtp-server's onConnect comes only after its reverse DNS lookup of the client.
+    server.server.on('connection', () => this.connections.push(performance.timeOrigin + performance.now()));
     await new Promise<void>((resolve, reject) => {
       const net = server.listen(this.#port, HOST, () => {
         net.off('error', reject);
@@ -174,6 +193,13 @@ class Sink implements SmtpSink {
       this.#failures.left--;
       const { code } = this.#failures;
       return callback(smtpError(code, code < 500 ? 'Temporary failure (SMTP sink failNext)' : 'Rejected (SMTP sink failNext)'));
+    }
+    if (this.#slow > 0) {
+      const ms = this.#slow;
+      this.#slow = 0;
+      this.#holding++;
+      await new Promise((r) => setTimeout(r, ms));
+      this.#holding--;
     }
     const bytes = Buffer.concat(chunks);
     let parsed: ParsedMail;

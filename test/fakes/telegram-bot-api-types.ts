@@ -60,6 +60,8 @@ export interface CallRecord {
   fault?: Fault['kind'];
   description?: string;
   at: number;
+  /** Wall-clock ms (sub-ms precision) the request's first bytes arrived: for latency figures. */
+  arrivedAt: number;
 }
 
 export type ApiResult = { status: 200; result: unknown } | { status: number; description: string; retryAfter?: number };

@@ -211,6 +211,8 @@ export class FakeTelegramBotApi {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Before the body is read: when the request left the client, as near as the server can tell.
+    const arrivedAt = performance.timeOrigin + performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     let params: RequestParams;
@@ -221,7 +223,7 @@ export class FakeTelegramBotApi {
     }
     if (!m) return this.#send(res, null, { status: 404, description: 'Not Found' });
     const [, token, method] = m as unknown as [string, string, string];
-    const record: CallRecord = { method, params: redact(params), status: 0, at: Date.now() };
+    const record: CallRecord = { method, params: redact(params), status: 0, at: Date.now(), arrivedAt };
     this.calls.push(record);
     if (token !== this.token) return this.#send(res, record, { status: 401, description: 'Unauthorized' });
 

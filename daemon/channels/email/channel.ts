@@ -9,6 +9,7 @@ import { MailIncoming } from './incoming.js';
 import { compose, renderError, renderIdleSummary, renderNotify, renderRequest, wantsMail } from './render.js';
 import { createTransport, MailSender, type MailOp } from './smtp.js';
 import { MailThreads } from './threads.js';
+import { isUrgent } from '../urgent.js';
 
 export interface EmailDeps {
   transport?: Transporter;
@@ -85,7 +86,7 @@ class EmailChannel implements Channel {
       case 'permission_request':
       case 'waiting_input': {
         const r = renderRequest(e.request);
-        return this.#send(session, r.subject, r.body, e.request.request_id);
+        return this.#send(session, r.subject, r.body, e.request.request_id, isUrgent(e.request.kind));
       }
     }
   }
@@ -99,12 +100,13 @@ class EmailChannel implements Channel {
   }
 
   /** Written to the outbox before any network call: an SMTP outage or a crash never loses a mail. */
-  #send(session: string | null, subject: string, body: string, requestId?: string): void {
+  #send(session: string | null, subject: string, body: string, requestId?: string, urgent = false): void {
     const threads = this.#threads!;
     const ref = session ? { session, ref: footerRef(session, threads.tokenOf(session)) } : null;
     const mail = compose(ref, subject, body);
     const headers = threads.next(session, requestId);
-    this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers });
+    // A request (permission, question, dialog) is what a session waits on: it goes before queued summaries.
+    this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers }, { urgent });
     this.#sender!.poke();
   }
 

@@ -2,7 +2,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
 import type { ChannelHealth } from '../channel.js';
-import type { Outbox } from '../../store/outbox.js';
+import type { Outbox, OutboxItem } from '../../store/outbox.js';
+import { startable } from '../../store/outbox-order.js';
 import { sleep } from '../../sleep.js';
 
 /** One queued mail: everything needed to send it again after a crash, Message-ID included. */
@@ -30,8 +31,10 @@ export function createTransport(cfg: EmailConfig): Transporter {
 }
 
 /**
- * Sends the outbox, oldest first per session, one mail at a time. A mail leaves the outbox only after the
- * SMTP server accepted it; until then it is retried with backoff, for as long as it takes.
+ * Sends the outbox, oldest first per session, one mail at a time; except that a mail a session is blocked
+ * on (a permission request, a question, a dialog) goes at once, beside the one being sent, and before the
+ * ordinary mail queued ahead of it (outbox-order.ts). A mail leaves the outbox only after the SMTP server
+ * accepted it; until then it is retried with backoff, for as long as it takes.
  */
 export class MailSender {
   readonly #outbox: Outbox<MailOp>;
@@ -45,6 +48,8 @@ export class MailSender {
   /** Past the stop grace: a send still running is abandoned, its row left as it is. */
   #abandoned = false;
   #lastError: string | null = null;
+  /** Rows being sent now (the drain's and the urgent ones), by outbox id. */
+  readonly #inFlight = new Map<number, Promise<boolean>>();
 
   constructor(outbox: Outbox<MailOp>, transport: Transporter, cfg: EmailConfig, log: Logger) {
     this.#outbox = outbox;
@@ -56,6 +61,7 @@ export class MailSender {
   /** Something was queued, or may be due: send now. */
   poke(): void {
     if (this.#stopped) return;
+    this.#sendUrgent();
     if (this.#running) {
       this.#again = true;
       return;
@@ -69,39 +75,67 @@ export class MailSender {
     });
   }
 
+  /** Urgent mail does not wait for the drain: each one that may go starts now, on its own connection. */
+  #sendUrgent(): void {
+    for (const s of startable(this.#outbox.queued(), new Set(this.#inFlight.keys()), Date.now())) {
+      if (!s.express) continue;
+      const item = this.#outbox.get(s.id);
+      if (!item) continue;
+      this.#track(item).finally(() => this.poke());
+    }
+  }
+
+  #track(item: OutboxItem<MailOp>): Promise<boolean> {
+    const work = this.#sendOne(item).finally(() => this.#inFlight.delete(item.id));
+    this.#inFlight.set(item.id, work);
+    return work;
+  }
+
   async #drain(): Promise<void> {
-    for (let items = this.#outbox.due(); items.length > 0 && !this.#stopped; items = this.#outbox.due()) {
+    for (;;) {
+      if (this.#stopped) return;
+      const items = startable(this.#outbox.queued(), new Set(this.#inFlight.keys()), Date.now()).filter((s) => !s.express);
+      if (items.length === 0) return;
       let sentAny = false;
-      for (const item of items) {
+      for (const s of items) {
         if (this.#stopped) return;
-        const m = item.payload;
-        try {
-          await this.#transport.sendMail({
-            from: this.#cfg.from_address,
-            to: this.#cfg.to_address,
-            subject: m.subject,
-            text: m.text,
-            html: m.html,
-            messageId: m.messageId,
-            ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
-            ...(m.references.length > 0 ? { references: m.references } : {}),
-          });
-          if (this.#abandoned) return;
-          this.#outbox.done(item.id);
-          sentAny = true;
-          this.#lastError = null;
-          this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
-        } catch (err) {
-          if (this.#abandoned) return;
-          const e = err as Error & { responseCode?: number; code?: string };
-          this.#outbox.failed(item.id, e.message);
-          this.#lastError = e.message;
-          const level = item.attempts === 0 ? 'warn' : 'debug';
-          const hint = e.code === 'EAUTH' ? ' (the SMTP server refused the login: check email.username and email.password)' : '';
-          this.#log[level]({ err: e.message, code: e.responseCode ?? e.code, attempts: item.attempts + 1, subject: m.subject }, `email: sending failed${hint}; it stays queued and is retried`);
-        }
+        const item = this.#outbox.get(s.id);
+        if (!item || this.#inFlight.has(item.id)) continue;
+        if (await this.#track(item)) sentAny = true;
+        if (this.#abandoned) return;
       }
       if (!sentAny) return;
+    }
+  }
+
+  /** One mail; true when the server accepted it. */
+  async #sendOne(item: OutboxItem<MailOp>): Promise<boolean> {
+    const m = item.payload;
+    try {
+      await this.#transport.sendMail({
+        from: this.#cfg.from_address,
+        to: this.#cfg.to_address,
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        messageId: m.messageId,
+        ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+        ...(m.references.length > 0 ? { references: m.references } : {}),
+      });
+      if (this.#abandoned) return false;
+      this.#outbox.done(item.id);
+      this.#lastError = null;
+      this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
+      return true;
+    } catch (err) {
+      if (this.#abandoned) return false;
+      const e = err as Error & { responseCode?: number; code?: string };
+      this.#outbox.failed(item.id, e.message);
+      this.#lastError = e.message;
+      const level = item.attempts === 0 ? 'warn' : 'debug';
+      const hint = e.code === 'EAUTH' ? ' (the SMTP server refused the login: check email.username and email.password)' : '';
+      this.#log[level]({ err: e.message, code: e.responseCode ?? e.code, attempts: item.attempts + 1, subject: m.subject }, `email: sending failed${hint}; it stays queued and is retried`);
+      return false;
     }
   }
 
@@ -115,9 +149,12 @@ export class MailSender {
   #schedule(): void {
     if (this.#stopped) return;
     if (this.#timer) clearTimeout(this.#timer);
-    const next = this.#outbox.nextDueAt();
-    if (next === null) return;
-    this.#timer = setTimeout(() => this.poke(), Math.max(0, next - Date.now()));
+    const now = Date.now();
+    const waiting = this.#outbox.queued().filter((r) => !this.#inFlight.has(r.id));
+    if (waiting.length === 0) return;
+    // Due rows that did not go wait behind one in flight, which pokes when done; this is their backstop.
+    const later = waiting.map((r) => r.nextAt).filter((t) => t > now);
+    this.#timer = setTimeout(() => this.poke(), later.length > 0 ? Math.min(...later) - now : 1000);
     this.#timer.unref();
   }
 
@@ -130,7 +167,7 @@ export class MailSender {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     const waited = new AbortController();
-    await Promise.race([this.#running?.catch(() => undefined), sleep(graceMs, waited.signal)]);
+    await Promise.race([Promise.allSettled([this.#running, ...this.#inFlight.values()]), sleep(graceMs, waited.signal)]);
     waited.abort();
     this.#abandoned = true;
     this.#transport.close();

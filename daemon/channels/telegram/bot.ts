@@ -1,6 +1,7 @@
 import { Api, type Transformer } from 'grammy';
 import { autoRetry, type AutoRetryOptions } from '@grammyjs/auto-retry';
 import { apiThrottler, type APIThrottlerOptions } from '@grammyjs/transformer-throttler';
+import { sleep } from '../../sleep.js';
 
 export interface BotApiOptions {
   /** The Bot API base URL (config telegram.api_root); a trailing slash is dropped. */
@@ -18,10 +19,15 @@ export interface BotApiOptions {
    * would back off for up to an hour.
    */
   retry?: Partial<AutoRetryOptions>;
-  /** grammY throttler (Bottleneck settings); the plugin's defaults follow Telegram's published limits. */
+  /**
+   * grammY throttler (Bottleneck settings) for ordinary messages; the plugin's defaults follow Telegram's
+   * published limits (a private chat: one a second). Calls made with an `express` signal skip it.
+   */
   throttle?: APIThrottlerOptions;
   /** Closed at shutdown: see WireGate. */
   gate?: WireGate;
+  /** Marks the calls that skip the throttler (see Express). */
+  express?: Express;
 }
 
 export const DEFAULT_RETRY: Partial<AutoRetryOptions> = { maxDelaySeconds: 60, maxRetryAttempts: 3, rethrowHttpErrors: true };
@@ -29,17 +35,67 @@ export const DEFAULT_RETRY: Partial<AutoRetryOptions> = { maxDelaySeconds: 60, m
 /**
  * A grammY Api for the bot token, with the plugins in the order they must wrap each other: the gate's
  * outer half outermost (it may give up on a call wherever it waits), auto-retry (so each retry is
- * throttled again), the throttler, the gate's inner half, then the per-attempt timeout.
+ * throttled again), the throttler (skipped by express calls), the chat's retry_after block, the gate's inner
+ * half, then the per-attempt timeout.
  */
 export function createBotApi(token: string, o: BotApiOptions): Api {
   const pollTimeout = o.pollTimeoutSeconds ?? 30;
   const api = new Api(token, { apiRoot: o.apiRoot.replace(/\/+$/, ''), timeoutSeconds: pollTimeout + 30 });
   api.config.use(attemptTimeout(o.attemptTimeoutMs ?? 30_000));
   if (o.gate) api.config.use(o.gate.inner());
-  api.config.use(apiThrottler(o.throttle));
+  api.config.use(obeyRetryAfter());
+  const throttler = apiThrottler(o.throttle);
+  const express = o.express;
+  api.config.use(express ? (prev, method, payload, signal) => (express.has(signal) ? prev(method, payload, signal) : throttler(prev, method, payload, signal)) : throttler);
   api.config.use(autoRetry({ ...DEFAULT_RETRY, ...o.retry }));
   if (o.gate) api.config.use(o.gate.outer());
   return api;
+}
+
+/**
+ * The calls that go past the throttler's pacing: what a session is blocked on (a permission request, a
+ * question) must not wait a second behind an idle notice. Such a call is held back only by what Telegram
+ * answers (see obeyRetryAfter). The mark travels on the call's abort signal, the one thing grammY hands
+ * through every transformer unchanged without sending it.
+ */
+export class Express {
+  readonly #signals = new WeakSet<object>();
+
+  /** A signal (following `base`) that marks one call as express. */
+  signal(base: AbortSignal): ApiSignal {
+    const s = AbortSignal.any([base]);
+    this.#signals.add(s);
+    return apiSignal(s);
+  }
+
+  has(signal: unknown): boolean {
+    return typeof signal === 'object' && signal !== null && this.#signals.has(signal);
+  }
+}
+
+/**
+ * Telegram's own word on pacing: after a 429 with retry_after for a chat, no call to that chat goes on the
+ * wire before that time, express or not (a call sent into the block would only earn another 429). The wait
+ * ends early when the call is aborted; the call then fails as aborted calls do.
+ */
+function obeyRetryAfter(now: () => number = Date.now): Transformer {
+  const blockedUntil = new Map<string, number>();
+  return async (prev, method, payload, signal) => {
+    const chat = isObject(payload) && 'chat_id' in payload ? String((payload as { chat_id: unknown }).chat_id) : null;
+    if (chat === null) return prev(method, payload, signal);
+    const wait = (blockedUntil.get(chat) ?? 0) - now();
+    if (wait > 0) {
+      const s = signal as unknown as AbortSignal | undefined;
+      await sleep(wait, s ?? new AbortController().signal);
+      if (s?.aborted) throw new Error(`${method} aborted while Telegram's retry_after was running`);
+    }
+    const result = await prev(method, payload, signal);
+    const after = result.ok ? undefined : result.parameters?.retry_after;
+    if (!result.ok && result.error_code === 429 && typeof after === 'number') {
+      blockedUntil.set(chat, Math.max(blockedUntil.get(chat) ?? 0, now() + after * 1000));
+    }
+    return result;
+  };
 }
 
 /** A call refused because the channel is stopping; it was never sent, so it is still queued as it was. */

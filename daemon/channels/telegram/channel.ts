@@ -4,7 +4,7 @@ import { COMMAND_HELP } from '../../commands/parse.js';
 import type { TelegramConfig } from '../../config/schema.js';
 import { Outbox, type OutboxOptions } from '../../store/outbox.js';
 import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
-import { apiSignal, botIdOf, createBotApi, WireGate, type BotApiOptions } from './bot.js';
+import { apiSignal, botIdOf, createBotApi, Express, WireGate, type BotApiOptions } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import { MessageHandler } from './handlers.js';
 import { Incoming } from './incoming.js';
@@ -68,12 +68,14 @@ class TelegramChannel implements Channel {
     const log = this.#log;
     const home = this.#deps.home ?? homedir();
     const gate = this.#deps.api ? undefined : new WireGate();
-    const api = this.#deps.api ?? createBotApi(cfg.bot_token, { apiRoot: cfg.api_root, pollTimeoutSeconds: this.#deps.poller?.pollTimeoutSeconds, ...this.#deps.bot, ...(gate ? { gate } : {}) });
+    const express = this.#deps.api ? undefined : new Express();
+    const api = this.#deps.api ?? createBotApi(cfg.bot_token, { apiRoot: cfg.api_root, pollTimeoutSeconds: this.#deps.poller?.pollTimeoutSeconds, ...this.#deps.bot, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     const threads = new Threads(store, cfg.chat_id);
     const outbox = new Outbox<OutOp>(store, 'telegram', this.#deps.outbox);
-    const enqueue = (op: OutOp): void => void outbox.enqueue(laneOf(op.session), op);
+    // A root is a barrier: the requests of its session reply to it, so none may be sent before it.
+    const enqueue = (op: OutOp, o: { urgent?: boolean } = {}): void => void outbox.enqueue(laneOf(op.session), op, { urgent: o.urgent === true, barrier: op.op === 'root' });
 
-    const sender = new OutboxSender(outbox, api, threads, store, { chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}) });
+    const sender = new OutboxSender(outbox, api, threads, store, { chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     this.#sender = sender;
     const outgoing = new Outgoing({ store, threads, commands, enqueue, poke: () => sender.poke(), home, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;

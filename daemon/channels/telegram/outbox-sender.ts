@@ -2,9 +2,10 @@ import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Logger } from '../../logger.js';
 import type { Outbox, OutboxItem } from '../../store/outbox.js';
+import { startable } from '../../store/outbox-order.js';
 import type { Store } from '../../store/store.js';
 import { sleep } from '../../sleep.js';
-import { apiSignal, StoppingError, type WireGate } from './bot.js';
+import { apiSignal, StoppingError, type ApiSignal, type Express, type WireGate } from './bot.js';
 import { htmlToText } from './format.js';
 import type { Threads } from './threads.js';
 import type { Keyboard, OutOp } from './types.js';
@@ -16,12 +17,15 @@ export interface SenderOptions {
   log: Logger;
   /** The gate in front of the network (see WireGate); without one, stop() waits up to its grace for each call. */
   gate?: WireGate;
+  /** Marks the calls that skip the throttler (urgent rows); without one, every call is throttled. */
+  express?: Express;
 }
 
 type Verdict = { action: 'done' } | { action: 'retry'; afterMs?: number } | { action: 'plain' } | { action: 'drop'; why: string };
 
 /**
- * Drains the Outbox into Telegram: the head of every lane at once, each lane strictly in order. A sent
+ * Drains the Outbox into Telegram: every lane at once, each in order, urgent rows first (outbox-order.ts),
+ * and those past the throttler's pacing (Express). A sent
  * message's id is recorded in the same transaction that removes it from the outbox. Rate limits and 5xx
  * are first retried by grammY's auto-retry; what it gives up on (long outages, network errors) is retried
  * here with the outbox's backoff, for as long as it takes.
@@ -32,7 +36,8 @@ export class OutboxSender {
   readonly #threads: Threads;
   readonly #store: Store;
   readonly #o: SenderOptions;
-  readonly #busy = new Map<string, Promise<void>>();
+  /** Rows being sent, by outbox id. */
+  readonly #busy = new Map<number, Promise<void>>();
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #running = false;
@@ -52,24 +57,27 @@ export class OutboxSender {
     this.poke();
   }
 
-  /** Something was queued or a lane became free: send what is due. */
+  /** Something was queued or a row was done: send what may go now. */
   poke(): void {
     if (!this.#running) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const now = Date.now();
-    for (const item of this.#outbox.due(now)) {
-      if (this.#busy.has(item.lane)) continue;
-      const work = this.#deliver(item).finally(() => {
-        this.#busy.delete(item.lane);
+    const rows = this.#outbox.queued();
+    for (const s of startable(rows, new Set(this.#busy.keys()), now)) {
+      const item = this.#outbox.get(s.id);
+      if (!item) continue;
+      const work = this.#deliver(item, s.express).finally(() => {
+        this.#busy.delete(item.id);
         this.poke();
       });
-      this.#busy.set(item.lane, work);
+      this.#busy.set(item.id, work);
     }
-    const next = this.#outbox.nextDueAt();
-    if (next === null) return;
-    // A due head that is not being sent belongs to a busy lane, which pokes when it is done; the timer is a backstop.
-    const delay = next > now ? Math.min(next - now, 5000) : 1000;
+    const waiting = rows.filter((r) => !this.#busy.has(r.id));
+    if (waiting.length === 0) return;
+    // A row waiting behind one in flight is poked when that one is done; the timer is for retries and a backstop.
+    const later = waiting.filter((r) => r.nextAt > now).map((r) => r.nextAt);
+    const delay = later.length > 0 ? Math.min(Math.min(...later) - now, 5000) : 1000;
     this.#timer = setTimeout(() => this.poke(), delay);
   }
 
@@ -97,9 +105,9 @@ export class OutboxSender {
     this.#abort.abort();
   }
 
-  async #deliver(item: OutboxItem<OutOp>): Promise<void> {
+  async #deliver(item: OutboxItem<OutOp>, express: boolean): Promise<void> {
     try {
-      const record = await this.#perform(item);
+      const record = await this.#perform(item, express);
       this.#store.db.transaction(() => {
         record?.();
         this.#outbox.done(item.id);
@@ -143,13 +151,13 @@ export class OutboxSender {
   }
 
   /** Makes the call; returns what to record once the outbox row is gone. */
-  async #perform(item: OutboxItem<OutOp>): Promise<(() => void) | void> {
+  async #perform(item: OutboxItem<OutOp>, express: boolean): Promise<(() => void) | void> {
     const op = item.payload;
     const chat = this.#o.chatId;
-    const signal = apiSignal(this.#abort.signal);
+    const signal = express && this.#o.express ? this.#o.express.signal(this.#abort.signal) : apiSignal(this.#abort.signal);
     switch (op.op) {
       case 'root': {
-        const topicId = await this.#topicFor(item, op);
+        const topicId = await this.#topicFor(item, op, signal);
         const sent = await this.#api.sendMessage(chat, op.html, { parse_mode: 'HTML', ...(topicId !== undefined ? { message_thread_id: topicId } : {}) }, signal);
         return () => {
           this.#threads.setRoot(op.session, sent.message_id, topicId ?? null);
@@ -199,11 +207,11 @@ export class OutboxSender {
     }
   }
 
-  async #topicFor(item: OutboxItem<OutOp>, op: Extract<OutOp, { op: 'root' }>): Promise<number | undefined> {
+  async #topicFor(item: OutboxItem<OutOp>, op: Extract<OutOp, { op: 'root' }>, signal: ApiSignal): Promise<number | undefined> {
     if (op.topicId !== undefined) return op.topicId;
     if (!this.#o.topics || op.noTopic || this.#topicsUnavailable) return undefined;
     try {
-      const topic = await this.#api.createForumTopic(this.#o.chatId, op.topicName, {}, apiSignal(this.#abort.signal));
+      const topic = await this.#api.createForumTopic(this.#o.chatId, op.topicName, {}, signal);
       // Remember the topic before sending the root, so a retry does not open a second one.
       this.#outbox.update(item.id, { ...op, topicId: topic.message_thread_id });
       return topic.message_thread_id;

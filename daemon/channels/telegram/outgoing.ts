@@ -7,14 +7,15 @@ import {
   requestKeyboard, topicName, type Rendered,
 } from './render.js';
 import type { Threads } from './threads.js';
+import { isUrgent } from '../urgent.js';
 import type { OutOp } from './types.js';
 
 export interface OutgoingDeps {
   store: Store;
   threads: Threads;
   commands: Commands;
-  /** Queues an op (inside the caller's transaction) for the sender. */
-  enqueue: (op: OutOp) => void;
+  /** Queues an op (inside the caller's transaction) for the sender; `urgent`: a session is blocked on it. */
+  enqueue: (op: OutOp, o?: { urgent?: boolean }) => void;
   /** Tells the sender there is something new. */
   poke: () => void;
   home: string;
@@ -86,11 +87,13 @@ export class Outgoing {
         // Claude asked for this question to go by email (ask_user's channel).
         if (e.request.channel === 'email') return;
         this.#ensureThread(s);
+        // The session waits on this: it overtakes the ordinary messages queued before it (outbox-order.ts).
+        const urgent = { urgent: isUrgent(e.request.kind) };
         const messages = renderRequest(s, e.request);
         const last = messages.pop()!;
-        for (const html of messages) this.#d.enqueue({ op: 'send', session: s, html });
+        for (const html of messages) this.#d.enqueue({ op: 'send', session: s, html }, urgent);
         this.#d.threads.saveRequest(s, e.request, last);
-        this.#d.enqueue({ op: 'send', session: s, html: last, keyboard: requestKeyboard(s, e.request), key: requestKey(e.request.request_id) });
+        this.#d.enqueue({ op: 'send', session: s, html: last, keyboard: requestKeyboard(s, e.request), key: requestKey(e.request.request_id) }, urgent);
         return;
       }
       case 'resolved': {
