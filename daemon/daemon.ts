@@ -35,7 +35,7 @@ export interface DaemonOptions {
   timing?: { monitor?: MonitorTiming; input?: InputTiming };
   platform?: NodeJS.Platform;
   /** Test instrumentation only (see serve.ts, CSM_TEST_CRASH_AT). */
-  fault?: (step: 'before-type' | 'before-enter', text: string) => void;
+  fault?: (step: 'before-type' | 'before-enter' | 'after-spawn', text: string) => void;
   /** Test instrumentation only (see serve.ts, CSM_TEST_SESSION_IDS): where session ids are drawn from. */
   idRandom?: (digits: number) => string;
 }
@@ -75,6 +75,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     config, tmux, tmuxAt: (socketPath) => new TmuxClient({ socketPath }), store: new SessionStore(store), bus,
     log: log.child({ part: 'sessions' }), url, hookScript: hookScriptPath(), mcpServer: mcpServerCommand(),
     ...(o.idRandom ? { idRandom: o.idRandom } : {}),
+    ...(o.fault ? { fault: o.fault } : {}),
     openWindow: async (name) => {
       const cmd = launcherCommand(config.terminal.launcher, platform, serverArgs(tmuxServer), name);
       if (cmd) await execa(cmd.file, cmd.args, { timeout: 15_000 });
