@@ -6,7 +6,8 @@
  * checks the ledger: every reply typed exactly once into its own session, every notification delivered
  * exactly once, every live session adopted. Seeded: the same seed replays the same schedule.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,7 +18,7 @@ import { startDaemon, type DaemonHandle } from '../../test/helpers/daemon.js';
 import type { Received } from '../../test/fakes/smtp-sink.js';
 import { gmailReply, startMailStack, type MailStack } from '../../test/helpers/mail.js';
 import { telegramConfig, textOf } from '../../test/helpers/telegram.js';
-import { Ledger, verify, type Observed, type Verdict } from './ledger.js';
+import { Ledger, verify, type Observed, type PermEntry, type Verdict } from './ledger.js';
 import { mulberry32, type Rand } from './random.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -50,6 +51,17 @@ export interface ChaosReport extends Verdict {
   settled: boolean;
   /** Log lines of the daemon that mention what went wrong (empty when nothing did). */
   evidence: string[];
+  /** Where the daemon's log, the stand-ins' records and the chat were kept, when something went wrong. */
+  kept?: string;
+}
+
+/** Keeps what a failed run leaves behind (the temp dirs are removed): the daemon's whole log, the records, the chat. */
+function keep(seed: number, d: DaemonHandle, outDir: string, tg: FakeTelegramBotApi): string {
+  const dir = mkdtempSync(join(tmpdir(), `csm-chaos-seed-${seed}-`));
+  writeFileSync(join(dir, 'daemon.log'), d.logs());
+  cpSync(outDir, join(dir, 'records'), { recursive: true });
+  writeFileSync(join(dir, 'chat.json'), JSON.stringify(tg.chatMessages(), null, 1));
+  return dir;
 }
 
 interface Session {
@@ -74,9 +86,23 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       claudeBin: STAND_IN,
       claudeEnv: { CSM_TEST_OUT_DIR: outDir, CSM_TEST_HOOK: HOOK },
       config: { telegram: telegramConfig(tg), email: mail.config, sessions: {} },
-      env: { CSM_LOG_LEVEL: 'info' },
     });
-    return await new Run(o, rand, d, tg, mail, work, outDir, print).go();
+    // A test runner that gives up on the run (its timeout) ends this process without cleanup: take the
+    // daemon and its tmux server along rather than leave them running.
+    const handle = d;
+    const orphans = (): void => {
+      const pid = handle.pid();
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      spawnSync('tmux', ['-L', handle.socketName, 'kill-server']);
+    };
+    process.once('exit', orphans);
+    const report = await new Run(o, rand, d, tg, mail, work, outDir, print).go().finally(() => process.off('exit', orphans));
+    if (!clean(report)) report.kept = keep(o.seed, d, outDir, tg);
+    return report;
   } finally {
     await d?.cleanup();
     await tg.close();
@@ -90,7 +116,9 @@ class Run {
   readonly sessions = new Map<string, Session>();
   /** tmux sessions the harness ended (they must be dead in the daemon). */
   readonly ended = new Set<string>();
-  running = true;
+  /** Tap loops of permissions still being asked; they run on while the end settles. */
+  readonly tapping: Promise<void>[] = [];
+  stopTapping = false;
   daemonUp = true;
   imapUp = true;
   kills = 0;
@@ -120,7 +148,7 @@ class Run {
     // Each actor runs on its own generator drawn from the seed, so one actor's timing does not reshuffle another's.
     const fork = (): Rand => mulberry32(Math.floor(this.rand() * 2 ** 32));
     await Promise.all([
-      this.killer(fork(), until),
+      this.killer(fork()),
       this.sessionsActor(fork(), until),
       this.telegramReplier(fork(), until),
       this.emailReplier(fork(), until),
@@ -128,7 +156,6 @@ class Run {
       this.permissions(fork(), until),
       this.mailFaults(fork(), until),
     ]);
-    this.running = false;
     // The end: faults off, then wait for everything in flight to land.
     tg.resetFaults();
     await this.mail.smtp.up();
@@ -137,7 +164,9 @@ class Run {
     const faulted = tg.calls.slice(callsBefore).filter((c) => c.fault).length;
     const calls = tg.calls.length - callsBefore;
     const settleStart = Date.now();
-    const settled = await this.settle(o.settleTimeoutMs ?? 90_000);
+    const settled = await this.settle(o.settleTimeoutMs ?? 120_000);
+    this.stopTapping = true;
+    await Promise.all(this.tapping);
     const settledMs = Date.now() - settleStart;
     const seen = this.observe();
     const verdict = verify(this.ledger, seen);
@@ -167,13 +196,13 @@ class Run {
   // ---- actors ------------------------------------------------------------------------------
 
   /** SIGKILLs the daemon at a random moment in each of `n` equal slots, down for up to 1.5 s. */
-  async killer(r: Rand, until: number): Promise<void> {
+  async killer(r: Rand): Promise<void> {
     const n = Math.max(this.o.minKills, Math.round(this.o.durationMs / 15_000));
     const slot = this.o.durationMs / n;
     for (let i = 0; i < n; i++) {
       const at = this.t0 + i * slot + (0.1 + 0.8 * r()) * slot;
+      // A slow restart on a loaded machine can use up the next slot: that kill then comes at once.
       await delay(Math.max(0, at - Date.now()));
-      if (Date.now() > until + slot) break;
       this.daemonUp = false;
       await this.d.stop('SIGKILL');
       this.kills++;
@@ -298,27 +327,30 @@ class Run {
       if (!s) continue;
       const marker = this.ledger.marker('P');
       s.perm = marker;
-      const entry = { marker, session: s.id, taps: [] as ('allow' | 'deny')[] };
+      const entry: PermEntry = { marker, session: s.id, taps: [] };
       this.ledger.perms.push(entry);
       const text = `perm ${marker}`;
       this.ledger.reply({ marker, session: s.id, via: 'perm', text });
       this.tg.userSends({ text, replyTo: this.rootOf(s.id)!.message_id });
-      const tapped = new Set<number>();
-      // Bounded by the settle timeout too: an undecided permission is reported by verify().
-      const deadline = until + (this.o.settleTimeoutMs ?? 90_000);
-      while (Date.now() < deadline && !this.decided(s.id, marker)) {
-        const m = this.tg.botMessages().filter((x) => textOf(x).includes(marker) && !tapped.has(x.message_id) && buttonData(x, 'Allow')).at(-1);
-        if (m) {
-          const choice = r() < 0.7 ? 'allow' : 'deny';
-          tapped.add(m.message_id);
-          entry.taps.push(choice);
-          this.taps++;
-          this.tg.userTaps(m.message_id, buttonData(m, choice === 'allow' ? 'Allow' : 'Deny')!);
-        }
-        await delay(200);
-      }
-      s.perm = null;
+      this.tapping.push(this.tapUntilDecided(r, s, entry));
     }
+  }
+
+  /** Taps Allow or Deny on the newest request message for `entry` until the stand-in records a decision. */
+  async tapUntilDecided(r: Rand, s: Session, entry: PermEntry): Promise<void> {
+    const tapped = new Set<number>();
+    while (!this.stopTapping && !this.decided(s.id, entry.marker)) {
+      const m = this.tg.botMessages().filter((x) => textOf(x).includes(entry.marker) && !tapped.has(x.message_id) && buttonData(x, 'Allow')).at(-1);
+      if (m) {
+        const choice = r() < 0.7 ? 'allow' : 'deny';
+        tapped.add(m.message_id);
+        entry.taps.push(choice);
+        this.taps++;
+        this.tg.userTaps(m.message_id, buttonData(m, choice === 'allow' ? 'Allow' : 'Deny')!);
+      }
+      await delay(200);
+    }
+    s.perm = null;
   }
 
   /** Drops the IMAP server now and then, and makes SMTP refuse (connections, then a 4xx after DATA). */
@@ -487,7 +519,8 @@ export function formatReport(r: ChaosReport): string[] {
   for (const [name, list] of [['duplicate', r.duplicates], ['lost', r.lost], ['misrouted', r.misrouted], ['unexpected', r.unexpected], ['not adopted', r.notAdopted]] as const) {
     for (const item of list) lines.push(`  ${name}: ${item}`);
   }
-  if (r.evidence.length > 0) lines.push('daemon log lines:', ...r.evidence.map((l) => `  ${l}`));
+  if (r.evidence.length > 0) lines.push('daemon log lines:', ...r.evidence.map((l) => `  ${l.slice(0, 600)}`));
+  if (r.kept) lines.push(`the daemon's log, the records and the chat are kept in ${r.kept}`);
   return lines;
 }
 

@@ -23,5 +23,5 @@ describe('chaos, 30 s', () => {
     expect(report.notAdopted, figures).toEqual([]);
     expect(report.settled, figures).toBe(true);
     expect(clean(report)).toBe(true);
-  }, 110_000);
+  }, 150_000);
 });
