@@ -115,6 +115,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
         log.warn({ host: config.server.host }, 'server.allow_remote is on: any machine that reaches this address with the token can type into your sessions');
       }
       let settled: Promise<void> = Promise.resolve();
+      // Until every channel has subscribed: what reconciling and early requests emit reaches them too.
+      const releaseKept = bus.keepForLateSubscribers();
       try {
         manager.restorePending();
         await monitor.checkLiveness();
@@ -126,9 +128,13 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
       } finally {
         reconciled();
       }
-      await settled;
-      for (const channel of channels) {
-        await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
+      try {
+        await settled;
+        for (const channel of channels) {
+          await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
+        }
+      } finally {
+        releaseKept();
       }
       log.info({ url, sessions: manager.live().length, channels: channels.map((c) => c.name) }, 'csm daemon ready');
     },
