@@ -35,7 +35,7 @@ export interface DaemonOptions {
   timing?: { monitor?: MonitorTiming; input?: InputTiming };
   platform?: NodeJS.Platform;
   /** Test instrumentation only (see serve.ts, CSM_TEST_CRASH_AT). */
-  fault?: (step: 'before-type' | 'before-enter', text: string) => void;
+  fault?: (step: 'before-type' | 'before-enter' | 'after-spawn', text: string) => void;
   /** Test instrumentation only (see serve.ts, CSM_TEST_SESSION_IDS): where session ids are drawn from. */
   idRandom?: (digits: number) => string;
 }
@@ -75,6 +75,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     config, tmux, tmuxAt: (socketPath) => new TmuxClient({ socketPath }), store: new SessionStore(store), bus,
     log: log.child({ part: 'sessions' }), url, hookScript: hookScriptPath(), mcpServer: mcpServerCommand(),
     ...(o.idRandom ? { idRandom: o.idRandom } : {}),
+    ...(o.fault ? { fault: o.fault } : {}),
     openWindow: async (name) => {
       const cmd = launcherCommand(config.terminal.launcher, platform, serverArgs(tmuxServer), name);
       if (cmd) await execa(cmd.file, cmd.args, { timeout: 15_000 });
@@ -114,6 +115,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
         log.warn({ host: config.server.host }, 'server.allow_remote is on: any machine that reaches this address with the token can type into your sessions');
       }
       let settled: Promise<void> = Promise.resolve();
+      // Until every channel has subscribed: what reconciling and early requests emit reaches them too.
+      const releaseKept = bus.keepForLateSubscribers();
       try {
         manager.restorePending();
         await monitor.checkLiveness();
@@ -125,9 +128,13 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
       } finally {
         reconciled();
       }
-      await settled;
-      for (const channel of channels) {
-        await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
+      try {
+        await settled;
+        for (const channel of channels) {
+          await channel.start().catch((err: unknown) => log.error({ err, channel: channel.name }, 'channel failed to start'));
+        }
+      } finally {
+        releaseKept();
       }
       log.info({ url, sessions: manager.live().length, channels: channels.map((c) => c.name) }, 'csm daemon ready');
     },

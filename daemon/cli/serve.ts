@@ -52,9 +52,10 @@ const STOP_DEADLINE_MS = 8000;
 /**
  * Tests of "nothing lost, nothing twice" need the daemon to die at an exact step. CSM_TEST_CRASH_AT=
  * "before-type:<text>" makes it SIGKILL itself just before typing that text, "before-enter:<text>" after
- * typing it and before its Enter. Never set it otherwise.
+ * typing it and before its Enter, "after-spawn:<cwd>" once tmux has started a
+ * session in that folder and before the daemon has heard back. Never set it otherwise.
  */
-function crashForTests(spec: string | undefined): { fault?: (step: 'before-type' | 'before-enter', text: string) => void } {
+function crashForTests(spec: string | undefined): { fault?: (step: 'before-type' | 'before-enter' | 'after-spawn', text: string) => void } {
   if (!spec) return {};
   const at = spec.indexOf(':');
   const step = spec.slice(0, at);

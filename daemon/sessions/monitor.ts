@@ -183,7 +183,13 @@ export class Monitor {
         continue;
       }
       for (const s of sessions) {
-        const pane = panes.find((p) => p.paneId === s.pane_id && p.session === s.tmux_session);
+        // No pane id yet: the daemon died while tmux started the session; its name tells which one it is.
+        const pane = panes.find((p) => p.session === s.tmux_session && (p.paneId === s.pane_id || s.pane_id === ''));
+        if (pane && s.pane_id === '') await this.#m.resumeStart(s.id, pane.paneId);
+        if (!pane && s.pane_id === '') {
+          this.#m.dropUnstarted(s.id);
+          continue;
+        }
         if (!pane) {
           this.#m.markDead(s.id, null, '', null);
           continue;

@@ -25,6 +25,8 @@ export interface SessionManagerDeps {
   hookScript: string;
   /** Test instrumentation only: the random hex digits session ids are drawn from (see session-id.ts). */
   idRandom?: (digits: number) => string;
+  /** Test instrumentation only (CSM_TEST_CRASH_AT=after-spawn:<cwd>): called once tmux has started a session. */
+  fault?: (step: 'after-spawn', cwd: string) => void;
   mcpServer: { command: string; args: string[] } | null;
   /** Opens the visible terminal window; failures are logged, never fatal. */
   openWindow: (tmuxSession: string) => Promise<void>;
@@ -173,7 +175,28 @@ export class SessionManager {
       waitSeconds: config.permissions.remote_timeout_seconds,
       mcpServer: this.#d.mcpServer,
     });
-    const paneId = await this.#d.tmux.newSession({ name, cwd, command: launch.command, env: launch.env });
+    const now = this.now();
+    const record: SessionRecord = {
+      id, tmux_session: name, pane_id: '', tmux_socket: null, adopted: false, cwd, log_file: logFile,
+      status: 'starting', started_at: now, last_output_at: now, claude_session_id: null, pending: null,
+      last_message: null, exit_code: null, transcript_path: null, credential,
+    };
+    // Stored before tmux starts it: a daemon killed in between finds it on restart (resumeStart) instead of
+    // leaving it running unknown, its hooks refused for a credential nobody kept.
+    this.#d.store.save(record);
+    const forget = (): void => {
+      this.#d.store.remove(id);
+      rmSync(join(config.paths.home, 'sessions', id), { recursive: true, force: true });
+      rmSync(logFile, { force: true });
+    };
+    let paneId: string;
+    try {
+      paneId = await this.#d.tmux.newSession({ name, cwd, command: launch.command, env: launch.env });
+    } catch (err) {
+      forget();
+      throw err;
+    }
+    this.#d.fault?.('after-spawn', cwd);
     try {
       // pipe-pane fails on a pane that has exited: the dead pane then tells why, which is the better error.
       const piped = await this.#d.tmux.pipePane(paneId, logFile).then(() => null, (err: unknown) => err);
@@ -181,16 +204,10 @@ export class SessionManager {
       if (piped) throw piped;
     } catch (err) {
       await this.#d.tmux.killSession(name).catch(() => undefined);
-      rmSync(join(config.paths.home, 'sessions', id), { recursive: true, force: true });
-      rmSync(logFile, { force: true });
+      forget();
       throw err;
     }
-    const now = this.now();
-    const record: SessionRecord = {
-      id, tmux_session: name, pane_id: paneId, tmux_socket: null, adopted: false, cwd, log_file: logFile,
-      status: 'starting', started_at: now, last_output_at: now, claude_session_id: null, pending: null,
-      last_message: null, exit_code: null, transcript_path: null, credential,
-    };
+    record.pane_id = paneId;
     this.#add(record);
     this.#d.store.save(record);
     if (this.#d.mcpServer) {
@@ -202,6 +219,27 @@ export class SessionManager {
     this.emit(id, { kind: 'started', cwd, adopted: false });
     this.#d.openWindow(name).catch((err: unknown) => this.#d.log.warn({ err, session: id }, 'could not open a terminal window; `csm attach` still works'));
     return record;
+  }
+
+  /**
+   * A session whose start the daemon did not see through (killed between storing it and tmux answering):
+   * its tmux session was found running, so it gets its pane, its log and the "started" it never had.
+   */
+  /** A session stored as starting whose tmux session never came: it never existed for anyone, so it is forgotten. */
+  dropUnstarted(id: string): void {
+    const s = this.#sessions.get(id);
+    if (!s || s.pane_id !== '') return;
+    this.#sessions.delete(id);
+    if (s.credential) this.#credentials.delete(digest(s.credential));
+    this.#d.store.remove(id);
+    this.#d.log.info({ session: id }, 'forgot a session whose start was interrupted by a restart before tmux ran it');
+  }
+
+  async resumeStart(id: string, paneId: string): Promise<void> {
+    const s = this.update(id, { pane_id: paneId });
+    await this.tmuxFor(s).pipePane(paneId, s.log_file).catch((err: unknown) => this.#d.log.warn({ err, session: id }, 'could not log the output of a session found starting'));
+    this.#d.log.info({ session: id, pane: paneId }, 'found a session whose start was interrupted by a restart, running in tmux: adopted');
+    this.emit(id, { kind: 'started', cwd: s.cwd, adopted: false });
   }
 
   /**

@@ -86,6 +86,11 @@ export class SessionStore {
       .run({ ...s, adopted: s.adopted ? 1 : 0, pending: s.pending ? JSON.stringify(s.pending) : null });
   }
 
+  /** A session that never started (tmux refused it); its id stays issued. */
+  remove(id: string): void {
+    this.#store.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+  }
+
   all(): SessionRecord[] {
     const rows = this.#store.db.prepare('SELECT * FROM sessions ORDER BY started_at').all() as Row[];
     return rows.map((r) => ({

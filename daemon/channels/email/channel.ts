@@ -53,7 +53,7 @@ class EmailChannel implements Channel {
     this.#threads = new MailThreads(store, this.#cfg.from_address);
     this.#outbox = new Outbox<MailOp>(store, 'email', { baseDelayMs: 1000, maxDelayMs: 30_000 });
     this.#sender = new MailSender(this.#outbox, this.#deps.transport ?? createTransport(this.#cfg), this.#cfg, this.#log);
-    this.#unsubscribe = bus.subscribe((e) => this.#onEvent(e));
+    this.#unsubscribe = bus.subscribe((e) => this.#onEvent(e), { replay: true });
     const incoming = new MailIncoming({
       owner: this.#cfg.to_address,
       threads: this.#threads,

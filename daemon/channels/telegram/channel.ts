@@ -79,7 +79,7 @@ class TelegramChannel implements Channel {
     this.#sender = sender;
     const outgoing = new Outgoing({ store, threads, commands, enqueue, poke: () => sender.poke(), home, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;
-    this.#unsubscribe = bus.subscribe((e) => outgoing.onEvent(e));
+    this.#unsubscribe = bus.subscribe((e) => outgoing.onEvent(e), { replay: true });
     sender.start();
 
     // Not awaited: a slow answer must not hold up the updates behind it, and a lost one only leaves a spinner.
