@@ -30,7 +30,8 @@ const RATE_LIMITED = new Set(['sendMessage', 'sendDocument', 'editMessageText', 
 export class FakeTelegramBotApi {
   readonly token: string;
   readonly owner: FakeUser;
-  readonly bot: FakeUser = { id: 7000001, is_bot: true, first_name: 'csm test bot', username: 'csm_test_bot' };
+  /** As in the real API, the bot's user id is the number before the colon of its token. */
+  readonly bot: FakeUser;
   readonly calls: CallRecord[] = [];
   /** Set by setMyCommands. */
   commands: { command: string; description: string }[] = [];
@@ -55,6 +56,7 @@ export class FakeTelegramBotApi {
 
   private constructor(o: FakeBotApiOptions) {
     this.token = o.token ?? '123456:TEST-fake-token';
+    this.bot = { id: Number(this.token.split(':')[0]), is_bot: true, first_name: 'csm test bot', username: 'csm_test_bot' };
     this.owner = o.owner ?? { id: 1001, first_name: 'Owner', username: 'owner' };
     this.#rate = o.rateLimit ?? { perSecond: 1000, burst: 1000 };
     this.#nextUpdateId = o.firstUpdateId ?? 500_000;

@@ -237,6 +237,20 @@ describe('telegram channel: messages in', () => {
     expect(h.commands.callsOf('sendInput')[3]!.id).toBe('a1b2');
   });
 
+  it('a reply to a copy of a root message that was never recorded (sent again after a crash) still routes', async () => {
+    h = await startHarness();
+    h.commands.addSession('a1b2', '/home/u/one');
+    const root = await rootOf('a1b2');
+    // What a SIGKILL between Telegram accepting the root and the daemon recording it leaves behind.
+    // The thread then knows only the second copy as its root.
+    await waitFor(() => h.store.db.prepare('SELECT 1 FROM tg_messages WHERE message_id = ?').get(root.message_id), { message: 'the root recorded', intervalMs: 10 });
+    h.store.db.prepare('DELETE FROM tg_messages WHERE message_id = ?').run(root.message_id);
+    h.store.db.prepare('UPDATE tg_threads SET root_message_id = ? WHERE session_id = ?').run(root.message_id + 1000, 'a1b2');
+    h.fake.userSends({ text: 'to the first copy', replyTo: root.message_id });
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'the reply typed', intervalMs: 10, timeoutMs: 5000 });
+    expect(h.commands.callsOf('sendInput').map((c) => [c.id, (c.args as { text: string }).text])).toEqual([['a1b2', 'to the first copy']]);
+  });
+
   it('acknowledges with a short reply where reactions are off', async () => {
     h = await startHarness();
     h.fake.configureChat({ id: h.fake.owner.id, type: 'private', reactions: false });

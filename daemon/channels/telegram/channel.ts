@@ -90,7 +90,7 @@ class TelegramChannel implements Channel {
     };
     const messages = new MessageHandler({ commands, threads, log, home });
     const callbacks = new CallbackHandler({ commands, threads, messages, answerCallback, log, home });
-    const incoming = new Incoming({ telegram: cfg, threads, messages, callbacks, answerCallback, settled: () => sender.settled(5000), log });
+    const incoming = new Incoming({ telegram: cfg, threads, messages, callbacks, answerCallback, botId: botIdOf(cfg.bot_token), settled: () => sender.settled(5000), log });
     this.#poller = new Poller(
       {
         api, log, updates: new UpdateLog(store, botIdOf(cfg.bot_token)),

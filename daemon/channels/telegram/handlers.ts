@@ -11,6 +11,7 @@ import { renderHelp, renderOutput, renderSessionList, renderStatus, shortPath, t
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
 import type { Keyboard } from './types.js';
+import { SESSION_ID_SOURCE } from '../../session-id.js';
 
 export interface HandlerDeps {
   commands: Commands;
@@ -195,7 +196,7 @@ export function inputKey(chatId: number, messageId: number): string {
 }
 
 /** The message's bot-side context: its session (topic or replied-to thread) and what it replies to. */
-export function contextOf(m: Message, threads: Threads, origin: Origin): TextContext {
+export function contextOf(m: Message, threads: Threads, origin: Origin, botId?: number): TextContext {
   let session: string | null = null;
   let strayReply = false;
   let replyKey: string | null = null;
@@ -205,8 +206,20 @@ export function contextOf(m: Message, threads: Threads, origin: Origin): TextCon
   if (reply && !reply.forum_topic_created) {
     const known = threads.lookup(reply.message_id);
     if (known?.session) session = known.session;
-    else if (!session) strayReply = true;
+    else if (!session) session = rootSession(reply, threads, botId);
+    if (!session) strayReply = true;
     replyKey = known?.key ?? null;
   }
   return { origin, messageId: m.message_id, session, strayReply, replyKey };
+}
+
+/**
+ * The session of a root message ("🚀 Session a1b2 started") that our bot sent but never recorded: Telegram
+ * accepted it just before the daemon died, so it was sent again after the restart, and a reply may go to
+ * either copy. Only our own bot's message counts, and only for a session whose thread we opened.
+ */
+function rootSession(reply: NonNullable<Message['reply_to_message']>, threads: Threads, botId: number | undefined): string | null {
+  if (botId === undefined || reply.from?.id !== botId) return null;
+  const id = new RegExp(`^🚀 Session (${SESSION_ID_SOURCE}) started`).exec(reply.text ?? '')?.[1];
+  return id && threads.thread(id) ? id : null;
 }

@@ -14,6 +14,8 @@ export interface IncomingDeps {
   messages: MessageHandler;
   callbacks: CallbackHandler;
   answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
+  /** Our bot's user id: a root message of ours that was never recorded still routes replies (handlers.ts). */
+  botId?: number;
   /** Waits for the sends in flight to be recorded (see below). */
   settled: () => Promise<void>;
   log: Logger;
@@ -38,7 +40,7 @@ export class Incoming {
       // A reply can overtake the bookkeeping of the message it replies to (sent, not yet recorded).
       const target = m.reply_to_message;
       if (target?.from?.is_bot && this.#d.threads.lookup(target.message_id) === null) await this.#d.settled();
-      const c = contextOf(m, this.#d.threads, this.#origin(m.from));
+      const c = contextOf(m, this.#d.threads, this.#origin(m.from), this.#d.botId);
       if (m.text !== undefined) return this.#d.messages.handleText(m.text, c, turn);
       if (m.photo || m.voice || m.document || m.video || m.audio || m.video_note || m.sticker || m.animation) this.#d.messages.unsupported(c, turn);
       return;
@@ -63,7 +65,7 @@ export class Incoming {
     if (u.message?.text !== undefined && parseCommand(u.message.text) === null) return this.handle(u, turn);
     this.#d.log.warn({ update_id: u.update_id }, 'telegram: an update was interrupted by a restart; not repeating it');
     if (u.callback_query) await this.#d.answerCallback(u.callback_query.id, 'Interrupted by a restart: check the state and try again.', true);
-    const session = u.message ? contextOf(u.message, this.#d.threads, this.#origin(from)).session : null;
+    const session = u.message ? contextOf(u.message, this.#d.threads, this.#origin(from), this.#d.botId).session : null;
     turn.send({
       op: 'send', session, replyTo: m.message_id,
       html: '⚠️ The daemon restarted while acting on this, so it may or may not have reached the session. It was not repeated: check with /status or /output, and send it again if needed.',
