@@ -19,7 +19,7 @@ import type { Received } from '../../test/fakes/smtp-sink.js';
 import { gmailReply, startMailStack, type MailStack } from '../../test/helpers/mail.js';
 import { telegramConfig, textOf } from '../../test/helpers/telegram.js';
 import { Ledger, verify, type Observed, type PermEntry, type Verdict } from './ledger.js';
-import { mulberry32, type Rand } from './random.js';
+import { mulberry32, type Rand } from '../../test/helpers/random.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STAND_IN = join(ROOT, 'test/fixtures/bin/chaos-claude');

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getNumber, getObject, getString, readParams, type RequestParams } from './telegram-bot-api-body.js';
 import { FakeChats } from './telegram-bot-api-chats.js';
 import { bad, ok, type ApiResult, type CallRecord, type FakeChat, type FakeMessage, type FakeUser, type Fault } from './telegram-bot-api-types.js';
+import { mulberry32 } from '../helpers/random.js';
 
 export type { CallRecord, FakeChat, FakeMessage, FakeUser, Fault, InlineMarkup } from './telegram-bot-api-types.js';
 
@@ -374,15 +375,4 @@ export class FakeTelegramBotApi {
 function redact(p: RequestParams): Record<string, unknown> {
   const files = Object.fromEntries(Object.entries(p.files).map(([k, f]) => [k, { filename: f.filename, bytes: f.content.length }]));
   return Object.keys(files).length > 0 ? { ...p.fields, _files: files } : { ...p.fields };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
