@@ -289,6 +289,7 @@ export function createCommands(d: CommandDeps): Commands {
           settle({ answered: false, reason: 'The question was withdrawn.' });
         };
         m.setPending(s.id, request, { type: 'ask', respond: settle });
+        void d.screens.noteAsked(s, request.request_id);
         if (signal?.aborted) withdraw();
         else signal?.addEventListener('abort', withdraw, { once: true });
         void origin;

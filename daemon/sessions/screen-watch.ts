@@ -65,6 +65,18 @@ export class ScreenWatch {
     this.#answered.set(sessionId, { sig: screenSignature(screen), at: this.#m.now() });
   }
 
+  /**
+   * An ask_user question was just asked: what is queued on screen now was typed before it, not an answer.
+   * Read at once, not at the next tick: the question reaches the phone within milliseconds, and a person
+   * at the laptop may answer before the next look at the screen.
+   */
+  async noteAsked(s: SessionRecord, requestId: string): Promise<void> {
+    const screen = await this.read(s);
+    const seen = this.#askBaseline.get(s.id);
+    if (seen?.request === requestId) return;
+    this.#askBaseline.set(s.id, { request: requestId, queued: screen?.kind === 'busy' ? screen.queued : [] });
+  }
+
   /** Someone pressed keys in the session (keypad, typed reply to a stuck screen). */
   notePressed(sessionId: string, by: Origin): void {
     this.#pressed.set(sessionId, { at: this.#m.now(), by });

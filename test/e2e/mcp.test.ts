@@ -196,7 +196,10 @@ describe.each(claudeVersions())('MCP tools with Claude Code $label', ({ bin, lab
     await waitFor(async () => (await execa('tmux', ['-L', d.socketName, 'capture-pane', '-p', '-t', pane])).stdout.includes('use 8080'), { message: 'the typed text on screen' });
     await execa('tmux', ['-L', d.socketName, 'send-keys', '-t', pane, 'Enter']);
 
-    const result = await toolResult(toolUseId);
+    const result = await toolResult(toolUseId).catch(async (err: Error) => {
+      const screen = (await execa('tmux', ['-L', d.socketName, 'capture-pane', '-p', '-t', pane])).stdout;
+      throw new Error(`${err.message}\nscreen:\n${screen.trimEnd().split('\n').slice(-20).join('\n')}\nsession: ${JSON.stringify((await d.api('GET', `/session/${id}`)).body)}`);
+    });
     expect(result.is_error).toBe(false);
     expect(resultText(result)).toBe('The owner answered in the terminal:\nuse 8080');
     const edited = await tg.waitForMessage((m) => m.message_id === q.message_id && m.edits.length > 0, 15_000);
