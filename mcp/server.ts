@@ -24,12 +24,31 @@ process.on('uncaughtException', report('uncaught exception'));
 process.on('unhandledRejection', report('unhandled rejection'));
 
 server.server.onerror = report('protocol error');
-// Sessions the daemon starts hold their first prompt until our tools are there (see SessionManager.mcpReady).
-server.server.oninitialized = () => {
-  if (hints.csmSessionId) client.mcpReady(hints.csmSessionId).catch(report('telling the daemon we are connected'));
-};
 
 // Claude Code closing our stdin means the session is over: stop, even with an ask_user still waiting.
 process.stdin.on('end', () => process.exit(0));
 process.stdout.on('error', () => process.exit(0));
-await server.connect(new StdioServerTransport());
+const transport = new StdioServerTransport();
+await server.connect(transport);
+
+// Sessions the daemon starts hold their first prompt until our tools are there (see SessionManager.mcpReady).
+// "There" means Claude Code has our tool list, not merely that it initialized us: a prompt typed between
+// the two reached the model without the tools. So the daemon is told once the first tools/list answer is out.
+if (hints.csmSessionId) {
+  const sessionId = hints.csmSessionId;
+  const listing = new Set<string | number>();
+  let told = false;
+  const receive = transport.onmessage!;
+  transport.onmessage = (message) => {
+    if ('method' in message && message.method === 'tools/list' && 'id' in message) listing.add(message.id);
+    receive(message);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message) => {
+    await send(message);
+    if (!told && 'id' in message && message.id !== undefined && listing.has(message.id)) {
+      told = true;
+      client.mcpReady(sessionId).catch(report('telling the daemon we are connected'));
+    }
+  };
+}

@@ -59,9 +59,13 @@ describe('csm MCP server over stdio', () => {
     for (const t of tools) expect(t.description!.length).toBeGreaterThan(100);
   });
 
-  it('tells the daemon it is connected once Claude Code (here the SDK client) has initialized it', async () => {
-    await connect({ CSM_SESSION_ID: 'a1b2' });
+  it('tells the daemon it is connected once Claude Code (here the SDK client) has our tool list, once', async () => {
+    const { client } = await connect({ CSM_SESSION_ID: 'a1b2' });
+    expect(stub.ready).toEqual([]);
+    await client.listTools();
     await waitFor(() => stub.ready.length > 0, { message: 'POST /session/a1b2/mcp-ready' });
+    await client.listTools();
+    await call(client, 'notify', { message: 'after the list' });
     expect(stub.ready).toEqual(['a1b2']);
   });
 
