@@ -141,9 +141,11 @@ export class SessionManager {
   /** Resolves when the session's MCP server is connected, at once if it has no pending one, or after `ms`. */
   async mcpReady(id: string, ms: number): Promise<void> {
     const entry = this.#mcpConnecting.get(id);
-    // Only Claude Code connects MCP servers; it announces itself with its SessionStart hook. A program that
-    // never does (a wrapper, a test stand-in) is not kept waiting.
-    if (!entry || !this.find(id)?.claude_session_id) return;
+    // Only Claude Code connects MCP servers; it announces itself with its SessionStart hook, or by its prompt
+    // box on screen (status idle), which can come first when the hook script is slow on a loaded machine. A
+    // program that shows neither (a wrapper, a test stand-in) is not kept waiting.
+    const s = this.find(id);
+    if (!entry || !s || (!s.claude_session_id && s.status !== 'idle')) return;
     let timer: NodeJS.Timeout | undefined;
     const connected = await Promise.race([entry.ready.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
     clearTimeout(timer);
