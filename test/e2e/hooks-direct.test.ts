@@ -51,8 +51,13 @@ describe.each(claudeVersions())('direct http hooks, Claude Code $label', ({ bin,
         return /Do you want to proceed\?/.test(s) ? s : null;
       }, { timeoutMs: 30_000, message: 'the permission dialog in the terminal' });
       expect(screen).toContain('touch direct-2.txt');
-      // "1. Yes" is selected: Enter takes it, as a person at the terminal would.
-      await tmux('send-keys', '-t', target, 'Enter');
+      // "1. Yes" is selected: Enter takes it, as a person at the terminal would, pressing it again if the dialog
+      // is still there a moment later (Claude Code drops an Enter that comes as the dialog is being drawn).
+      await waitFor(async () => {
+        if (!/Do you want to proceed\?/.test((await tmux('capture-pane', '-p', '-t', target)).stdout)) return true;
+        await tmux('send-keys', '-t', target, 'Enter');
+        return false;
+      }, { intervalMs: 1000, message: 'the terminal took the answer' });
       await waitFor(() => api.toolResults().find((r) => r.tool_use_id === 'toolu_direct_2'), { timeoutMs: 30_000, message: 'the tool result' }).catch(async (err: Error) => {
         throw new Error(`${err.message}\nscreen before:\n${screen}\nscreen now:\n${(await tmux('capture-pane', '-p', '-t', target)).stdout}`);
       });
