@@ -3,6 +3,9 @@
 #   - apt: tmux, curl, dovecot-imapd (a real IMAP server the email tests start on loopback), systemd (for
 #     systemd-analyze, which checks the unit `csm service install` writes) and python3 (its plistlib reads
 #     the macOS LaunchAgent back, the way a reference reader does)
+#   - apt: chromium (the web dashboard's browser tests drive it with playwright-core; no browser download),
+#     fonts-dejavu-core (the monospace font pane images are drawn with), espeak-ng + ffmpeg + pocketsphinx +
+#     pocketsphinx-en-us (real speech for the voice tests: spoken, encoded as Telegram sends it, recognised)
 #   - npm ci (Claude Code 2.1.197 is a devDependency: the version npm picks on Node 20)
 #   - the latest Claude Code into .cache/claude-latest (users update all the time; both are tested)
 set -euo pipefail
@@ -14,6 +17,12 @@ command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || need_apt+=(fonts-dejavu-core)
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+command -v pocketsphinx_continuous >/dev/null 2>&1 || need_apt+=(pocketsphinx)
+[ -d /usr/share/pocketsphinx/model/en-us ] || need_apt+=(pocketsphinx-en-us)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing with apt: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
