@@ -25,7 +25,8 @@ import { launcherCommand } from './terminal/launcher.js';
 import { serverArgs } from './tmux/commands.js';
 import { TmuxClient } from './tmux/tmux-client.js';
 import { ensureToken } from './token.js';
-import { mcpServerCommand } from '../mcp/install.js';
+import { mcpServerCommand } from './mcp-install.js';
+import { daemonUrl } from './paths.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -68,7 +69,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   const events = new EventLog(bus);
   const tmuxServer = config.tmux.socket_name ? { socketName: config.tmux.socket_name } : {};
   const tmux = new TmuxClient(tmuxServer);
-  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
+  const url = daemonUrl(config.server);
   let channels: Channel[] = [];
 
   const manager = new SessionManager({

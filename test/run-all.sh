@@ -42,4 +42,5 @@ echo "Claude Code under test: $(node_modules/.bin/claude --version) and $("$late
 
 npm run build
 npm run typecheck
+npm run lint
 npx vitest run "$@"

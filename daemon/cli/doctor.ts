@@ -5,8 +5,8 @@ import type { Logger } from '../logger.js';
 import type { Config } from '../config/schema.js';
 import { readToken } from '../token.js';
 import { claudeSettingsFile, csmToolsAllowed, hooksStatus } from './hooks-install.js';
-import type { ApiClient } from './api-client.js';
-import { mcpStatus } from '../../mcp/install.js';
+import type { ApiClient } from '../api-client.js';
+import { mcpStatus } from '../mcp-install.js';
 import { mcpEnv } from './setup.js';
 import { runClaudeSelfTest, type SelfTestReport } from '../selftest/self-test.js';
 import { serviceCheck, type ServiceInputs } from './service.js';
@@ -108,6 +108,7 @@ export async function runClaudeDoctor(config: Config, print: (h: string, j: unkn
       // The private daemon's log, for a run that fails in a way the lines do not explain.
       ...(process.env.CSM_LOG_LEVEL ? { log: pino({ level: process.env.CSM_LOG_LEVEL }, pino.destination(2)) as unknown as Logger } : {}),
       claudeCommand: config.claude.command,
+      searchPath: config.paths.search_path,
       claudeEnv: config.claude.env,
       ownerSettings: files.map((file) => ({ file, settings: readSettings(file) })),
       signal: interrupt.signal,

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { MCP_TOOL_IDS } from '../../mcp/install.js';
+import { MCP_TOOL_IDS } from '../mcp-install.js';
 import { HOOK_EVENTS, hookSettings, isCsmHookCommand, type HookCommandOptions } from '../hooks-config.js';
 
 /**

@@ -8,8 +8,9 @@ import { loadConfig, ConfigError, expandHome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { SessionInfo } from '../events/types.js';
 import { readToken } from '../token.js';
+import { daemonUrl } from '../paths.js';
 import { attachArgs, serverArgs } from '../tmux/commands.js';
-import { ApiClient, ApiError } from './api-client.js';
+import { ApiClient, ApiError } from '../api-client.js';
 import { sessionDetails, sessionsTable } from './format.js';
 import { runClaudeDoctor, runDoctor } from './doctor.js';
 import { runHooksCommand, runSetup } from './setup.js';
@@ -66,11 +67,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? EXIT.ok : EXIT.usage;
   }
-  const config = loadConfig(values.config ? { configPath: values.config } : {});
+  const config = loadConfig({ env: process.env, ...(values.config ? { configPath: values.config } : {}) });
   const print = (human: string, json: unknown): void => {
     process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : human}\n`);
   };
-  const api = (): ApiClient => new ApiClient(`http://${config.server.host}:${config.server.port}`, readToken(config.paths.token));
+  const api = (): ApiClient => new ApiClient({ url: daemonUrl(config.server), token: () => readToken(config.paths.token) });
   const need = (n: number, what: string): void => {
     if (args.length < n) throw new UsageError(`csm ${command} needs ${what}. See \`csm --help\`.`);
   };
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'new': {
       need(1, 'a folder: csm new ~/projects/myapp');
-      const cwd = expandHome(args[0]!);
+      const cwd = expandHome(args[0]!, process.env);
       const r = await api().request<{ session_id: string; session: SessionInfo }>('POST', '/session/new', { cwd: resolve(cwd), args: passthrough });
       print(`Started session ${r.session_id} in ${r.session.cwd} (tmux: ${r.session.tmux_session}). Attach with \`csm attach ${r.session_id}\`.`, r);
       return EXIT.ok;

@@ -1,20 +1,21 @@
 import { hookScriptPath } from '../assets.js';
+import { daemonUrl } from '../paths.js';
 import type { Config } from '../config/schema.js';
 import { allowCsmTools, claudeSettingsFile, hooksStatus, installHooks, uninstallHooks } from './hooks-install.js';
-import { installMcp } from '../../mcp/install.js';
+import { installMcp } from '../mcp-install.js';
 
 type Print = (human: string, json: unknown) => void;
 
 /** Where the registered MCP server finds the daemon: pinned, so a non-default port or CSM_HOME still works. */
 export function mcpEnv(config: Config): Record<string, string> {
-  return { CSM_URL: `http://${config.server.host}:${config.server.port}`, CSM_HOME: config.paths.home };
+  return { CSM_URL: daemonUrl(config.server), CSM_HOME: config.paths.home };
 }
 
 function hookOptions(config: Config) {
   return {
     script: hookScriptPath(),
     waitSeconds: config.permissions.remote_timeout_seconds,
-    global: { csmHome: config.paths.home, url: `http://${config.server.host}:${config.server.port}` },
+    global: { csmHome: config.paths.home, url: daemonUrl(config.server) },
   };
 }
 

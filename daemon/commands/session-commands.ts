@@ -10,7 +10,7 @@ import type { SessionManager } from '../sessions/session-manager.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { keysToChoose } from '../screen/classify.js';
 import { answerQuestionOnScreen } from '../sessions/screen-answer.js';
-import { keyName, parseKeys, tmuxKey, type KeyName } from '../sessions/keys.js';
+import { keyName, parseKeys, tmuxKey, type KeyName } from '../events/keys.js';
 import type { SessionRecord } from '../sessions/session-store.js';
 import type { TmuxClient } from '../tmux/tmux-client.js';
 import { answerFromChoice, answeredInput, questionRequest } from '../sessions/questions.js';

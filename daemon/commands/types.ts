@@ -1,4 +1,5 @@
 import type { Origin, SessionInfo } from '../events/types.js';
+import type { AskResult } from '../sessions/pending.js';
 
 /**
  * The one command layer. Every channel turns what a person sends into these calls; only the command layer
@@ -32,7 +33,7 @@ export interface Commands {
   ): Promise<{ outcome: string }>;
   kill(id: string, origin: Origin): Promise<void>;
   /**
-   * Presses keys in the session's pane, by name from a fixed allow-list (daemon/sessions/keys.ts: Enter,
+   * Presses keys in the session's pane, by name from a fixed allow-list (daemon/events/keys.ts: Enter,
    * Escape, Up, Down, Tab, digits, y, n, …), also while a dialog is up: the keypad for screens nobody
    * recognises. Throws bad_request naming an unknown key.
    */
@@ -62,6 +63,5 @@ export interface AskInput {
   channel?: 'telegram' | 'email';
 }
 
-export type AskResult =
-  | { answered: true; answer: string; channel: Origin['channel'] }
-  | { answered: false; reason: string };
+/** Defined beside the pending question that settles it. */
+export type { AskResult } from '../sessions/pending.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { defaultCsmHome, tokenFile } from '../paths.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -14,12 +14,13 @@ export class ConfigError extends Error {
 export interface LoadOptions {
   /** --config PATH; must exist when given. */
   configPath?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The environment: secrets (CSM_TELEGRAM_BOT_TOKEN, …), CSM_HOME, HOME and PATH. The CLI passes process.env. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** YAML file (or none) → secrets from env → validated → defaults → paths resolved → frozen. */
-export function loadConfig(options: LoadOptions = {}): Config {
-  const env = options.env ?? process.env;
+export function loadConfig(options: LoadOptions): Config {
+  const env = options.env;
   const home = defaultCsmHome(env);
   const file = options.configPath ? resolve(options.configPath) : join(home, 'config.yaml');
   if (options.configPath && !existsSync(file)) {
@@ -39,6 +40,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       token: tokenFile(home),
       log_dir: logDir,
       config_file: existsSync(file) ? file : null,
+      search_path: env.PATH ?? '',
     },
   });
 }
@@ -95,7 +97,7 @@ function describeIssues(file: string, error: z.ZodError): string {
   return `Invalid config in ${file}:\n${lines.join('\n')}`;
 }
 
-export function expandHome(path: string, env: NodeJS.ProcessEnv = process.env): string {
+export function expandHome(path: string, env: NodeJS.ProcessEnv): string {
   if (path === '~') return env.HOME || homedir();
   if (path.startsWith('~/')) return join(env.HOME || homedir(), path.slice(2));
   return isAbsolute(path) ? path : resolve(path);

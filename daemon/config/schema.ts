@@ -128,7 +128,15 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema> & {
   /** Resolved paths, filled in by load.ts. */
-  paths: { home: string; db: string; token: string; log_dir: string; config_file: string | null };
+  paths: {
+    home: string;
+    db: string;
+    token: string;
+    log_dir: string;
+    config_file: string | null;
+    /** The PATH at load: where a bare `claude.command` is looked up before a session is started. */
+    search_path: string;
+  };
 };
 export type TelegramConfig = z.infer<typeof telegramSchema>;
 export type EmailConfig = z.infer<typeof emailSchema>;

@@ -21,6 +21,8 @@ export interface SelfTestOptions {
    * `--dangerously-skip-permissions` would hide exactly what it checks.
    */
   claudeCommand: string;
+  /** Where a bare command name is looked up (the PATH the CLI was started with). */
+  searchPath: string;
   claudeEnv: Readonly<Record<string, string>>;
   /**
    * The owner's Claude Code settings files (user settings first, then managed settings) and what each holds.
@@ -75,7 +77,7 @@ async function runAndCleanUp(o: SelfTestOptions): Promise<Omit<SelfTestReport, '
     }
 
     const socketName = `csm-selftest-${process.pid}-${Date.now().toString(36)}`;
-    const daemon = await startDaemon(selfTestConfig({ csmHome: dirs.csmHome, socketName, claudeCommand: o.claudeCommand, env }), log).catch((err: Error) => err);
+    const daemon = await startDaemon(selfTestConfig({ csmHome: dirs.csmHome, socketName, claudeCommand: o.claudeCommand, env, searchPath: o.searchPath }), log).catch((err: Error) => err);
     if (daemon instanceof Error) return report(version, [{ name: 'start', ok: false, detail: `the private csm daemon did not start: ${daemon.message}` }]);
     const tmux = new TmuxClient({ socketName });
     // Sessions outlive a daemon by design; here the whole private tmux server goes, and Claude Code with it.
@@ -129,7 +131,7 @@ async function claudeVersion(command: string, env: Record<string, string>): Prom
   }
 }
 
-function selfTestConfig(o: { csmHome: string; socketName: string; claudeCommand: string; env: Record<string, string> }): Config {
+function selfTestConfig(o: { csmHome: string; socketName: string; claudeCommand: string; env: Record<string, string>; searchPath: string }): Config {
   const parsed = configSchema.parse({
     server: { host: '127.0.0.1', port: 1 },
     claude: { command: o.claudeCommand, env: o.env },
@@ -139,7 +141,7 @@ function selfTestConfig(o: { csmHome: string; socketName: string; claudeCommand:
   });
   return {
     ...parsed,
-    paths: { home: o.csmHome, db: join(o.csmHome, 'csm.db'), token: tokenFile(o.csmHome), log_dir: join(o.csmHome, 'logs'), config_file: null },
+    paths: { home: o.csmHome, db: join(o.csmHome, 'csm.db'), token: tokenFile(o.csmHome), log_dir: join(o.csmHome, 'logs'), config_file: null, search_path: o.searchPath },
   };
 }
 

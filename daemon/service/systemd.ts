@@ -33,6 +33,7 @@ export function quoteSystemd(word: string, where: SystemdWordPlace): string {
  * contains special characters"), however it is quoted; an argument may hold anything. Such a node is run
  * through env, which executes exactly that path.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const REFUSED_IN_EXECUTABLE = /['"\\\x00-\x1f\x7f]/;
 export const ENV_PROGRAM = '/usr/bin/env';
 

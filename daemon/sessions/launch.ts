@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { CommandError } from '../errors.js';
-import { MCP_TOOL_IDS, mcpLaunchConfig } from '../../mcp/install.js';
+import { MCP_TOOL_IDS, mcpLaunchConfig } from '../mcp-install.js';
 import { hookSettings } from '../hooks-config.js';
 
 /**
@@ -61,7 +61,7 @@ export function buildLaunch(input: LaunchInput): LaunchSpec {
 }
 
 /** Fails early with a fix, instead of a pane that dies at once with "command not found". */
-export function validateCommand(command: string, envPath = process.env.PATH ?? ''): void {
+export function validateCommand(command: string, envPath: string): void {
   const candidates = isAbsolute(command) || command.includes('/') ? [command] : envPath.split(delimiter).filter(Boolean).map((d) => join(d, command));
   for (const file of candidates) {
     try {

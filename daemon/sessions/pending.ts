@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AskResult } from '../commands/types.js';
-import type { PendingRequest, RequestOption } from '../events/types.js';
+import type { Origin, PendingRequest, RequestOption } from '../events/types.js';
 import type { ScreenState } from '../screen/types.js';
 import type { AskedQuestion } from './questions.js';
 
@@ -8,6 +7,11 @@ import type { AskedQuestion } from './questions.js';
 export type HookDecision =
   | { behavior: 'allow'; updatedPermissions?: unknown[]; updatedInput?: Record<string, unknown> }
   | { behavior: 'deny'; message: string };
+
+/** How an MCP ask_user call ends: the answer and the channel it came from, or why there is none. */
+export type AskResult =
+  | { answered: true; answer: string; channel: Origin['channel'] }
+  | { answered: false; reason: string };
 
 /** An AskUserQuestion call answered through its hook, one question at a time. */
 export interface QuestionFlow {

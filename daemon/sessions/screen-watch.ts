@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import { classifyScreen } from '../screen/classify.js';
 import type { ScreenState } from '../screen/types.js';
 import type { Origin, PendingRequest } from '../events/types.js';
-import { KEYPAD } from './keys.js';
+import { KEYPAD } from '../events/keys.js';
 import { newRequestId, screenOptions, screenSignature, type DialogScreen } from './pending.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionRecord } from './session-store.js';

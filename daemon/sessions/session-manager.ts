@@ -157,7 +157,7 @@ export class SessionManager {
   async create(cwd: string, args: string[] = []): Promise<SessionRecord> {
     validateCwd(cwd);
     const { config } = this.#d;
-    validateCommand(config.claude.command);
+    validateCommand(config.claude.command, config.paths.search_path);
     const id = this.#d.store.issueId(this.now(), this.#d.idRandom);
     // The session's hooks and MCP server get this, not the owner's token: it acts for this session only.
     const credential = randomBytes(32).toString('hex');

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mcpLaunchConfig, mcpServerCommand } from '../../mcp/install.js';
+import { mcpLaunchConfig, mcpServerCommand } from '../../daemon/mcp-install.js';
 import { claudeVersions, TEST_API_KEY } from '../helpers/claude.js';
 import { waitFor } from '../helpers/wait.js';
 import { closedPortUrl, startDaemonApiStub, stubSession, type DaemonApiStub } from '../fakes/daemon-api-stub.js';

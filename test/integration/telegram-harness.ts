@@ -62,7 +62,7 @@ export async function startHarness(o: { telegram?: Record<string, unknown>; fake
   const commands = new FakeCommands(bus);
   const configOf = (telegram: Record<string, unknown> = {}): Config => {
     const parsed = configSchema.parse({ telegram: { bot_token: fake.token, chat_id: fake.owner.id, api_root: fake.url, ...o.telegram, ...telegram } });
-    return { ...parsed, paths: { home: dir, db: join(dir, 'csm.db'), token: join(dir, 'token'), log_dir: dir, config_file: null } };
+    return { ...parsed, paths: { home: dir, db: join(dir, 'csm.db'), token: join(dir, 'token'), log_dir: dir, config_file: null, search_path: process.env.PATH ?? '' } };
   };
   let config = configOf();
   const make = (): Channel => createTelegramChannel({ config, bus, commands, store, log }, { ...FAST, ...o.deps });

@@ -3,7 +3,7 @@ import type { Commands } from '../../commands/types.js';
 import { CommandError } from '../../errors.js';
 import type { Origin } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
-import { KEYPAD } from '../../sessions/keys.js';
+import { KEYPAD } from '../../events/keys.js';
 import { decodeCallback, encodeCallback, type CallbackAction } from './callback-data.js';
 import { escapeHtml } from './format.js';
 import type { MessageHandler } from './handlers.js';

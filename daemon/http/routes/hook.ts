@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { hookOriginFromHeaders, hookPayloadSchema } from '../../hook-endpoint/payloads.js';
 import type { HookIntake } from '../../sessions/hook-intake.js';
-import { parseBody } from '../app.js';
+import { parseBody } from '../validate.js';
 import { idParams, noFields } from './sessions.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Commands } from '../../commands/types.js';
-import { parseBody } from '../app.js';
+import { parseBody } from '../validate.js';
 import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 
 const notifySchema = z

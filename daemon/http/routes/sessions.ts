@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Commands } from '../../commands/types.js';
-import { MAX_KEYS } from '../../sessions/keys.js';
-import { parseBody } from '../app.js';
+import { MAX_KEYS } from '../../events/keys.js';
+import { parseBody } from '../validate.js';
 import { SESSION_ID_HINT, SESSION_ID_RE } from '../../session-id.js';
 
 const API: { channel: 'api' } = { channel: 'api' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeZod } from '../../../daemon/http/app.js';
+import { describeZod } from '../../../daemon/http/validate.js';
 
 describe('describeZod', () => {
   const schema = z.strictObject({ text: z.string(), nested: z.strictObject({ a: z.number() }).optional() });

@@ -15,12 +15,12 @@ const TOOLS = ['notify', 'send_email', 'ask_user'] as const;
 export const MCP_TOOL_IDS = TOOLS.map((tool) => `mcp__${MCP_SERVER_NAME}__${tool}`);
 
 /**
- * The built `dist/mcp/server.js` next to this file, run by the same Node as the daemon. From the TypeScript
- * sources (tests, `npm run csm`) it goes through tsx, named by absolute URL: Claude Code starts the server in
- * the project folder, where `--import tsx` would not resolve.
+ * The built `dist/mcp/server.js` beside this file's folder, run by the same Node as the daemon. From the
+ * TypeScript sources (tests, `npm run csm`) it goes through tsx, named by absolute URL: Claude Code starts the
+ * server in the project folder, where `--import tsx` would not resolve.
  */
 export function mcpServerCommand(moduleUrl: string = import.meta.url, execPath: string = process.execPath): ServerCommand {
-  const dir = dirname(fileURLToPath(moduleUrl));
+  const dir = join(dirname(fileURLToPath(moduleUrl)), '..', 'mcp');
   if (moduleUrl.endsWith('.ts')) {
     const tsx = pathToFileURL(createRequire(moduleUrl).resolve('tsx')).href;
     return { command: execPath, args: ['--import', tsx, join(dir, 'server.ts')] };

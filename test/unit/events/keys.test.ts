@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEY_NAMES, keyName, parseKeys, tmuxKey } from '../../../daemon/sessions/keys.js';
+import { KEY_NAMES, keyName, parseKeys, tmuxKey } from '../../../daemon/events/keys.js';
 
 describe('key names', () => {
   it.each([
