@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import type { FastifyInstance } from 'fastify';
 import { hookScriptPath, packageVersion } from './assets.js';
 import { createChannels } from './channels/registry.js';
+import { conversationChannels } from './conversation/router.js';
 import type { Channel } from './channels/channel.js';
 import { createCommands } from './commands/session-commands.js';
 import type { Commands } from './commands/types.js';
@@ -100,7 +101,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onActivity: (id) => monitor.activity(id),
   });
   const ledger = new InputLedger(store);
-  const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
+  const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
   const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }) });
   // The port is bound before the sessions are reconciled (a daemon that cannot have the port must change
   // nothing); requests that arrive in between wait until the daemon knows its sessions.

@@ -1,6 +1,8 @@
 import type { Commands } from '../commands/types.js';
 import type { Config } from '../config/schema.js';
+import type { Audience } from '../conversation/router.js';
 import type { EventBus } from '../events/bus.js';
+import type { SessionEvent } from '../events/types.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 
@@ -16,6 +18,8 @@ export interface ChannelHealth {
  */
 export interface Channel {
   readonly name: string;
+  /** What it is and wants: the router (conversation/router.ts) decides from this which events reach it. */
+  readonly audience: Audience;
   health(): ChannelHealth;
   /** Subscribes to the bus and starts any I/O loops. Must not throw for a remote service being down. */
   start(): Promise<void>;
@@ -29,4 +33,6 @@ export interface ChannelContext {
   commands: Commands;
   store: Store;
   log: Logger;
+  /** Whether the event is for the named channel: the router's decision, over all configured channels. */
+  reaches: (e: SessionEvent, channel: string) => boolean;
 }

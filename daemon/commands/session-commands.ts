@@ -23,7 +23,7 @@ export interface CommandDeps {
   ledger: InputLedger;
   /** Test instrumentation (CSM_TEST_CRASH_AT): called at the named step of typing a keyed input. */
   fault?: (step: 'before-type', text: string) => void;
-  /** Names of the channels that deliver notify events ('telegram', 'email'). */
+  /** The conversation channels, primary first ('telegram', 'email'): where notify and ask_user may go. */
   channels: () => string[];
 }
 

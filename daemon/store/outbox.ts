@@ -80,6 +80,14 @@ export class Outbox<T> {
     this.#store.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
   }
 
+  /** Removes the row and runs `record` in one transaction: a sent message is never both recorded and queued. */
+  doneWith(id: number, record: (() => void) | void): void {
+    this.#store.db.transaction(() => {
+      record?.();
+      this.done(id);
+    })();
+  }
+
   /** Schedules a retry with exponential backoff, or at `retryAfterMs` when the remote side said so. */
   failed(id: number, error: string, retryAfterMs?: number, now = Date.now()): void {
     const row = this.#store.db.prepare('SELECT attempts FROM outbox WHERE id = ?').get(id) as { attempts: number } | undefined;

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTelegramChannel, type TelegramDeps } from '../../daemon/channels/telegram/channel.js';
+import { createTelegramChannel, TELEGRAM_AUDIENCE, type TelegramDeps } from '../../daemon/channels/telegram/channel.js';
+import { route } from '../../daemon/conversation/router.js';
 import type { Channel } from '../../daemon/channels/channel.js';
 import { configSchema, type Config } from '../../daemon/config/schema.js';
 import { EventBus } from '../../daemon/events/bus.js';
@@ -65,7 +66,7 @@ export async function startHarness(o: { telegram?: Record<string, unknown>; fake
     return { ...parsed, paths: { home: dir, db: join(dir, 'csm.db'), token: join(dir, 'token'), log_dir: dir, config_file: null, search_path: process.env.PATH ?? '' } };
   };
   let config = configOf();
-  const make = (): Channel => createTelegramChannel({ config, bus, commands, store, log }, { ...FAST, ...o.deps });
+  const make = (): Channel => createTelegramChannel({ config, bus, commands, store, log, reaches: (e, name) => route(e, [TELEGRAM_AUDIENCE]).includes(name) }, { ...FAST, ...o.deps });
   const h: Harness = {
     fake, store, bus, commands, logs, config,
     channel: make(),

@@ -3,10 +3,11 @@ import type { EmailConfig } from '../../config/schema.js';
 import type { SessionEvent } from '../../events/types.js';
 import { Outbox } from '../../store/outbox.js';
 import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
+import type { Audience } from '../../conversation/router.js';
 import { footerRef } from './accept.js';
 import { Inbox, type InboxOptions } from './inbox.js';
 import { MailIncoming } from './incoming.js';
-import { compose, renderError, renderIdleSummary, renderNotify, renderRequest, wantsMail } from './render.js';
+import { compose, renderError, renderIdleSummary, renderNotify, renderRequest } from './render.js';
 import { createTransport, MailSender, type MailOp } from './smtp.js';
 import { MailThreads } from './threads.js';
 import { isUrgent } from '../urgent.js';
@@ -22,9 +23,13 @@ export function createEmailChannel(ctx: ChannelContext, deps: EmailDeps = {}): C
   return new EmailChannel(ctx, cfg, deps);
 }
 
+/** Secondary by nature: what needs a human and the idle reminders, not every step of a session. */
+export const EMAIL_AUDIENCE: Audience = { name: 'email', role: 'conversation', progress: false, reminders: true };
+
 /** The email channel: events → mails in one thread per session; the owner's replies (IMAP) → commands. */
 class EmailChannel implements Channel {
   readonly name = 'email';
+  readonly audience = EMAIL_AUDIENCE;
   readonly #ctx: ChannelContext;
   readonly #cfg: EmailConfig;
   readonly #deps: EmailDeps;
@@ -68,7 +73,7 @@ class EmailChannel implements Channel {
   }
 
   #onEvent(e: SessionEvent): void {
-    if (!wantsMail(e, this.#ctx.config.telegram !== undefined)) return;
+    if (!this.#ctx.reaches(e, this.name)) return;
     const session = e.session_id || null;
     switch (e.kind) {
       case 'notify': {

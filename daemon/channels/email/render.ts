@@ -115,19 +115,3 @@ export function renderRequest(r: PendingRequest): { subject: string; body: strin
   };
 }
 
-/** The events the email channel sends, given whether Telegram (the primary channel) is configured. */
-export function wantsMail(e: SessionEvent, telegramConfigured: boolean): boolean {
-  switch (e.kind) {
-    case 'notify':
-      return e.channel === 'email' || (e.channel === 'auto' && !telegramConfigured);
-    case 'idle_long':
-      return true;
-    case 'waiting_input':
-      return !telegramConfigured || e.request.channel === 'email';
-    case 'error':
-    case 'permission_request':
-      return !telegramConfigured;
-    default:
-      return false;
-  }
-}

@@ -2,9 +2,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { EmailConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
 import type { ChannelHealth } from '../channel.js';
+import { OutboxDrainer, type Delivery, type Verdict } from '../../conversation/outbox-drainer.js';
 import type { Outbox, OutboxItem } from '../../store/outbox.js';
-import { startable } from '../../store/outbox-order.js';
-import { sleep } from '../../sleep.js';
 
 /** One queued mail: everything needed to send it again after a crash, Message-ID included. */
 export interface MailOp {
@@ -31,131 +30,63 @@ export function createTransport(cfg: EmailConfig): Transporter {
 }
 
 /**
- * Sends the outbox, oldest first per session, one mail at a time; except that a mail a session is blocked
- * on (a permission request, a question, a dialog) goes at once, beside the one being sent, and before the
- * ordinary mail queued ahead of it (outbox-order.ts). A mail leaves the outbox only after the SMTP server
- * accepted it; until then it is retried with backoff, for as long as it takes.
+ * Mail's wire for the outbox drainer (conversation/outbox-drainer.ts): oldest first per session, one mail at
+ * a time on the SMTP connection; except that a mail a session is blocked on (a permission request, a
+ * question, a dialog) goes at once, beside the one being sent, and before the ordinary mail queued ahead of
+ * it. A mail leaves the outbox only after the SMTP server accepted it; until then it is retried with backoff.
  */
-export class MailSender {
+export class MailSender implements Delivery<MailOp> {
   readonly #outbox: Outbox<MailOp>;
   readonly #transport: Transporter;
   readonly #cfg: EmailConfig;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #stopped = false;
-  /** Past the stop grace: a send still running is abandoned, its row left as it is. */
-  #abandoned = false;
-  #lastError: string | null = null;
-  /** Rows being sent now (the drain's and the urgent ones), by outbox id. */
-  readonly #inFlight = new Map<number, Promise<boolean>>();
+  readonly #drainer: OutboxDrainer<MailOp>;
 
   constructor(outbox: Outbox<MailOp>, transport: Transporter, cfg: EmailConfig, log: Logger) {
     this.#outbox = outbox;
     this.#transport = transport;
     this.#cfg = cfg;
     this.#log = log;
+    this.#drainer = new OutboxDrainer(outbox, this, { name: 'email', log, ordinary: 'serial' });
   }
 
   /** Something was queued, or may be due: send now. */
   poke(): void {
-    if (this.#stopped) return;
-    this.#sendUrgent();
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#drain().finally(() => {
-      this.#running = null;
-      if (this.#again) {
-        this.#again = false;
-        this.poke();
-      } else this.#schedule();
-    });
+    this.#drainer.start();
   }
 
-  /** Urgent mail does not wait for the drain: each one that may go starts now, on its own connection. */
-  #sendUrgent(): void {
-    for (const s of startable(this.#outbox.queued(), new Set(this.#inFlight.keys()), Date.now())) {
-      if (!s.express) continue;
-      const item = this.#outbox.get(s.id);
-      if (!item) continue;
-      this.#track(item).finally(() => this.poke());
-    }
-  }
-
-  #track(item: OutboxItem<MailOp>): Promise<boolean> {
-    const work = this.#sendOne(item).finally(() => this.#inFlight.delete(item.id));
-    this.#inFlight.set(item.id, work);
-    return work;
-  }
-
-  async #drain(): Promise<void> {
-    for (;;) {
-      if (this.#stopped) return;
-      const items = startable(this.#outbox.queued(), new Set(this.#inFlight.keys()), Date.now()).filter((s) => !s.express);
-      if (items.length === 0) return;
-      let sentAny = false;
-      for (const s of items) {
-        if (this.#stopped) return;
-        const item = this.#outbox.get(s.id);
-        if (!item || this.#inFlight.has(item.id)) continue;
-        if (await this.#track(item)) sentAny = true;
-        if (this.#abandoned) return;
-      }
-      if (!sentAny) return;
-    }
-  }
-
-  /** One mail; true when the server accepted it. */
-  async #sendOne(item: OutboxItem<MailOp>): Promise<boolean> {
+  async send(item: OutboxItem<MailOp>): Promise<() => void> {
     const m = item.payload;
-    try {
-      await this.#transport.sendMail({
-        from: this.#cfg.from_address,
-        to: this.#cfg.to_address,
-        subject: m.subject,
-        text: m.text,
-        html: m.html,
-        messageId: m.messageId,
-        ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
-        ...(m.references.length > 0 ? { references: m.references } : {}),
-      });
-      if (this.#abandoned) return false;
-      this.#outbox.done(item.id);
-      this.#lastError = null;
-      this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
-      return true;
-    } catch (err) {
-      if (this.#abandoned) return false;
-      const e = err as Error & { responseCode?: number; code?: string };
-      this.#outbox.failed(item.id, e.message);
-      this.#lastError = e.message;
-      const level = item.attempts === 0 ? 'warn' : 'debug';
-      const hint = e.code === 'EAUTH' ? ' (the SMTP server refused the login: check email.username and email.password)' : '';
-      this.#log[level]({ err: e.message, code: e.responseCode ?? e.code, attempts: item.attempts + 1, subject: m.subject }, `email: sending failed${hint}; it stays queued and is retried`);
-      return false;
-    }
+    await this.#transport.sendMail({
+      from: this.#cfg.from_address,
+      to: this.#cfg.to_address,
+      subject: m.subject,
+      text: m.text,
+      html: m.html,
+      messageId: m.messageId,
+      ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
+      ...(m.references.length > 0 ? { references: m.references } : {}),
+    });
+    return () => this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
+  }
+
+  /** Mail is retried for as long as it takes: the owner fixes the server or the login, and it goes. */
+  judge(): Verdict<MailOp> {
+    return { action: 'retry' };
+  }
+
+  describe(err: unknown): string {
+    const e = err as Error & { responseCode?: number; code?: string };
+    const hint = e.code === 'EAUTH' ? ' (the SMTP server refused the login: check email.username and email.password)' : '';
+    return `${e.responseCode ?? e.code ?? 'error'}: ${e.message}${hint}`;
   }
 
   /** Whether mail goes out now, in a sentence. */
   state(): ChannelHealth {
     const queued = this.#outbox.size();
-    if (this.#lastError && queued > 0) return { ok: false, detail: `${queued} mail(s) waiting to be sent: ${this.#lastError}` };
+    const error = this.#drainer.lastError;
+    if (error && queued > 0) return { ok: false, detail: `${queued} mail(s) waiting to be sent: ${error}` };
     return { ok: true, detail: queued > 0 ? `${queued} mail(s) being sent` : 'nothing waiting to be sent' };
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    const now = Date.now();
-    const waiting = this.#outbox.queued().filter((r) => !this.#inFlight.has(r.id));
-    if (waiting.length === 0) return;
-    // Due rows that did not go wait behind one in flight, which pokes when done; this is their backstop.
-    const later = waiting.map((r) => r.nextAt).filter((t) => t > now);
-    this.#timer = setTimeout(() => this.poke(), later.length > 0 ? Math.min(...later) - now : 1000);
-    this.#timer.unref();
   }
 
   /**
@@ -164,12 +95,7 @@ export class MailSender {
    * start, which sends it with the same Message-ID, so even a copy the server did accept shows as one.
    */
   async stop(graceMs = 2000): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    const waited = new AbortController();
-    await Promise.race([Promise.allSettled([this.#running, ...this.#inFlight.values()]), sleep(graceMs, waited.signal)]);
-    waited.abort();
-    this.#abandoned = true;
+    await this.#drainer.stop(graceMs);
     this.#transport.close();
   }
 }

@@ -4,6 +4,7 @@ import { COMMAND_HELP } from '../../commands/parse.js';
 import type { TelegramConfig } from '../../config/schema.js';
 import { Outbox, type OutboxOptions } from '../../store/outbox.js';
 import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
+import type { Audience } from '../../conversation/router.js';
 import { apiSignal, botIdOf, createBotApi, Express, WireGate, type BotApiOptions } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import { MessageHandler } from './handlers.js';
@@ -30,6 +31,9 @@ export interface TelegramDeps {
   initRetryMs?: number;
 }
 
+/** The primary channel: a session's whole course, in its thread. */
+export const TELEGRAM_AUDIENCE: Audience = { name: 'telegram', role: 'conversation', progress: true, reminders: false };
+
 /** The Telegram channel: events → messages in per-session threads; messages and taps → commands. */
 export function createTelegramChannel(ctx: ChannelContext, deps: TelegramDeps = {}): Channel {
   const cfg = ctx.config.telegram;
@@ -39,6 +43,7 @@ export function createTelegramChannel(ctx: ChannelContext, deps: TelegramDeps = 
 
 class TelegramChannel implements Channel {
   readonly name = 'telegram';
+  readonly audience = TELEGRAM_AUDIENCE;
   readonly #ctx: ChannelContext;
   readonly #cfg: TelegramConfig;
   readonly #deps: TelegramDeps;
@@ -75,11 +80,13 @@ class TelegramChannel implements Channel {
     // A root is a barrier: the requests of its session reply to it, so none may be sent before it.
     const enqueue = (op: OutOp, o: { urgent?: boolean } = {}): void => void outbox.enqueue(laneOf(op.session), op, { urgent: o.urgent === true, barrier: op.op === 'root' });
 
-    const sender = new OutboxSender(outbox, api, threads, store, { chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
+    const sender = new OutboxSender(outbox, api, threads, { chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     this.#sender = sender;
     const outgoing = new Outgoing({ store, threads, commands, enqueue, poke: () => sender.poke(), home, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;
-    this.#unsubscribe = bus.subscribe((e) => outgoing.onEvent(e), { replay: true });
+    this.#unsubscribe = bus.subscribe((e) => {
+      if (this.#ctx.reaches(e, this.name)) outgoing.onEvent(e);
+    }, { replay: true });
     sender.start();
 
     // Not awaited: a slow answer must not hold up the updates behind it, and a lost one only leaves a spinner.

@@ -1,10 +1,8 @@
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Logger } from '../../logger.js';
+import { OutboxDrainer, type Delivery, type Verdict } from '../../conversation/outbox-drainer.js';
 import type { Outbox, OutboxItem } from '../../store/outbox.js';
-import { startable } from '../../store/outbox-order.js';
-import type { Store } from '../../store/store.js';
-import { sleep } from '../../sleep.js';
 import { apiSignal, StoppingError, type ApiSignal, type Express, type WireGate } from './bot.js';
 import { htmlToText } from './format.js';
 import type { Threads } from './threads.js';
@@ -21,140 +19,79 @@ export interface SenderOptions {
   express?: Express;
 }
 
-type Verdict = { action: 'done' } | { action: 'retry'; afterMs?: number } | { action: 'plain' } | { action: 'drop'; why: string };
-
 /**
- * Drains the Outbox into Telegram: every lane at once, each in order, urgent rows first (outbox-order.ts),
- * and those past the throttler's pacing (Express). A sent
- * message's id is recorded in the same transaction that removes it from the outbox. Rate limits and 5xx
- * are first retried by grammY's auto-retry; what it gives up on (long outages, network errors) is retried
- * here with the outbox's backoff, for as long as it takes.
+ * Telegram's wire for the outbox drainer (conversation/outbox-drainer.ts): sends one row as the Bot API call
+ * it stands for, records the sent message's id, and says what a refusal means. Rate limits and 5xx are first
+ * retried by grammY's auto-retry; what it gives up on (long outages, network errors) the drainer retries
+ * with the outbox's backoff, for as long as it takes. Urgent rows go past the throttler's pacing (Express).
  */
-export class OutboxSender {
+export class OutboxSender implements Delivery<OutOp> {
   readonly #outbox: Outbox<OutOp>;
   readonly #api: Api;
   readonly #threads: Threads;
-  readonly #store: Store;
   readonly #o: SenderOptions;
-  /** Rows being sent, by outbox id. */
-  readonly #busy = new Map<number, Promise<void>>();
-  readonly #abort = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #running = false;
-  #stopped = false;
+  readonly #drainer: OutboxDrainer<OutOp>;
   #topicsUnavailable = false;
 
-  constructor(outbox: Outbox<OutOp>, api: Api, threads: Threads, store: Store, o: SenderOptions) {
+  constructor(outbox: Outbox<OutOp>, api: Api, threads: Threads, o: SenderOptions) {
     this.#outbox = outbox;
     this.#api = api;
     this.#threads = threads;
-    this.#store = store;
     this.#o = o;
+    this.#drainer = new OutboxDrainer(outbox, this, { name: 'telegram', log: o.log, ordinary: 'parallel', onStop: () => o.gate?.close() });
   }
 
   start(): void {
-    this.#running = true;
-    this.poke();
+    this.#drainer.start();
   }
 
   /** Something was queued or a row was done: send what may go now. */
   poke(): void {
-    if (!this.#running) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    const now = Date.now();
-    const rows = this.#outbox.queued();
-    for (const s of startable(rows, new Set(this.#busy.keys()), now)) {
-      const item = this.#outbox.get(s.id);
-      if (!item) continue;
-      const work = this.#deliver(item, s.express).finally(() => {
-        this.#busy.delete(item.id);
-        this.poke();
-      });
-      this.#busy.set(item.id, work);
-    }
-    const waiting = rows.filter((r) => !this.#busy.has(r.id));
-    if (waiting.length === 0) return;
-    // A row waiting behind one in flight is poked when that one is done; the timer is for retries and a backstop.
-    const later = waiting.filter((r) => r.nextAt > now).map((r) => r.nextAt);
-    const delay = later.length > 0 ? Math.min(Math.min(...later) - now, 5000) : 1000;
-    this.#timer = setTimeout(() => this.poke(), delay);
+    this.#drainer.poke();
   }
 
   /** Resolves when the sends in flight now have finished (recorded or failed), or after `timeoutMs`. */
-  async settled(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([Promise.allSettled([...this.#busy.values()]), timeout]);
-    clearTimeout(timer);
+  settled(timeoutMs: number): Promise<void> {
+    return this.#drainer.settled(timeoutMs);
   }
 
   /**
-   * Stops sending within about `graceMs`, however long the queue. Nothing new starts; what waits in the
-   * throttler or in a retry pause is given up at once (see WireGate) and stays in the outbox as it was;
-   * calls already on the wire get the grace to be answered and recorded; then the rest is aborted.
+   * Stops sending within about `graceMs`, however long the queue. What waits in the throttler or in a retry
+   * pause is given up at once (see WireGate) and stays in the outbox as it was.
    */
-  async stop(graceMs = 2000): Promise<void> {
-    this.#running = false;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#o.gate?.close();
-    const waited = new AbortController();
-    await Promise.race([Promise.allSettled([...this.#busy.values()]), sleep(graceMs, waited.signal)]);
-    waited.abort();
-    this.#stopped = true;
-    this.#abort.abort();
+  stop(graceMs = 2000): Promise<void> {
+    return this.#drainer.stop(graceMs);
   }
 
-  async #deliver(item: OutboxItem<OutOp>, express: boolean): Promise<void> {
-    try {
-      const record = await this.#perform(item, express);
-      this.#store.db.transaction(() => {
-        record?.();
-        this.#outbox.done(item.id);
-      })();
-    } catch (err) {
-      // Never sent, or cut off after the grace at shutdown: the row stays exactly as it was, no attempt counted.
-      if (err instanceof StoppingError || this.#stopped) return;
-      const verdict = this.#judge(item, err);
-      const what = describe(err);
-      switch (verdict.action) {
-        case 'done':
-          this.#outbox.done(item.id);
-          return;
-        case 'drop':
-          this.#o.log.error({ op: item.payload.op, lane: item.lane, err: what }, `telegram refused a message for good (${verdict.why}); it is dropped`);
-          this.#outbox.done(item.id);
-          return;
-        case 'plain':
-          this.#o.log.warn({ op: item.payload.op, err: what }, 'telegram could not parse our HTML; sending it as plain text');
-          this.#outbox.update(item.id, { ...item.payload, plain: true } as OutOp);
-          this.#outbox.failed(item.id, what, 0);
-          return;
-        case 'retry': {
-          const log = item.attempts % 10 === 0 ? this.#o.log.warn.bind(this.#o.log) : this.#o.log.debug.bind(this.#o.log);
-          log({ op: item.payload.op, lane: item.lane, attempts: item.attempts + 1, err: what }, 'telegram send failed; will retry');
-          this.#outbox.failed(item.id, what, verdict.afterMs);
-        }
-      }
-    }
+  isStopping(err: unknown): boolean {
+    return err instanceof StoppingError;
   }
 
-  #judge(item: OutboxItem<OutOp>, err: unknown): Verdict {
+  describe(err: unknown): string {
+    if (err instanceof GrammyError) return `${err.error_code}: ${err.description}`;
+    if (err instanceof HttpError) return `network: ${err.message}`;
+    return err instanceof Error ? err.message : String(err);
+  }
+
+  judge(item: OutboxItem<OutOp>, err: unknown): Verdict<OutOp> {
     if (!(err instanceof GrammyError)) return { action: 'retry' };
     const d = err.description;
     if (err.error_code === 429) return { action: 'retry', afterMs: (err.parameters.retry_after ?? 5) * 1000 };
     if (err.error_code !== 400) return { action: 'retry' };
     if (/message is not modified/i.test(d)) return { action: 'done' };
     const op = item.payload;
-    if (/can't parse entities/i.test(d) && (op.op === 'send' || op.op === 'edit') && !('plain' in op && op.plain)) return { action: 'plain' };
-    return { action: 'drop', why: d };
+    if (/can't parse entities/i.test(d) && (op.op === 'send' || op.op === 'edit') && !('plain' in op && op.plain)) {
+      this.#o.log.warn({ op: op.op, err: d }, 'telegram could not parse our HTML; sending it as plain text');
+      return { action: 'rewrite', payload: { ...op, plain: true } as OutOp };
+    }
+    return { action: 'drop', why: `${op.op}: ${d}` };
   }
 
   /** Makes the call; returns what to record once the outbox row is gone. */
-  async #perform(item: OutboxItem<OutOp>, express: boolean): Promise<(() => void) | void> {
+  async send(item: OutboxItem<OutOp>, o: { express: boolean; signal: AbortSignal }): Promise<(() => void) | void> {
     const op = item.payload;
     const chat = this.#o.chatId;
-    const signal = express && this.#o.express ? this.#o.express.signal(this.#abort.signal) : apiSignal(this.#abort.signal);
+    const signal = o.express && this.#o.express ? this.#o.express.signal(o.signal) : apiSignal(o.signal);
     switch (op.op) {
       case 'root': {
         const topicId = await this.#topicFor(item, op, signal);
@@ -238,10 +175,4 @@ export class OutboxSender {
 
 function markup(keyboard: Keyboard): InlineKeyboardMarkup {
   return { inline_keyboard: keyboard.map((row) => row.map((b) => ({ text: b.text, callback_data: b.data }))) };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof GrammyError) return `${err.error_code}: ${err.description}`;
-  if (err instanceof HttpError) return `network: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }

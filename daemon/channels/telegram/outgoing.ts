@@ -84,8 +84,6 @@ export class Outgoing {
         return;
       case 'permission_request':
       case 'waiting_input': {
-        // Claude asked for this question to go by email (ask_user's channel).
-        if (e.request.channel === 'email') return;
         this.#ensureThread(s);
         // The session waits on this: it overtakes the ordinary messages queued before it (outbox-order.ts).
         const urgent = { urgent: isUrgent(e.request.kind) };
@@ -113,13 +111,10 @@ export class Outgoing {
         this.#send(s, renderError(e));
         return;
       case 'notify':
-        if (e.channel === 'email') return;
         if (s) this.#ensureThread(s);
         this.#send(s || null, renderNotify(e));
         return;
       case 'idle_long':
-        // The email channel's reminder; Telegram already said "idle" and stays quiet.
-        return;
       case 'idle':
       case 'dead':
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compose, renderIdleSummary, renderRequest, wantsMail } from '../../../daemon/channels/email/render.js';
+import { compose, renderIdleSummary, renderRequest } from '../../../daemon/channels/email/render.js';
 import type { PendingRequest, SessionEvent } from '../../../daemon/events/types.js';
 import { questionRequest } from '../../../daemon/sessions/questions.js';
 import { COLOUR, FEATURES } from '../../fixtures/questions.js';
@@ -22,28 +22,10 @@ describe('compose', () => {
   });
 });
 
-describe('what is mailed', () => {
+describe('what a mail says', () => {
   const at = 0;
   const session_id = 'a1b2';
   const req: PendingRequest = { request_id: 'r1', kind: 'permission', title: 'Bash', detail: 'rm -rf dist', options: [], allows_text: true, created_at: 0 };
-  const events: [string, SessionEvent, boolean, boolean][] = [
-    // name, event, mailed with Telegram configured, mailed without
-    ['notify for email', { kind: 'notify', at, session_id, notify_id: 'n', channel: 'email', subject: null, message: 'm' }, true, true],
-    ['notify auto', { kind: 'notify', at, session_id, notify_id: 'n', channel: 'auto', subject: null, message: 'm' }, false, true],
-    ['notify for telegram', { kind: 'notify', at, session_id, notify_id: 'n', channel: 'telegram', subject: null, message: 'm' }, false, false],
-    ['long idle summary', { kind: 'idle_long', at, session_id, idle_seconds: 600, last_message: 'done', screen_tail: '' }, true, true],
-    ['error', { kind: 'error', at, session_id, message: 'exit 1', screen_tail: '' }, false, true],
-    ['permission request', { kind: 'permission_request', at, session_id, request: req }, false, true],
-    ['a question asked for email', { kind: 'waiting_input', at, session_id, request: { ...req, kind: 'question', channel: 'email' } }, true, true],
-    ['a question for the usual channel', { kind: 'waiting_input', at, session_id, request: { ...req, kind: 'question' } }, false, true],
-    ['short idle', { kind: 'idle', at, session_id, idle_seconds: 60, last_message: null }, false, false],
-    ['finished', { kind: 'finished', at, session_id, last_message: 'x' }, false, false],
-  ];
-  it.each(events)('%s', (_n, e, withTelegram, without) => {
-    expect(wantsMail(e, true)).toBe(withTelegram);
-    expect(wantsMail(e, false)).toBe(without);
-  });
-
   it('an idle summary has the last message and the screen', () => {
     const r = renderIdleSummary({ kind: 'idle_long', at, session_id, idle_seconds: 600, last_message: 'Tests pass.', screen_tail: '❯ ' }, '/home/o/app');
     expect(r.subject).toBe('Idle for 10 min: waiting for you');
