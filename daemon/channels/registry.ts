@@ -12,5 +12,6 @@ export async function createChannels(base: Omit<ChannelContext, 'reaches'>): Pro
   const ctx: ChannelContext = { ...base, reaches: (e, name) => route(e, channels.map((c) => c.audience)).includes(name) };
   if (ctx.config.telegram) channels.push((await import('./telegram/channel.js')).createTelegramChannel(ctx));
   if (ctx.config.email) channels.push((await import('./email/channel.js')).createEmailChannel(ctx));
+  if (ctx.config.webhook) channels.push((await import('./webhook/channel.js')).createWebhookChannel(ctx));
   return channels;
 }

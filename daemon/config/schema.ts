@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookSchema } from '../channels/webhook/config.js';
 
 /**
  * The configuration file, validated once at start. Every key has a default so that a daemon with no file
@@ -119,6 +120,7 @@ export const configSchema = z.strictObject({
   server: serverSchema,
   telegram: telegramSchema.optional(),
   email: emailSchema.optional(),
+  webhook: webhookSchema.optional(),
   sessions: sessionsSchema,
   claude: claudeSchema,
   tmux: tmuxSchema,
