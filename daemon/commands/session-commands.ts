@@ -10,6 +10,7 @@ import type { SessionManager } from '../sessions/session-manager.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { keysToChoose } from '../screen/classify.js';
 import { answerQuestionOnScreen } from '../sessions/screen-answer.js';
+import { permissionChoice } from '../events/choices.js';
 import { keyName, parseKeys, tmuxKey, type KeyName } from '../events/keys.js';
 import type { SessionRecord } from '../sessions/session-store.js';
 import type { TmuxClient } from '../tmux/tmux-client.js';
@@ -169,16 +170,16 @@ export function createCommands(d: CommandDeps): Commands {
       }
 
       if (source.type === 'hook') {
-        const c = choice.toLowerCase();
+        const c = permissionChoice(choice);
         let decision;
-        if (c === 'allow' || c === 'yes' || c === '1') decision = { behavior: 'allow' as const };
-        else if (c === 'allow_always' || c === 'always') {
+        if (c === 'allow') decision = { behavior: 'allow' as const };
+        else if (c === 'allow_always') {
           if (source.suggestions.length === 0) throw new CommandError('bad_request', 'This request offers no "always allow": choose allow or deny.');
           decision = { behavior: 'allow' as const, updatedPermissions: alwaysPermissions(source.suggestions) };
-        } else if (c === 'deny' || c === 'no') {
+        } else if (c === 'deny') {
           decision = { behavior: 'deny' as const, message: input.message?.trim() || `Denied by the owner (${origin.channel}).` };
         } else throw new CommandError('bad_request', `"${input.choice}" is not an answer to a permission request: use allow, allow_always or deny.`);
-        const outcome = decision.behavior === 'deny' ? `denied${input.message ? `: ${input.message}` : ''}` : c.startsWith('allow_a') || c === 'always' ? 'always allowed' : 'allowed';
+        const outcome = decision.behavior === 'deny' ? `denied${input.message ? `: ${input.message}` : ''}` : c === 'allow_always' ? 'always allowed' : 'allowed';
         // Respond before resolving, so the hook carries the decision rather than the release's "no decision".
         source.respond(decision);
         m.resolvePending(s.id, request.request_id, outcome, origin, 'running');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { permissionChoice } from '../events/choices.js';
 import type { Origin, PendingRequest, RequestOption } from '../events/types.js';
 import type { ScreenState } from '../screen/types.js';
 import type { AskedQuestion } from './questions.js';
@@ -76,18 +77,20 @@ export function screenSignature(screen: ScreenState): string {
  */
 export function pickOption(options: { label: string; key: string }[], choice: string, kind: 'permission' | 'other'): number | string {
   const c = choice.trim().toLowerCase();
-  if (kind === 'permission') {
+  // A digit is the dialog's own option number, never a permission word.
+  const word = /^\d+$/.test(c) ? null : permissionChoice(c);
+  if (kind === 'permission' && word) {
     const find = (pred: (label: string) => boolean): number => options.findIndex((o) => pred(o.label.toLowerCase()));
-    if (c === 'allow' || c === 'yes') {
+    if (word === 'allow') {
       const i = find((l) => l === 'yes' || (l.startsWith('yes') && !l.includes('always') && !l.includes("don't ask") && !l.includes('allow all')));
       if (i >= 0) return i;
     }
-    if (c === 'allow_always' || c === 'always') {
+    if (word === 'allow_always') {
       const i = find((l) => l.startsWith('yes,') && (l.includes('always') || l.includes("don't ask") || l.includes('allow all')));
       if (i >= 0) return i;
       return 'This dialog offers no "always allow" option: choose allow or deny.';
     }
-    if (c === 'deny' || c === 'no') {
+    if (word === 'deny') {
       const i = find((l) => l.startsWith('no'));
       if (i >= 0) return i;
     }

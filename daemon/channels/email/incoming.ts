@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PERMISSION_WORDS, permissionChoice } from '../../events/choices.js';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { parseCommand, type ChannelCommand } from '../../commands/parse.js';
 import type { Commands } from '../../commands/types.js';
@@ -102,9 +103,9 @@ export class MailIncoming {
     }
     if (pending?.kind === 'permission') {
       const [word = '', ...rest] = text.split(/\s+/);
-      const choice = { allow: 'allow', yes: 'allow', always: 'allow_always', allow_always: 'allow_always', deny: 'deny', no: 'deny' }[word.toLowerCase().replace(/[.!,:]+$/, '')];
+      const choice = permissionChoice(word);
       if (!choice) {
-        reply(session, 'Waiting for a permission answer', `Session ${session} waits for your answer to "${pending.title}": reply with allow, always or deny (and a reason after deny). Nothing was typed.`);
+        reply(session, 'Waiting for a permission answer', `Session ${session} waits for your answer to "${pending.title}": reply with ${PERMISSION_WORDS} (and a reason after deny). Nothing was typed.`);
         return 'not an answer';
       }
       const message = rest.join(' ').trim();
