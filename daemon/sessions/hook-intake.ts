@@ -19,6 +19,10 @@ export interface HookIntakeDeps {
   onPromptSubmitted: (sessionId: string, prompt: string | null) => void;
   /** The daemon noticed activity: screen state is worth checking soon. */
   onActivity: (sessionId: string) => void;
+  /** Every hook names the session's transcript: live output follows it (see transcript-follow.ts). */
+  onTranscript?: (sessionId: string, path: string) => void;
+  /** Reads the transcript up to now, so a turn's last text is emitted before its `finished` event. */
+  drainTranscript?: (sessionId: string) => void;
 }
 
 /**
@@ -47,6 +51,7 @@ export class HookIntake {
     this.#d.onActivity(id);
     if (payload.session_id && payload.session_id !== session.claude_session_id) m.update(id, { claude_session_id: payload.session_id });
     if (payload.transcript_path && payload.transcript_path !== session.transcript_path) m.update(id, { transcript_path: payload.transcript_path });
+    if (payload.transcript_path) this.#d.onTranscript?.(id, payload.transcript_path);
 
     switch (payload.hook_event_name) {
       case 'SessionStart':
@@ -71,6 +76,7 @@ export class HookIntake {
         this.#releaseTerminalAnswered(session);
         const last = payload.last_assistant_message ?? null;
         m.update(id, { last_message: last ?? session.last_message });
+        this.#d.drainTranscript?.(id);
         m.setStatus(id, 'idle');
         m.emit(id, { kind: 'finished', last_message: last });
         return null;
