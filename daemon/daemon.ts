@@ -101,7 +101,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onPromptSubmitted: (id) => typer.promptSubmitted(id),
     onActivity: (id) => monitor.activity(id),
     onTranscript: (id, path) => transcripts.follow(id, path),
-    drainTranscript: (id) => transcripts.read(id),
+    transcriptRead: (id, text) => transcripts.whenRead(id, text),
   });
   const ledger = new InputLedger(store);
   const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });

@@ -21,8 +21,11 @@ export interface HookIntakeDeps {
   onActivity: (sessionId: string) => void;
   /** Every hook names the session's transcript: live output follows it (see transcript-follow.ts). */
   onTranscript?: (sessionId: string, path: string) => void;
-  /** Reads the transcript up to now, so a turn's last text is emitted before its `finished` event. */
-  drainTranscript?: (sessionId: string) => void;
+  /**
+   * Resolves once the transcript follower has emitted the turn's last text (or gave up waiting), so the live
+   * output is complete before the turn's `finished` event.
+   */
+  transcriptRead?: (sessionId: string, lastText: string | null) => Promise<void>;
 }
 
 /**
@@ -76,9 +79,12 @@ export class HookIntake {
         this.#releaseTerminalAnswered(session);
         const last = payload.last_assistant_message ?? null;
         m.update(id, { last_message: last ?? session.last_message });
-        this.#d.drainTranscript?.(id);
         m.setStatus(id, 'idle');
-        m.emit(id, { kind: 'finished', last_message: last });
+        // Not awaited: Claude Code may write the turn's last line only once this hook has been answered.
+        const finished = (): void => m.emit(id, { kind: 'finished', last_message: last });
+        const read = this.#d.transcriptRead?.(id, last);
+        if (read) void read.then(finished);
+        else finished();
         return null;
       }
       case 'Notification':

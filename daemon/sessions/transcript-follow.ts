@@ -45,6 +45,9 @@ export class TranscriptFollower {
   readonly #followed = new Map<string, { state: FollowState; watcher: FSWatcher | null }>();
   #timer: NodeJS.Timeout | null = null;
   readonly #failing = new Set<string>();
+  /** The last assistant text emitted in the session's current turn: what whenRead compares with. */
+  readonly #lastText = new Map<string, string>();
+  readonly #waiters = new Map<string, Set<() => void>>();
 
   constructor(deps: TranscriptFollowDeps) {
     this.#d = deps;
@@ -63,9 +66,39 @@ export class TranscriptFollower {
     this.read(sessionId);
   }
 
+  /**
+   * Resolves once the turn's last text (`text`, from the Stop hook) has been read and emitted, or after
+   * `timeoutMs`. Claude Code may write its last transcript line after it has run the Stop hook (2.1.197
+   * does): the turn's `finished` waits for it, so the live output is complete before the message that
+   * closes it. Resolves at once for a session that is not followed, a transcript in which no prompt was
+   * seen (not one that Claude Code writes), or a turn that ended without text.
+   */
+  whenRead(sessionId: string, text: string | null, timeoutMs = 3000): Promise<void> {
+    this.read(sessionId);
+    const want = text?.trim();
+    const f = this.#followed.get(sessionId);
+    if (!want || !f || f.state.turn_id === null || this.#lastText.get(sessionId) === want) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(sessionId) ?? new Set<() => void>();
+      this.#waiters.set(sessionId, waiters);
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      const check = (): void => {
+        if (this.#lastText.get(sessionId) === want || !this.#followed.has(sessionId)) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      waiters.add(check);
+    });
+  }
+
   unfollow(sessionId: string): void {
     this.#followed.get(sessionId)?.watcher?.close();
     this.#followed.delete(sessionId);
+    this.#lastText.delete(sessionId);
+    for (const wake of [...(this.#waiters.get(sessionId) ?? [])]) wake();
     if (this.#followed.size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = null;
@@ -125,8 +158,17 @@ export class TranscriptFollower {
 
   #line(sessionId: string, s: FollowState, line: string): void {
     const parsed = parseTranscriptLine(line);
-    if (parsed.turn_id) s.turn_id = parsed.turn_id;
-    for (const e of parsed.entries) this.#d.emit(sessionId, toEvent(e, s.turn_id ?? UNKNOWN_TURN));
+    if (parsed.turn_id && parsed.turn_id !== s.turn_id) {
+      s.turn_id = parsed.turn_id;
+      this.#lastText.delete(sessionId);
+    }
+    for (const e of parsed.entries) {
+      this.#d.emit(sessionId, toEvent(e, s.turn_id ?? UNKNOWN_TURN));
+      if (e.type === 'assistant_text') {
+        this.#lastText.set(sessionId, e.text.trim());
+        for (const wake of [...(this.#waiters.get(sessionId) ?? [])]) wake();
+      }
+    }
   }
 
   /** A file seen for the first time: from its end, with the turn its last prompt started (read, not emitted). */
