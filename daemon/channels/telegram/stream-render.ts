@@ -73,12 +73,17 @@ export function splitText(text: string, limit = STREAM_PART_LIMIT): string[] {
   let rest = text;
   while (rest.length > limit) {
     const window = rest.slice(0, limit);
+    // At the last newline (or space) that leaves the chunk at least half full; that one character goes.
     let at = window.lastIndexOf('\n');
     if (at < limit / 2) at = Math.max(at, window.lastIndexOf(' '));
+    if (at > 0) {
+      chunks.push(rest.slice(0, at));
+      rest = rest.slice(at + 1);
+      continue;
+    }
     // Never split a surrogate pair (an emoji) in two.
-    let cut = at > 0 ? at + 1 : limit;
-    if (cut === limit && /[\uD800-\uDBFF]/.test(rest[cut - 1]!)) cut -= 1;
-    chunks.push(rest.slice(0, cut).replace(/\s+$/, ''));
+    const cut = /[\uD800-\uDBFF]/.test(rest[limit - 1]!) ? limit - 1 : limit;
+    chunks.push(rest.slice(0, cut));
     rest = rest.slice(cut);
   }
   chunks.push(rest);
