@@ -5,7 +5,7 @@ import type { OutOp } from './types.js';
 /** The live output's tables, under their own migration owner. Append-only (Store.migrate). */
 const STREAM_MIGRATIONS = [
   // Every transcript entry shown, so a restart (or a follower that reads a line again) never shows one twice.
-  `CREATE TABLE tg_stream_entries (chat_id INTEGER NOT NULL, session_id TEXT NOT NULL, entry_id TEXT NOT NULL, PRIMARY KEY (chat_id, session_id, entry_id))`,
+  `CREATE TABLE tg_stream_entries (chat_id INTEGER NOT NULL, session_id TEXT NOT NULL, entry_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (chat_id, session_id, entry_id))`,
   // One row per message of a turn: its text now, the text Telegram has (`sent`), and whether an op to bring it up to date is queued.
   `CREATE TABLE tg_stream_parts (
      chat_id INTEGER NOT NULL, session_id TEXT NOT NULL, turn_id TEXT NOT NULL, part INTEGER NOT NULL,
@@ -14,6 +14,8 @@ const STREAM_MIGRATIONS = [
      PRIMARY KEY (chat_id, session_id, turn_id, part))`,
   `CREATE TABLE tg_stream_modes (chat_id INTEGER NOT NULL, session_id TEXT NOT NULL, mode TEXT NOT NULL, PRIMARY KEY (chat_id, session_id))`,
 ];
+
+const KEEP_MS = 30 * 24 * 3600 * 1000;
 
 interface PartRow {
   part: number;
@@ -43,11 +45,15 @@ export class LiveStream {
   readonly #chat: number;
   readonly #default: StreamMode;
 
-  constructor(store: Store, chatId: number, defaultMode: StreamMode) {
+  constructor(store: Store, chatId: number, defaultMode: StreamMode, now = Date.now()) {
     store.migrate('telegram-stream', STREAM_MIGRATIONS);
     this.#store = store;
     this.#chat = chatId;
     this.#default = defaultMode;
+    // A transcript line is read again only around a crash: a month of shown entries is more than enough.
+    const before = now - KEEP_MS;
+    store.db.prepare('DELETE FROM tg_stream_entries WHERE created_at < ?').run(before);
+    store.db.prepare('DELETE FROM tg_stream_parts WHERE created_at < ?').run(before);
   }
 
   get #db(): Store['db'] {
@@ -73,7 +79,7 @@ export class LiveStream {
   add(e: StreamEvent, enqueue: (op: OutOp) => void): void {
     const s = e.session_id;
     if (!wants(this.mode(s), e)) return;
-    const fresh = this.#db.prepare('INSERT OR IGNORE INTO tg_stream_entries (chat_id, session_id, entry_id) VALUES (?, ?, ?)').run(this.#chat, s, e.entry_id).changes === 1;
+    const fresh = this.#db.prepare('INSERT OR IGNORE INTO tg_stream_entries (chat_id, session_id, entry_id, created_at) VALUES (?, ?, ?, ?)').run(this.#chat, s, e.entry_id, Date.now()).changes === 1;
     if (!fresh) return;
     const piece = renderPiece(e);
     const last = this.#db
