@@ -42,6 +42,14 @@ describe.each(claudeVersions())('Telegram live output with Claude Code $label', 
 
   const streamed = (id: string): FakeMessage[] => tg.botMessages().filter((m) => textOf(m).startsWith(`💬 ${id}\n`) || textOf(m).startsWith(`💬 ${id} (`));
   const finished = (id: string, words: string): Promise<FakeMessage> => tg.waitForMessage((m) => textOf(m).startsWith(`✅ ${id} finished`) && textOf(m).includes(words), 60_000);
+  /** The turn's last text reached the chat before the message that closes the turn. */
+  const textBeforeFinished = (id: string, words: string): void => {
+    const ok = (c: (typeof tg.calls)[number]): boolean => c.status === 200 && String(c.params['text'] ?? '').includes(words);
+    const shown = tg.calls.findIndex((c) => ok(c) && String(c.params['text']).startsWith(`💬 ${id}`));
+    const closed = tg.calls.findIndex((c) => ok(c) && c.method === 'sendMessage' && String(c.params['text']).startsWith(`✅ <b>${id}</b> finished`));
+    expect(shown).toBeGreaterThan(-1);
+    expect(shown).toBeLessThan(closed);
+  };
   /** Where each expected line is in `text`, which must hold each exactly once. */
   const positions = (text: string, lines: string[]): number[] =>
     lines.map((l) => {
@@ -60,6 +68,7 @@ describe.each(claudeVersions())('Telegram live output with Claude Code $label', 
     const done = await finished(id, 'All done: the tests pass.');
     const final = await tg.waitForMessage((m) => textOf(m).startsWith(`💬 ${id}\n`) && textOf(m).includes('All done: the tests pass.'), 30_000);
     expect(streamed(id)).toHaveLength(1);
+    textBeforeFinished(id, 'All done: the tests pass.');
     expect(final.reply_to).toBe(root.message_id);
     expect(final.message_id).toBeLessThan(done.message_id);
     const text = textOf(final);
@@ -114,6 +123,7 @@ describe.each(claudeVersions())('Telegram live output with Claude Code $label', 
     await finished(id, 'Step three, the end.');
     const final = await tg.waitForMessage((m) => textOf(m).startsWith(`💬 ${id}\n`) && textOf(m).includes('Step three, the end.'), 30_000);
     expect(streamed(id)).toHaveLength(1);
+    textBeforeFinished(id, 'Step three, the end.');
     const at = positions(textOf(final), ['Step one.', '⚙ Bash echo one', 'Step two.', '📖 Read notes.txt', 'Step three, the end.']);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
