@@ -21,6 +21,7 @@ import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { SessionStore } from './sessions/session-store.js';
+import { TranscriptFollower } from './sessions/transcript-follow.js';
 import { Store } from './store/store.js';
 import { launcherCommand } from './terminal/launcher.js';
 import { serverArgs } from './tmux/commands.js';
@@ -86,6 +87,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   const screens = new ScreenWatch(manager, log.child({ part: 'screen' }));
   const typer = new InputTyper(manager, o.timing?.input, o.fault);
   const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor);
+  const transcripts = new TranscriptFollower({ store, emit: (id, e) => manager.emit(id, e), log: log.child({ part: 'transcript' }) });
+  bus.on('dead', (e) => transcripts.unfollow(e.session_id));
   let ownSocket: string | null | undefined;
   const hooks = new HookIntake({
     manager, log: log.child({ part: 'hooks' }), tmuxAt: (p) => new TmuxClient({ socketPath: p }), ownTmux: tmux,
@@ -99,6 +102,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     },
     onPromptSubmitted: (id) => typer.promptSubmitted(id),
     onActivity: (id) => monitor.activity(id),
+    onTranscript: (id, path) => transcripts.follow(id, path),
+    transcriptRead: (id, text) => transcripts.whenRead(id, text),
   });
   const ledger = new InputLedger(store);
   const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
@@ -127,6 +132,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
         settled = settleInputBoxes(manager, typer, ledger, log);
         channels = await createChannels({ config, bus, commands, store, log });
         monitor.start(config.paths.log_dir);
+        for (const s of manager.live()) if (s.transcript_path) transcripts.follow(s.id, s.transcript_path);
       } finally {
         reconciled();
       }
@@ -143,6 +149,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     async stop() {
       await Promise.all(channels.map((c) => c.stop().catch((err: unknown) => log.warn({ err, channel: c.name }, 'channel stop failed'))));
       manager.releaseAllWaiters();
+      transcripts.stop();
       await monitor.stop();
       await app.close();
       store.close();

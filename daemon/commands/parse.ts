@@ -12,7 +12,13 @@ export type ChannelCommand =
   | { name: 'clear'; session?: string }
   | { name: 'compact'; session?: string }
   | { name: 'kill'; session?: string }
+  /** Live output for a session: on, off, a level, or (no mode) what it is now. */
+  | { name: 'stream'; session?: string; mode?: StreamSetting }
   | { name: 'help' };
+
+/** `on` = the configured level (or `messages` when the config says off). */
+export type StreamSetting = 'on' | 'off' | 'messages' | 'tools' | 'all';
+const STREAM_SETTINGS: readonly StreamSetting[] = ['on', 'off', 'messages', 'tools', 'all'];
 
 export type ParseResult = { ok: true; command: ChannelCommand } | { ok: false; error: string };
 
@@ -24,6 +30,7 @@ export const COMMAND_HELP: ReadonlyArray<{ command: string; description: string 
   { command: 'clear', description: 'Clear the conversation: /clear [id]' },
   { command: 'compact', description: 'Compact the conversation: /compact [id]' },
   { command: 'kill', description: 'Stop a session: /kill [id]' },
+  { command: 'stream', description: 'Live output of a session: /stream on|off|tools|all [id]' },
   { command: 'help', description: 'What the bot understands' },
 ];
 
@@ -71,6 +78,17 @@ export function parseCommand(text: string): ParseResult | null {
         else return { ok: false, error: `/output takes an optional session id and a line count, like /output a1b2 50; "${arg}" is neither.` };
       }
       return { ok: true, command: { name: 'output', ...(session ? { session } : {}), ...(lines ? { lines } : {}) } };
+    }
+    case 'stream': {
+      let session: string | undefined;
+      let mode: StreamSetting | undefined;
+      for (const arg of args) {
+        const lower = arg.toLowerCase();
+        if ((STREAM_SETTINGS as readonly string[]).includes(lower) && mode === undefined) mode = lower as StreamSetting;
+        else if (SESSION_ID_RE.test(arg) && session === undefined) session = lower;
+        else return { ok: false, error: `/stream takes on, off, messages, tools or all, and an optional session id, like /stream off a1b2; "${arg}" is neither.` };
+      }
+      return { ok: true, command: { name: 'stream', ...(session ? { session } : {}), ...(mode ? { mode } : {}) } };
     }
     default:
       return null;

@@ -48,6 +48,12 @@ export const telegramSchema = z.strictObject({
   api_root: z.url().default('https://api.telegram.org'),
   /** One forum topic per session where the chat supports topics. */
   topics: z.boolean().default(false),
+  /**
+   * Live output in each session's thread, read from Claude Code's transcript: off, messages (Claude's text as
+   * it is written), tools (also one line per tool call), all (also each tool's result in short). /stream
+   * switches it per session.
+   */
+  stream: z.enum(['off', 'messages', 'tools', 'all']).default('messages'),
 });
 
 export const emailSchema = z.strictObject({

@@ -54,6 +54,10 @@ export function route(e: SessionEvent, audiences: readonly Audience[]): string[]
     case 'idle':
     case 'finished':
     case 'dead':
+    // What Claude writes and runs as it works (telegram.stream decides how much of it is shown).
+    case 'assistant_text':
+    case 'tool_call':
+    case 'tool_result':
       chosen = conversations.filter((a) => a.progress);
       break;
   }

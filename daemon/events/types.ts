@@ -86,6 +86,16 @@ export type SessionEvent =
   | (Base & { kind: 'finished'; last_message: string | null })
   | (Base & { kind: 'error'; message: string; screen_tail: string })
   | (Base & { kind: 'dead'; exit_code: number | null })
+  /**
+   * Live output, read from Claude Code's transcript (see sessions/transcript-follow.ts). `turn_id` names the
+   * prompt the entry answers; `entry_id` is stable across restarts (the transcript line's uuid), so a channel
+   * that persists the ids it has shown never shows one twice.
+   */
+  | (Base & { kind: 'assistant_text'; turn_id: string; entry_id: string; text: string })
+  /** A tool call: `summary` is the part a person needs ("npm test", "src/auth.ts"). */
+  | (Base & { kind: 'tool_call'; turn_id: string; entry_id: string; tool_use_id: string; tool: string; summary: string })
+  /** A tool's result in short: its first line and how many more there were. */
+  | (Base & { kind: 'tool_result'; turn_id: string; entry_id: string; tool_use_id: string; summary: string; is_error: boolean })
   /** A message for the owner (POST /notify, MCP notify/send_email). session_id may be '' when it is about no session. */
   | (Base & {
       kind: 'notify';

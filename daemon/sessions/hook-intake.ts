@@ -19,6 +19,13 @@ export interface HookIntakeDeps {
   onPromptSubmitted: (sessionId: string, prompt: string | null) => void;
   /** The daemon noticed activity: screen state is worth checking soon. */
   onActivity: (sessionId: string) => void;
+  /** Every hook names the session's transcript: live output follows it (see transcript-follow.ts). */
+  onTranscript?: (sessionId: string, path: string) => void;
+  /**
+   * Resolves once the transcript follower has emitted the turn's last text (or gave up waiting), so the live
+   * output is complete before the turn's `finished` event.
+   */
+  transcriptRead?: (sessionId: string, lastText: string | null) => Promise<void>;
 }
 
 /**
@@ -47,6 +54,7 @@ export class HookIntake {
     this.#d.onActivity(id);
     if (payload.session_id && payload.session_id !== session.claude_session_id) m.update(id, { claude_session_id: payload.session_id });
     if (payload.transcript_path && payload.transcript_path !== session.transcript_path) m.update(id, { transcript_path: payload.transcript_path });
+    if (payload.transcript_path) this.#d.onTranscript?.(id, payload.transcript_path);
 
     switch (payload.hook_event_name) {
       case 'SessionStart':
@@ -72,7 +80,11 @@ export class HookIntake {
         const last = payload.last_assistant_message ?? null;
         m.update(id, { last_message: last ?? session.last_message });
         m.setStatus(id, 'idle');
-        m.emit(id, { kind: 'finished', last_message: last });
+        // Not awaited: Claude Code may write the turn's last line only once this hook has been answered.
+        const finished = (): void => m.emit(id, { kind: 'finished', last_message: last });
+        const read = this.#d.transcriptRead?.(id, last);
+        if (read) void read.then(finished);
+        else finished();
         return null;
       }
       case 'Notification':

@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net';
  * `tools`) are answered from a script of turns queued by the test; other requests (session titles,
  * summaries) get a short plain text. Replies stream as SSE, as the real API does.
  */
+/** `holdUntil`: the reply waits for it (a test that must do something while Claude waits on the model). */
 export type Turn =
-  | { text: string; delayMs?: number }
-  | { toolUse: { name: string; input: Record<string, unknown>; id?: string }; text?: string; delayMs?: number };
+  | { text: string; delayMs?: number; holdUntil?: Promise<unknown> }
+  | { toolUse: { name: string; input: Record<string, unknown>; id?: string }; text?: string; delayMs?: number; holdUntil?: Promise<unknown> };
 
 export interface RecordedRequest {
   path: string;
@@ -82,6 +83,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       for (const wake of waiters) wake();
       const turn: Turn = mainTurn ? (queue.shift() ?? { text: 'Done.' }) : { text: 'Test session' };
       if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
+      if (turn.holdUntil) await turn.holdUntil;
       if (body.stream === false) sendJson(res, message(body.model, turn));
       else streamTurn(res, body.model, turn);
       record.answeredAt = wallNow();

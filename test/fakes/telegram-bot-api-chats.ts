@@ -173,7 +173,8 @@ export class FakeChats {
     if (m.kind !== 'text') return bad('there is no text in the message to edit');
     const parseMode = getString(p.fields['parse_mode']);
     const text = this.#text(getString(p.fields['text']), parseMode, TEXT_LIMIT, 'message text');
-    if ('status' in text) return text;
+    // An edit past the limit is refused in Telegram's other wording.
+    if ('status' in text) return 'description' in text && text.description.endsWith('is too long') ? bad('MESSAGE_TOO_LONG') : text;
     const markup = this.#markup(p);
     if (markup && 'status' in markup) return markup;
     return this.#applyEdit(m, text, markup);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { getNumber, getObject, getString, readParams, type RequestParams } from './telegram-bot-api-body.js';
 import { FakeChats } from './telegram-bot-api-chats.js';
+import { EditLimiter, type EditLimit } from './telegram-bot-api-edits.js';
 import { bad, ok, type ApiResult, type CallRecord, type FakeChat, type FakeMessage, type FakeUser, type Fault } from './telegram-bot-api-types.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -52,6 +53,7 @@ export class FakeTelegramBotApi {
   #rand: () => number = () => 1;
   #rate: { perSecond: number; burst: number };
   #buckets = new Map<number, { tokens: number; at: number }>();
+  readonly #edits = new EditLimiter();
   #callbackSeq = 0;
   #openCallbacks = new Set<string>();
 
@@ -196,6 +198,16 @@ export class FakeTelegramBotApi {
     this.#buckets.clear();
   }
 
+  /** Paces editMessageText per chat, apart from sends (see telegram-bot-api-edits.ts). Generous by default. */
+  editRateLimit(limit: EditLimit): void {
+    this.#edits.set(limit);
+  }
+
+  /** How many edits the edit limit refused with 429. */
+  get editsRefused(): number {
+    return this.#edits.refused;
+  }
+
   /** Updates queued and not yet confirmed by a getUpdates offset. */
   pendingUpdates(): Update[] {
     return structuredClone(this.#updates);
@@ -247,6 +259,10 @@ export class FakeTelegramBotApi {
     const chatId = getNumber(params.fields['chat_id']);
     if (RATE_LIMITED.has(method) && chatId !== undefined) {
       const wait = this.#takeToken(chatId);
+      if (wait > 0) return this.#send(res, record, { status: 429, description: `Too Many Requests: retry after ${wait}`, retryAfter: wait });
+    }
+    if (method === 'editMessageText' && chatId !== undefined) {
+      const wait = this.#edits.take(chatId);
       if (wait > 0) return this.#send(res, record, { status: 429, description: `Too Many Requests: retry after ${wait}`, retryAfter: wait });
     }
     this.#send(res, record, this.#call(method, params));

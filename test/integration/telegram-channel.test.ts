@@ -53,7 +53,7 @@ describe('telegram channel: events out', () => {
     expect(textOf(finished[0]!)).toMatch(/^✅ a1b2 finished\nResult line 0: ok/);
     expect(finished.map(textOf).join('\n').replace('✅ a1b2 finished\n', '')).toBe(long);
     expect(h.fake.botMessages().some((m) => textOf(m).includes('only by mail'))).toBe(false);
-    expect(h.fake.commands.map((c) => c.command)).toEqual(['new', 'list', 'status', 'output', 'clear', 'compact', 'kill', 'help']);
+    expect(h.fake.commands.map((c) => c.command)).toEqual(['new', 'list', 'status', 'output', 'clear', 'compact', 'kill', 'stream', 'help']);
   });
 
   it('sends a very long last message as a .txt document', async () => {

@@ -14,6 +14,7 @@ import { OutboxSender } from './outbox-sender.js';
 import { sleep } from '../../sleep.js';
 import { Poller, type PollerOptions } from './poller.js';
 import { Threads } from './threads.js';
+import { LiveStream } from './stream.js';
 import { UpdateLog } from './update-log.js';
 import { laneOf, type OutOp } from './types.js';
 
@@ -76,13 +77,14 @@ class TelegramChannel implements Channel {
     const express = this.#deps.api ? undefined : new Express();
     const api = this.#deps.api ?? createBotApi(cfg.bot_token, { apiRoot: cfg.api_root, pollTimeoutSeconds: this.#deps.poller?.pollTimeoutSeconds, ...this.#deps.bot, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     const threads = new Threads(store, cfg.chat_id);
+    const stream = new LiveStream(store, cfg.chat_id, cfg.stream);
     const outbox = new Outbox<OutOp>(store, 'telegram', this.#deps.outbox);
     // A root is a barrier: the requests of its session reply to it, so none may be sent before it.
     const enqueue = (op: OutOp, o: { urgent?: boolean } = {}): void => void outbox.enqueue(laneOf(op.session), op, { urgent: o.urgent === true, barrier: op.op === 'root' });
 
-    const sender = new OutboxSender(outbox, api, threads, { chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
+    const sender = new OutboxSender(outbox, api, threads, { stream, chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     this.#sender = sender;
-    const outgoing = new Outgoing({ store, threads, commands, enqueue, poke: () => sender.poke(), home, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
+    const outgoing = new Outgoing({ store, threads, stream, commands, enqueue, poke: () => sender.poke(), home, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;
     this.#unsubscribe = bus.subscribe((e) => {
       if (this.#ctx.reaches(e, this.name)) outgoing.onEvent(e);
@@ -95,7 +97,7 @@ class TelegramChannel implements Channel {
         log.debug({ err: err instanceof Error ? err.message : String(err) }, 'telegram: answerCallbackQuery failed (the tap is still handled)');
       });
     };
-    const messages = new MessageHandler({ commands, threads, log, home });
+    const messages = new MessageHandler({ commands, threads, stream, log, home });
     const callbacks = new CallbackHandler({ commands, threads, messages, answerCallback, log, home });
     const incoming = new Incoming({ telegram: cfg, threads, messages, callbacks, answerCallback, botId: botIdOf(cfg.bot_token), settled: () => sender.settled(5000), log });
     this.#poller = new Poller(

@@ -9,6 +9,8 @@ import { encodeCallback } from './callback-data.js';
 import { escapeHtml } from './format.js';
 import { renderHelp, renderOutput, renderSessionList, renderStatus, shortPath, topicName, type Rendered } from './render.js';
 import type { Threads } from './threads.js';
+import type { LiveStream } from './stream.js';
+import type { StreamMode } from './stream-render.js';
 import type { Turn } from './turn.js';
 import type { Keyboard } from './types.js';
 import { SESSION_ID_SOURCE } from '../../session-id.js';
@@ -16,6 +18,7 @@ import { SESSION_ID_SOURCE } from '../../session-id.js';
 export interface HandlerDeps {
   commands: Commands;
   threads: Threads;
+  stream: LiveStream;
   log: Logger;
   /** For `~` in /new and for showing paths. */
   home: string;
@@ -149,6 +152,18 @@ export class MessageHandler {
         turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ /${cmd.name} sent to ${session}` });
         return;
       }
+      case 'stream': {
+        commands.get(session);
+        const live = this.#d.stream;
+        if (cmd.mode !== undefined) {
+          const fallback: StreamMode = live.defaultMode === 'off' ? 'messages' : live.defaultMode;
+          const mode: StreamMode = cmd.mode === 'on' ? fallback : cmd.mode;
+          turn.write(() => live.setMode(session, mode));
+          return this.reply(turn, here, mode === 'off' ? `🔇 Live output of <b>${session}</b> is off. /stream on ${session} turns it back on.` : `📡 Live output of <b>${session}</b>: ${describeMode(mode)}.`);
+        }
+        const mode = live.mode(session);
+        return this.reply(turn, here, mode === 'off' ? `🔇 Live output of <b>${session}</b> is off: /stream on ${session}` : `📡 Live output of <b>${session}</b>: ${describeMode(mode)}. /stream off ${session} stops it.`);
+      }
       case 'kill': {
         const info = commands.get(session);
         const keyboard = [[
@@ -188,6 +203,12 @@ export class MessageHandler {
     if (path.startsWith('~/')) return join(home, path.slice(2));
     return isAbsolute(path) ? path : join(home, path);
   }
+}
+
+function describeMode(mode: Exclude<StreamMode, 'off'>): string {
+  if (mode === 'messages') return "Claude's messages";
+  if (mode === 'tools') return "Claude's messages and one line per tool call";
+  return "Claude's messages, tool calls and their results in short";
 }
 
 /** The idempotency key of a person's text: their message, which Telegram identifies by chat and id. */

@@ -6,10 +6,13 @@ import type { Outbox, OutboxItem } from '../../store/outbox.js';
 import { apiSignal, StoppingError, type ApiSignal, type Express, type WireGate } from './bot.js';
 import { htmlToText } from './format.js';
 import type { Threads } from './threads.js';
+import type { LiveStream } from './stream.js';
 import type { Keyboard, OutOp } from './types.js';
 
 export interface SenderOptions {
   chatId: number;
+  /** Where the text of live-output ops is read (see LiveStream). */
+  stream: LiveStream;
   /** Open one forum topic per session. */
   topics: boolean;
   log: Logger;
@@ -130,6 +133,8 @@ export class OutboxSender implements Delivery<OutOp> {
         }, signal);
         return;
       }
+      case 'stream':
+        return this.#stream(op, signal);
       case 'react': {
         try {
           await this.#api.setMessageReaction(chat, op.messageId, [{ type: 'emoji', emoji: op.emoji as '👍' }], {}, signal);
@@ -142,6 +147,32 @@ export class OutboxSender implements Delivery<OutOp> {
         return () => this.#threads.recordMessage(sent.message_id, op.session, null);
       }
     }
+  }
+
+  /**
+   * A turn's live message: sent the first time, edited after. Telegram refuses an edit to the same text, so
+   * none is made; a message deleted in the chat is sent again; a refusal for good is judged like any other.
+   */
+  async #stream(op: Extract<OutOp, { op: 'stream' }>, signal: ApiSignal): Promise<(() => void) | void> {
+    const stream = this.#o.stream;
+    const part = stream.take(op.session, op.turn, op.part);
+    if (!part || part.unchanged) return;
+    const record = (id: number) => () => stream.sent(op.session, op.turn, op.part, id, part.text);
+    if (part.messageId !== null) {
+      try {
+        await this.#api.editMessageText(this.#o.chatId, part.messageId, part.text, { link_preview_options: { is_disabled: true } }, signal);
+        return record(part.messageId);
+      } catch (err) {
+        if (!(err instanceof GrammyError && err.error_code === 400 && /message to edit not found/i.test(err.description))) throw err;
+        this.#o.log.info({ session: op.session }, 'telegram: a live-output message was deleted in the chat; sending it again');
+        stream.lost(op.session, op.turn, op.part);
+      }
+    }
+    const sent = await this.#api.sendMessage(this.#o.chatId, part.text, { ...this.#placement(op.session), link_preview_options: { is_disabled: true } }, signal);
+    return () => {
+      stream.sent(op.session, op.turn, op.part, sent.message_id, part.text);
+      this.#threads.recordMessage(sent.message_id, op.session, null);
+    };
   }
 
   async #topicFor(item: OutboxItem<OutOp>, op: Extract<OutOp, { op: 'root' }>, signal: ApiSignal): Promise<number | undefined> {

@@ -7,12 +7,16 @@ import {
   requestKeyboard, topicName, type Rendered,
 } from './render.js';
 import type { Threads } from './threads.js';
+import type { LiveStream } from './stream.js';
+import { wants } from './stream-render.js';
 import { isUrgent } from '../urgent.js';
 import type { OutOp } from './types.js';
 
 export interface OutgoingDeps {
   store: Store;
   threads: Threads;
+  /** Live output: each turn's message, edited as the transcript events come. */
+  stream: LiveStream;
   commands: Commands;
   /** Queues an op (inside the caller's transaction) for the sender; `urgent`: a session is blocked on it. */
   enqueue: (op: OutOp, o?: { urgent?: boolean }) => void;
@@ -104,7 +108,16 @@ export class Outgoing {
       }
       case 'finished':
         this.#ensureThread(s);
+        // The turn's live message stays as it is; its final message comes below it.
+        this.#d.stream.close(s);
         this.#send(s, renderFinished(e));
+        return;
+      case 'assistant_text':
+      case 'tool_call':
+      case 'tool_result':
+        if (!wants(this.#d.stream.mode(s), e)) return;
+        this.#ensureThread(s);
+        this.#d.stream.add(e, (op) => this.#d.enqueue(op));
         return;
       case 'error':
         this.#ensureThread(s);

@@ -20,6 +20,11 @@ export type OutOp =
   | { op: 'document'; session: string | null; filename: string; content: string; caption: string; replyTo?: number }
   /** Replaces the text of a sent message; no keyboard = buttons removed. */
   | { op: 'edit'; session: string | null; key?: string; messageId?: number; html: string; keyboard?: Keyboard }
+  /**
+   * Brings message `part` of a turn's live output up to date (sends it, or edits it): the text is read from
+   * the LiveStream when the op is sent, so one op carries every entry added while it waited.
+   */
+  | { op: 'stream'; session: string; turn: string; part: number }
   /** Acknowledges a person's message; `fallback` is sent as a reply where reactions are not allowed. */
   | { op: 'react'; session: string | null; messageId: number; emoji: string; fallback: string };
 

@@ -20,6 +20,9 @@ export function summary(e: SessionEvent): string {
     case 'error': return `${who}⚠️ ${e.message}`;
     case 'dead': return `${who}ended${e.exit_code !== null ? ` (exit ${e.exit_code})` : ''}`;
     case 'notify': return `${who}${e.subject ? `${e.subject}: ` : ''}${e.message}`;
+    case 'assistant_text': return `${who}💬 ${firstLine(e.text)}`;
+    case 'tool_call': return `${who}⚙ ${e.tool} ${e.summary}`;
+    case 'tool_result': return `${who}${e.is_error ? '✗' : '↳'} ${e.summary}`;
   }
 }
 

@@ -25,6 +25,14 @@ describe('parseCommand', () => {
     ['/output 99999', { ok: true, command: { name: 'output', lines: 1000 } }],
     ['/output x y', { ok: false, error: expect.stringMatching(/neither/) }],
     ['  /help  ', { ok: true, command: { name: 'help' } }],
+    ['/stream', { ok: true, command: { name: 'stream' } }],
+    ['/stream off', { ok: true, command: { name: 'stream', mode: 'off' } }],
+    ['/stream ON a1b2', { ok: true, command: { name: 'stream', session: 'a1b2', mode: 'on' } }],
+    ['/stream a1b2 tools', { ok: true, command: { name: 'stream', session: 'a1b2', mode: 'tools' } }],
+    ['/stream all', { ok: true, command: { name: 'stream', mode: 'all' } }],
+    ['/stream beef', { ok: true, command: { name: 'stream', session: 'beef' } }],
+    ['/stream loud', { ok: false, error: expect.stringMatching(/on, off, messages, tools or all/) }],
+    ['/stream off on', { ok: false, error: expect.stringMatching(/"on" is neither/) }],
   ];
   it.each(cases)('%j', (text, expected) => {
     expect(parseCommand(text)).toEqual(expected);

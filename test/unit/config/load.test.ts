@@ -29,7 +29,7 @@ describe('loadConfig', () => {
   it('reads $CSM_HOME/config.yaml and takes secrets from the environment', () => {
     const { home, file } = withFile('telegram:\n  chat_id: "-100123"\nsessions:\n  log_dir: ~/csm-logs\n');
     const c = loadConfig({ env: { CSM_HOME: home, HOME: '/home/u', CSM_TELEGRAM_BOT_TOKEN: '123:abc' } });
-    expect(c.telegram).toMatchObject({ bot_token: '123:abc', chat_id: -100123, api_root: 'https://api.telegram.org', topics: false });
+    expect(c.telegram).toMatchObject({ bot_token: '123:abc', chat_id: -100123, api_root: 'https://api.telegram.org', topics: false, stream: 'messages' });
     expect(c.paths.log_dir).toBe('/home/u/csm-logs');
     expect(c.paths.config_file).toBe(file);
   });
@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     ['missing secret', 'telegram:\n  chat_id: 1\n', /telegram\.bot_token:.*CSM_TELEGRAM_BOT_TOKEN/],
     ['broken YAML', 'server:\n  port: [1,\n', /config\.yaml(:\d+)?: not valid YAML/],
     ['top level is a list', '- a\n- b\n', /top level must be a mapping/],
+    ['a stream level that is none', 'telegram:\n  bot_token: "1:a"\n  chat_id: 1\n  stream: loud\n', /telegram\.stream:.*(off|messages)/],
     ['bad socket name', 'tmux:\n  socket_name: "a b"\n', /tmux\.socket_name/],
     ['any address, not allowed', 'server:\n  host: 0.0.0.0\n', /server\.host: "0\.0\.0\.0" is not a loopback address.*allow_remote: true/],
     ['a LAN address, not allowed', 'server:\n  host: 192.168.1.5\n  allow_remote: false\n', /server\.host: "192\.168\.1\.5" is not a loopback/],
