@@ -65,8 +65,8 @@ class CommandTranscriber implements Transcriber {
       const wav = needsWav(this.#command) ? join(dir, 'audio.wav') : undefined;
       if (wav) await this.#toWav(file, wav, deadline, signal);
       const { file: program, args } = commandLine(this.#command, { file, ...(wav ? { wav } : {}) }, this.#home);
-      const r = await run(program, args, deadline, signal, dir);
-      if (r.failed) throw new TranscribeError(`The transcriber (${program}) ${r.why}. Nothing was typed.`);
+      const r = await run(program, args, deadline, this.#cfg.timeout_seconds, signal, dir);
+      if (r.failed) throw r.canceled ? cancelled() : new TranscribeError(`The transcriber (${program}) ${r.why}. Nothing was typed.`);
       return cleanTranscript(r.stdout);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -75,7 +75,8 @@ class CommandTranscriber implements Transcriber {
 
   async #toWav(file: string, wav: string, deadline: number, signal?: AbortSignal): Promise<void> {
     const args = ['-nostdin', '-loglevel', 'error', '-y', '-i', file, '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', wav];
-    const r = await run(this.#cfg.ffmpeg, args, deadline, signal);
+    const r = await run(this.#cfg.ffmpeg, args, deadline, this.#cfg.timeout_seconds, signal);
+    if (r.failed && r.canceled) throw cancelled();
     if (r.failed) throw new TranscribeError(`Converting the audio to WAV with ffmpeg (${this.#cfg.ffmpeg}) failed: it ${r.why}. Install ffmpeg or set voice.ffmpeg. Nothing was typed.`);
   }
 }
@@ -106,6 +107,7 @@ class ApiTranscriber implements Transcriber {
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (err) {
+      if (signal?.aborted) throw cancelled();
       if (timeout.aborted) throw new TranscribeError(`The transcription server at ${this.describe} did not answer within ${this.#cfg.timeout_seconds} s (voice.timeout_seconds). Nothing was typed.`);
       throw new TranscribeError(`The transcription server at ${this.describe} could not be reached (${causeOf(err)}). Nothing was typed.`);
     }
@@ -121,18 +123,24 @@ class ApiTranscriber implements Transcriber {
   }
 }
 
-type RunResult = { failed: false; stdout: string } | { failed: true; why: string };
+type RunResult = { failed: false; stdout: string } | { failed: true; why: string; canceled?: true };
 
-/** Runs a program without a shell until `deadline`; a hang is killed (SIGKILL 2 s after SIGTERM). */
-async function run(file: string, args: string[], deadline: number, signal?: AbortSignal, cwd?: string): Promise<RunResult> {
+const cancelled = (): TranscribeError => new TranscribeError('The transcription was cancelled because the daemon is stopping: send the voice message again. Nothing was typed.');
+
+/**
+ * Runs a program without a shell until `deadline`; a hang is killed (SIGKILL 2 s after SIGTERM). Not
+ * execa's `cleanup`: its exit hook re-raises a SIGTERM that the daemon's own handler (a `once`) has already
+ * taken, killing the daemon before it records the update in hand. `signal` stops the program instead.
+ */
+async function run(file: string, args: string[], deadline: number, seconds: number, signal?: AbortSignal, cwd?: string): Promise<RunResult> {
   const timeout = Math.max(1, deadline - Date.now());
   const r = await execa(file, args, {
-    reject: false, stdin: 'ignore', timeout, forceKillAfterDelay: 2000, maxBuffer: 4 * 1024 * 1024,
+    reject: false, stdin: 'ignore', timeout, forceKillAfterDelay: 2000, maxBuffer: 4 * 1024 * 1024, cleanup: false,
     ...(cwd ? { cwd } : {}), ...(signal ? { cancelSignal: signal } : {}),
   });
   if (!r.failed) return { failed: false, stdout: r.stdout };
-  if (r.timedOut) return { failed: true, why: `did not finish within ${Math.round(timeout / 1000)} s (voice.timeout_seconds) and was stopped` };
-  if (r.isCanceled) return { failed: true, why: 'was cancelled because the daemon is stopping' };
+  if (r.timedOut) return { failed: true, why: `did not finish within ${seconds} s (voice.timeout_seconds) and was stopped` };
+  if (r.isCanceled) return { failed: true, why: 'was cancelled', canceled: true };
   if ((r as { code?: string }).code === 'ENOENT') return { failed: true, why: `was not found: install it or give its full path` };
   const last = (r.stderr || r.stdout).trim().split('\n').filter(Boolean).pop()?.slice(0, 200);
   return { failed: true, why: `exited with ${r.exitCode ?? r.signal ?? 'an error'}${last ? ` (${last})` : ''}` };
