@@ -72,7 +72,7 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number): 
     total += step.value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw tooBig(total, maxBytes);
+      throw new CommandError('bad_request', `That file is larger than ${mb(maxBytes)}, the most csm takes (telegram.max_upload_mb). Nothing was saved or typed.`);
     }
     chunks.push(step.value);
   }
