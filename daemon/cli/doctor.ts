@@ -10,6 +10,8 @@ import { mcpStatus } from '../mcp-install.js';
 import { mcpEnv } from './setup.js';
 import { runClaudeSelfTest, type SelfTestReport } from '../selftest/self-test.js';
 import { serviceCheck, type ServiceInputs } from './service.js';
+import { checkVoice } from '../voice/check.js';
+import { homedir } from 'node:os';
 
 interface Check {
   name: string;
@@ -56,6 +58,7 @@ export async function runDoctor(config: Config, print: (h: string, j: unknown) =
     detail: allowed ? 'notify, send_email and ask_user run without a permission prompt' : 'Claude Code will ask before each notify, send_email or ask_user in sessions you start yourself',
     fix: 'run `csm setup`',
   });
+  checks.push(...(await checkVoice(config.voice, homedir())));
   const svc = service ? await serviceCheck(config, service) : null;
   if (svc) checks.push({ name: 'service', ...svc });
   const health = await api.request<{ version: string; channels: string[] }>('GET', '/health').catch((e: Error) => e);

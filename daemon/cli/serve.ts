@@ -34,8 +34,10 @@ export async function serve(config: Config): Promise<number> {
   process.stderr.write(`csm daemon listening on ${daemon.url} (config: ${config.paths.config_file ?? 'none, defaults'}; data: ${config.paths.home})\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // `on`, not `once`: the listener stays through the stop. With none left, execa's exit hook (for a child
+    // started with cleanup) re-raises a second signal and the process dies before it has recorded its work.
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   // Everything that matters is persisted as it happens (outboxes, ledger, sessions), so a stop that hangs
   // on some remote service is cut short rather than holding up a restart.

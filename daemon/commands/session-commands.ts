@@ -14,6 +14,7 @@ import { permissionChoice } from '../events/choices.js';
 import { keyName, parseKeys, tmuxKey, type KeyName } from '../events/keys.js';
 import type { SessionRecord } from '../sessions/session-store.js';
 import type { TmuxClient } from '../tmux/tmux-client.js';
+import { saveToInbox } from '../sessions/inbox.js';
 import { answerFromChoice, answeredInput, questionRequest } from '../sessions/questions.js';
 import type { AskInput, AskResult, Commands, NotifyInput } from './types.js';
 
@@ -237,6 +238,12 @@ export function createCommands(d: CommandDeps): Commands {
       if ('error' in parsed) throw new CommandError('bad_request', parsed.error);
       await pressKeys(s, parsed.keys, origin);
       return { pressed: parsed.keys };
+    },
+
+    async saveFile(id, file, origin) {
+      const s = m.getLive(id);
+      void origin;
+      return { path: await saveToInbox(s.cwd, file, m.now()) };
     },
 
     notify(input: NotifyInput, origin: Origin) {

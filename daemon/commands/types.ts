@@ -38,6 +38,12 @@ export interface Commands {
    * recognises. Throws bad_request naming an unknown key.
    */
   keys(id: string, keys: readonly string[], origin: Origin): Promise<{ pressed: string[] }>;
+  /**
+   * Saves a file a person sent (a photo, a document) into the session's folder, under `.csm/inbox/` with a
+   * new, safe name that keeps a sanitised form of `name`; no name can leave that folder. Returns the path
+   * relative to the session's folder (`./.csm/inbox/2026-12-01-1.jpg`), for Claude to open. Nothing is typed.
+   */
+  saveFile(id: string, file: { name: string | null; bytes: Uint8Array; ext?: string }, origin: Origin): Promise<{ path: string }>;
   /** Queues a message for the owner on the channels (the `notify` event). */
   notify(input: NotifyInput, origin: Origin): { notify_id: string; channels: string[] };
   /**

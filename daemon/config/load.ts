@@ -83,6 +83,8 @@ function applySecretsFromEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEn
   if (telegram && telegram.bot_token === undefined && env.CSM_TELEGRAM_BOT_TOKEN) telegram.bot_token = env.CSM_TELEGRAM_BOT_TOKEN;
   const email = section('email');
   if (email && email.password === undefined && env.CSM_EMAIL_PASSWORD) email.password = env.CSM_EMAIL_PASSWORD;
+  const voice = section('voice');
+  if (voice && voice.api_url !== undefined && voice.api_key === undefined && env.CSM_VOICE_API_KEY) voice.api_key = env.CSM_VOICE_API_KEY;
 }
 
 function describeIssues(file: string, error: z.ZodError): string {

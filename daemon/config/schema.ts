@@ -54,6 +54,11 @@ export const telegramSchema = z.strictObject({
    * switches it per session.
    */
   stream: z.enum(['off', 'messages', 'tools', 'all']).default('messages'),
+  /**
+   * Largest photo or file taken into a session's .csm/inbox/, in MB. Telegram's cloud Bot API hands bots
+   * files of at most 20 MB; a higher value helps only with a self-hosted Bot API server.
+   */
+  max_upload_mb: z.number().positive().max(2000).default(20),
 });
 
 export const emailSchema = z.strictObject({
@@ -122,6 +127,45 @@ export const permissionsSchema = z
   })
   .prefault({});
 
+/**
+ * Voice notes and audio files → text. The transcriber is configured, never guessed: a command (run without a
+ * shell) or an OpenAI-compatible transcription server; with neither, a voice note gets a reply saying so.
+ */
+export const voiceSchema = z
+  .strictObject({
+    /**
+     * A command template, split on spaces (or a list of words), run without a shell. `{wav}`: the audio as a
+     * 16 kHz mono WAV file (made with ffmpeg); `{file}`: the file as Telegram sent it. Prints the text.
+     */
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]).optional(),
+    /** An OpenAI-compatible server: its base URL (…/v1) or the full …/audio/transcriptions URL. */
+    api_url: z.url().optional(),
+    /** Sent as a Bearer token to api_url. May come from CSM_VOICE_API_KEY instead. */
+    api_key: z.string().min(1).optional(),
+    /** The `model` form field for api_url. */
+    model: z.string().min(1).default('whisper-1'),
+    /** An ISO-639-1 hint (`en`) for api_url; unset = the server detects it. */
+    language: z.string().min(2).optional(),
+    /** true = type the transcript at once; false = show it with Send / Cancel buttons first. */
+    auto_send: z.boolean().default(false),
+    /** Longer voice notes are refused before they are fetched. */
+    max_seconds: z.number().int().min(1).max(3600).default(300),
+    /** A transcriber that takes longer is stopped, and nothing is typed. */
+    timeout_seconds: z.number().int().min(1).max(3600).default(120),
+    /** The ffmpeg that makes {wav}: a name on PATH or a full path. */
+    ffmpeg: z.string().min(1).default('ffmpeg'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.command !== undefined && v.api_url !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['api_url'], message: 'set either voice.command or voice.api_url, not both' });
+    }
+    const words = typeof v.command === 'string' ? v.command.trim().split(/\s+/) : (v.command ?? []);
+    if (v.command !== undefined && !words.some((w) => w.includes('{wav}') || w.includes('{file}'))) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'the command has no {wav} or {file} placeholder, so it would never see the audio' });
+    }
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSchema,
   telegram: telegramSchema.optional(),
@@ -132,6 +176,7 @@ export const configSchema = z.strictObject({
   tmux: tmuxSchema,
   terminal: terminalSchema,
   permissions: permissionsSchema,
+  voice: voiceSchema,
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -148,3 +193,4 @@ export type Config = z.infer<typeof configSchema> & {
 };
 export type TelegramConfig = z.infer<typeof telegramSchema>;
 export type EmailConfig = z.infer<typeof emailSchema>;
+export type VoiceConfig = z.infer<typeof voiceSchema>;

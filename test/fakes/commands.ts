@@ -1,5 +1,6 @@
 import type { AskResult, Commands } from '../../daemon/commands/types.js';
 import { CommandError } from '../../daemon/errors.js';
+import { inboxFileName, localDate } from '../../daemon/inbox-name.js';
 import type { EventBus } from '../../daemon/events/bus.js';
 import type { Origin, PendingRequest, SessionEvent, SessionInfo } from '../../daemon/events/types.js';
 
@@ -111,6 +112,18 @@ export class FakeCommands implements Commands {
     const s = this.get(id);
     s.status = 'dead';
     this.emit(id, { kind: 'dead', exit_code: null });
+  }
+
+  /** Files saved by saveFile, as the real command layer would name them (nothing is written). */
+  readonly saved: { id: string; name: string | null; bytes: Uint8Array; path: string }[] = [];
+
+  async saveFile(id: string, file: { name: string | null; bytes: Uint8Array; ext?: string }, origin: Origin): Promise<{ path: string }> {
+    this.calls.push({ method: 'saveFile', id, args: { name: file.name, bytes: file.bytes.length, origin } });
+    const s = this.get(id);
+    if (s.status === 'dead') throw new CommandError('conflict', `Session ${id} has ended.`);
+    const path = `./.csm/inbox/${inboxFileName(localDate(Date.now()), this.saved.length + 1, file.name, file.ext)}`;
+    this.saved.push({ id, name: file.name, bytes: file.bytes, path });
+    return { path };
   }
 
   notify(): { notify_id: string; channels: string[] } {

@@ -51,9 +51,7 @@ export class FakeChats {
     if (m.text !== undefined && m.kind === 'text') out['text'] = m.text;
     if (m.reply_markup) out['reply_markup'] = m.reply_markup;
     if (m.thread_id !== undefined) Object.assign(out, { message_thread_id: m.thread_id, is_topic_message: true });
-    if (m.document) Object.assign(out, { document: { file_id: `doc${m.message_id}`, file_unique_id: `u${m.message_id}`, file_name: m.document.file_name }, caption: m.document.caption });
-    if (m.kind === 'photo') out['photo'] = [{ file_id: `ph${m.message_id}`, file_unique_id: `p${m.message_id}`, width: 90, height: 90 }];
-    if (m.kind === 'voice') out['voice'] = { file_id: `vo${m.message_id}`, file_unique_id: `v${m.message_id}`, duration: 2 };
+    Object.assign(out, mediaOf(m));
     if (m.kind === 'topic_created') out['forum_topic_created'] = { name: m.topic_name, icon_color: 7322096 };
     if (withReply && m.reply_to !== undefined) {
       const target = this.find(m.chat_id, m.reply_to);
@@ -236,4 +234,21 @@ export class FakeChats {
     m.thread_id = m.message_id;
     return ok({ message_thread_id: m.message_id, name, icon_color: 7322096 });
   }
+}
+
+/** The media fields of a Message: the stored file a person sent (or, for the bot's documents, made-up ids). */
+function mediaOf(m: FakeMessage): Record<string, unknown> {
+  const f = m.file;
+  const ids = f ? { file_id: f.file_id, file_unique_id: f.file_unique_id, file_size: f.file_size } : { file_id: `doc${m.message_id}`, file_unique_id: `u${m.message_id}` };
+  const mime = f?.mime_type ? { mime_type: f.mime_type } : {};
+  const caption = m.caption ?? m.document?.caption;
+  const withCaption = (o: Record<string, unknown>): Record<string, unknown> => (caption !== undefined ? { ...o, caption } : o);
+  if (m.kind === 'document' && m.document) return withCaption({ document: { ...ids, file_name: m.document.file_name, ...mime } });
+  if (m.kind === 'photo' && f) {
+    const sizes = [...(f.thumb ? [f.thumb] : []), { ...ids, width: f.width ?? 90, height: f.height ?? 90 }];
+    return withCaption({ photo: sizes });
+  }
+  if (m.kind === 'voice' && f) return withCaption({ voice: { ...ids, duration: f.duration ?? 1, mime_type: f.mime_type ?? 'audio/ogg' } });
+  if (m.kind === 'audio' && f) return withCaption({ audio: { ...ids, duration: f.duration ?? 1, ...mime, ...(m.document ? { file_name: m.document.file_name } : {}) } });
+  return {};
 }

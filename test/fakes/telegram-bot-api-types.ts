@@ -33,7 +33,7 @@ export interface FakeMessage {
   from: FakeUser;
   from_bot: boolean;
   date: number;
-  kind: 'text' | 'document' | 'photo' | 'voice' | 'topic_created';
+  kind: 'text' | 'document' | 'photo' | 'voice' | 'audio' | 'topic_created';
   /** What the user sees: tags removed, entities decoded. */
   text?: string;
   /** The text exactly as sent, when parse_mode was HTML. */
@@ -45,9 +45,25 @@ export interface FakeMessage {
   /** Earlier versions, oldest first: each edit pushes the state it replaced. */
   edits: { text?: string; html?: string; reply_markup?: InlineMarkup; at: number }[];
   document?: { file_name: string; content: string; caption?: string };
+  /** The stored file a person's photo, voice note, audio or document points to (telegram-bot-api-files.ts). */
+  file?: FakeFileRef;
+  /** A person's caption on a photo, voice note, audio or document. */
+  caption?: string;
   topic_name?: string;
   reactions: string[];
   deleted: boolean;
+}
+
+export interface FakeFileRef {
+  file_id: string;
+  file_unique_id: string;
+  file_size: number;
+  mime_type?: string;
+  duration?: number;
+  width?: number;
+  height?: number;
+  /** A smaller size of a photo, sent before the full one as Telegram does. */
+  thumb?: { file_id: string; file_unique_id: string; file_size: number; width: number; height: number };
 }
 
 /** `slow`: the call takes effect at once (the message is in the chat) but the answer comes `ms` later. */

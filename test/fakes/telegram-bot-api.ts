@@ -3,9 +3,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { getNumber, getObject, getString, readParams, type RequestParams } from './telegram-bot-api-body.js';
 import { FakeChats } from './telegram-bot-api-chats.js';
 import { EditLimiter, type EditLimit } from './telegram-bot-api-edits.js';
+import { FakeFiles, mediaInput, type UserSends } from './telegram-bot-api-files.js';
 import { bad, ok, type ApiResult, type CallRecord, type FakeChat, type FakeMessage, type FakeUser, type Fault } from './telegram-bot-api-types.js';
 import { mulberry32 } from '../helpers/random.js';
 
+export type { UserSends } from './telegram-bot-api-files.js';
 export type { CallRecord, FakeChat, FakeMessage, FakeUser, Fault, InlineMarkup } from './telegram-bot-api-types.js';
 
 /**
@@ -38,6 +40,8 @@ export class FakeTelegramBotApi {
   /** Set by setMyCommands. */
   commands: { command: string; description: string }[] = [];
   readonly callbackAnswers = new Map<string, { text?: string; show_alert?: boolean }>();
+  /** The files people sent: getFile and the download path (telegram-bot-api-files.ts). */
+  readonly files = new FakeFiles();
   url = '';
 
   readonly #chats: FakeChats;
@@ -92,17 +96,18 @@ export class FakeTelegramBotApi {
   }
 
   /** A person sends a message; returns it as stored. `replyTo` is a message id in the same chat. */
-  userSends(input: { text?: string; from?: FakeUser; chatId?: number; replyTo?: number; threadId?: number; photo?: boolean; voice?: boolean; document?: { file_name: string; content: string } }): FakeMessage {
+  userSends(input: UserSends): FakeMessage {
     const from = input.from ?? this.owner;
     const chatId = input.chatId ?? from.id;
     if (!this.#chats.chats.has(chatId)) this.#chats.configure({ id: chatId, type: chatId > 0 ? 'private' : 'group' });
-    const kind = input.photo ? 'photo' : input.voice ? 'voice' : input.document ? 'document' : 'text';
+    const kind = input.photo ? 'photo' : input.voice ? 'voice' : input.audio ? 'audio' : input.document ? 'document' : 'text';
     // In a forum topic, a message that replies to nothing replies to the topic's opening service message.
     const replyTo = input.replyTo ?? input.threadId;
     const m = this.#chats.add(chatId, {
       from, from_bot: false, kind,
       ...(input.text !== undefined ? { text: input.text } : {}),
-      ...(input.document ? { document: input.document } : {}),
+      ...mediaInput(this.files, input),
+      ...(input.caption !== undefined ? { caption: input.caption } : {}),
       ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
       ...(input.threadId !== undefined ? { thread_id: input.threadId } : {}),
     });
@@ -229,6 +234,7 @@ export class FakeTelegramBotApi {
     // Before the body is read: when the request left the client, as near as the server can tell.
     const arrivedAt = performance.timeOrigin + performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/file/')) return this.files.serve(url.pathname, this.token, req.method, res);
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     let params: RequestParams;
     try {
@@ -283,6 +289,7 @@ export class FakeTelegramBotApi {
       case 'createForumTopic': return c.createForumTopic(p);
       case 'setMyCommands': return this.#setMyCommands(p);
       case 'answerCallbackQuery': return this.#answerCallback(p);
+      case 'getFile': return this.files.getFile(p);
       default: return { status: 404, description: 'Not Found: method not found' };
     }
   }

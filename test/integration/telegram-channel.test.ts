@@ -284,14 +284,14 @@ describe('telegram channel: messages in', () => {
     expect(h.commands.callsOf('sendInput')).toHaveLength(2);
   });
 
-  it('photos and voice: "not supported yet", nothing typed; a reply to a message of no session says so', async () => {
+  it('voice with no transcriber: says how to set one up, nothing typed; a reply to a message of no session says so', async () => {
     h = await startHarness();
     h.commands.addSession('a1b2', '/home/u/app');
     const root = await rootOf('a1b2');
-    h.fake.userSends({ photo: true, replyTo: root.message_id });
-    await h.fake.waitForMessage((m) => textOf(m).includes('not supported yet'));
+    h.fake.userSends({ voice: true, replyTo: root.message_id });
+    await h.fake.waitForMessage((m) => textOf(m).startsWith('🎤 No transcriber is configured'));
     h.fake.userSends({ voice: true });
-    await h.fake.waitUntil(() => (h.fake.botMessages().filter((m) => textOf(m).includes('not supported yet')).length === 2 ? true : undefined), 3000, 'second refusal');
+    await h.fake.waitUntil(() => (h.fake.botMessages().filter((m) => textOf(m).startsWith('🎤 No transcriber')).length === 2 ? true : undefined), 3000, 'second refusal');
     const help = h.fake.userSends({ text: '/help' });
     await h.fake.waitForMessage((m) => textOf(m).startsWith('Claude Session Manager'));
     h.fake.userSends({ text: 'reply to a message outside any thread', replyTo: help.message_id });

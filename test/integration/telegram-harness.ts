@@ -53,7 +53,7 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export async function startHarness(o: { telegram?: Record<string, unknown>; fake?: FakeBotApiOptions; deps?: TelegramDeps } = {}): Promise<Harness> {
+export async function startHarness(o: { telegram?: Record<string, unknown>; fake?: FakeBotApiOptions; deps?: TelegramDeps; config?: Record<string, unknown> } = {}): Promise<Harness> {
   const fake = await FakeTelegramBotApi.start(o.fake);
   const dir = mkdtempSync(join(tmpdir(), 'csm-tg-'));
   const store = new Store(join(dir, 'csm.db'));
@@ -62,7 +62,7 @@ export async function startHarness(o: { telegram?: Record<string, unknown>; fake
   const bus = new EventBus(log);
   const commands = new FakeCommands(bus);
   const configOf = (telegram: Record<string, unknown> = {}): Config => {
-    const parsed = configSchema.parse({ telegram: { bot_token: fake.token, chat_id: fake.owner.id, api_root: fake.url, ...o.telegram, ...telegram } });
+    const parsed = configSchema.parse({ ...o.config, telegram: { bot_token: fake.token, chat_id: fake.owner.id, api_root: fake.url, ...o.telegram, ...telegram } });
     return { ...parsed, paths: { home: dir, db: join(dir, 'csm.db'), token: join(dir, 'token'), log_dir: dir, config_file: null, search_path: process.env.PATH ?? '' } };
   };
   let config = configOf();

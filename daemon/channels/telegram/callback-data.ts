@@ -21,7 +21,11 @@ export type CallbackAction =
   /** Show the keypad for `session` (the "Keys…" fallback on every dialog). */
   | { type: 'keypad'; session: string }
   /** Press a key (a name from the keypad's allow-list) in `session`. */
-  | { type: 'key'; session: string; key: string };
+  | { type: 'key'; session: string; key: string }
+  /** Type the transcript of voice note `note` (shown as 🎤 "…"). */
+  | { type: 'voiceSend'; note: number }
+  /** Drop the transcript of voice note `note`: nothing is typed. */
+  | { type: 'voiceCancel'; note: number };
 
 export const CALLBACK_DATA_LIMIT = 64;
 
@@ -36,6 +40,8 @@ export function encodeCallback(a: CallbackAction): string {
       case 'toggle': return `t:${a.session}:${a.request}:${a.mask.toString(16)}`;
       case 'keypad': return `K:${a.session}`;
       case 'key': return `y:${a.session}:${a.key}`;
+      case 'voiceSend': return `vs:${a.note}`;
+      case 'voiceCancel': return `vc:${a.note}`;
     }
   })();
   if (Buffer.byteLength(data) > CALLBACK_DATA_LIMIT) throw new Error(`callback data over ${CALLBACK_DATA_LIMIT} bytes: ${data}`);
@@ -74,6 +80,12 @@ export function decodeCallback(data: string): CallbackAction | null {
       return f[0] ? { type: 'keypad', session: f[0] } : null;
     case 'y':
       return f[0] && f[1] ? { type: 'key', session: f[0], key: f[1] } : null;
+    case 'vs':
+    case 'vc': {
+      const note = /^\d{1,15}$/.test(f[0] ?? '') && f.length === 1 ? Number(f[0]) : NaN;
+      if (!Number.isSafeInteger(note)) return null;
+      return kind === 'vs' ? { type: 'voiceSend', note } : { type: 'voiceCancel', note };
+    }
     default:
       return null;
   }

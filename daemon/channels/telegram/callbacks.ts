@@ -7,6 +7,7 @@ import { KEYPAD } from '../../events/keys.js';
 import { decodeCallback, encodeCallback, type CallbackAction } from './callback-data.js';
 import { escapeHtml } from './format.js';
 import type { MessageHandler } from './handlers.js';
+import type { MediaHandler } from './media.js';
 import { requestKey } from './outgoing.js';
 import { keypadRows, renderDecision, renderStatus, requestKeyboard } from './render.js';
 import type { Threads } from './threads.js';
@@ -16,6 +17,7 @@ export interface CallbackDeps {
   commands: Commands;
   threads: Threads;
   messages: MessageHandler;
+  media: MediaHandler;
   /** answerCallbackQuery, sent at once (Telegram shows a spinner until it comes); failures are only logged. */
   answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
   log: Logger;
@@ -110,6 +112,9 @@ export class CallbackHandler {
       case 'cancel':
         turn.send({ op: 'edit', session: null, messageId, html: 'Cancelled.' });
         return this.#d.answerCallback(q.id);
+      case 'voiceSend':
+      case 'voiceCancel':
+        return this.#d.media.onButton({ note: a.note, send: a.type === 'voiceSend' }, q, messageId, origin, turn);
       case 'pick': {
         const choice = threads.choice(a.choice);
         if (!choice || choice.used) return this.#d.answerCallback(q.id, 'Already done.');

@@ -8,6 +8,10 @@ import type { Audience } from '../../conversation/router.js';
 import { apiSignal, botIdOf, createBotApi, Express, WireGate, type BotApiOptions } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import { MessageHandler } from './handlers.js';
+import { FileFetcher } from './files.js';
+import { MediaHandler } from './media.js';
+import { VoiceNotes } from './voice-notes.js';
+import { createTranscriber } from '../../voice/transcriber.js';
 import { Incoming } from './incoming.js';
 import { Outgoing } from './outgoing.js';
 import { OutboxSender } from './outbox-sender.js';
@@ -98,8 +102,15 @@ class TelegramChannel implements Channel {
       });
     };
     const messages = new MessageHandler({ commands, threads, stream, log, home });
-    const callbacks = new CallbackHandler({ commands, threads, messages, answerCallback, log, home });
-    const incoming = new Incoming({ telegram: cfg, threads, messages, callbacks, answerCallback, botId: botIdOf(cfg.bot_token), settled: () => sender.settled(5000), log });
+    const media = new MediaHandler({
+      commands, messages, notes: new VoiceNotes(store, cfg.chat_id),
+      files: new FileFetcher({ api, token: cfg.bot_token, apiRoot: cfg.api_root }),
+      transcriber: createTranscriber(this.#ctx.config.voice, { home }),
+      maxUploadBytes: Math.floor(cfg.max_upload_mb * 1024 * 1024),
+      voice: this.#ctx.config.voice, answerCallback, signal: this.#abort.signal, log,
+    });
+    const callbacks = new CallbackHandler({ commands, threads, messages, media, answerCallback, log, home });
+    const incoming = new Incoming({ telegram: cfg, threads, messages, media, callbacks, answerCallback, botId: botIdOf(cfg.bot_token), settled: () => sender.settled(5000), log });
     this.#poller = new Poller(
       {
         api, log, updates: new UpdateLog(store, botIdOf(cfg.bot_token)),

@@ -58,9 +58,38 @@ export class MessageHandler {
     }
   }
 
-  /** Photos, voice, files: said plainly, nothing typed. */
+  /**
+   * Text that is never a command, built for the person from what they sent (a file's path and caption, a
+   * transcript): typed into the session like a reply, or the answer when it replies to a request.
+   */
+  async handleInput(text: string, c: TextContext, turn: Turn): Promise<void> {
+    try {
+      await this.typeOrAnswer(text, c, turn);
+    } catch (err) {
+      this.replyError(turn, c, err);
+    }
+  }
+
+  /** handleInput that throws instead of replying, for callers that say more about a failure. */
+  typeOrAnswer(text: string, c: TextContext, turn: Turn): Promise<void> {
+    return this.#input(text, c, turn);
+  }
+
+  /**
+   * The session a photo, file or voice note is for, before anything is fetched: the thread's, else the
+   * only live one. With several and no thread there is nothing to remember a file by, so the person is
+   * asked to send it in the session's thread.
+   */
+  sessionFor(c: TextContext): { session: string } | { error: string } {
+    if (c.strayReply && !c.session) return { error: 'That message belongs to no session I know, so nothing was saved or typed. Send it as a reply to a message of a session, or see /list.' };
+    const target = this.#resolve(undefined, c);
+    if ('ask' in target) return { error: 'Several sessions are running: send it as a reply to a message of the session it is for (or in its topic). Nothing was saved or typed.' };
+    return target;
+  }
+
+  /** Stickers, videos and the like: said plainly, nothing typed. */
   unsupported(c: TextContext, turn: Turn): void {
-    this.reply(turn, c, '📎 Photos, voice messages and files are not supported yet: send text. Nothing was typed.');
+    this.reply(turn, c, '📎 Videos, stickers and animations are not supported: send text, a photo, a file or a voice message. Nothing was typed.');
   }
 
   reply(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, html: string, keyboard?: Keyboard): void {

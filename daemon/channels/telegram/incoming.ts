@@ -4,6 +4,7 @@ import type { Origin } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import type { CallbackHandler } from './callbacks.js';
 import { contextOf, type MessageHandler } from './handlers.js';
+import type { MediaHandler } from './media.js';
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
 import { parseCommand } from '../../commands/parse.js';
@@ -12,6 +13,7 @@ export interface IncomingDeps {
   telegram: Pick<TelegramConfig, 'chat_id' | 'allowed_user_ids'>;
   threads: Threads;
   messages: MessageHandler;
+  media: MediaHandler;
   callbacks: CallbackHandler;
   answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
   /** Our bot's user id: a root message of ours that was never recorded still routes replies (handlers.ts). */
@@ -42,7 +44,9 @@ export class Incoming {
       if (target?.from?.is_bot && this.#d.threads.lookup(target.message_id) === null) await this.#d.settled();
       const c = contextOf(m, this.#d.threads, this.#origin(m.from), this.#d.botId);
       if (m.text !== undefined) return this.#d.messages.handleText(m.text, c, turn);
-      if (m.photo || m.voice || m.document || m.video || m.audio || m.video_note || m.sticker || m.animation) this.#d.messages.unsupported(c, turn);
+      // An animation also carries a `document`: it is not a file the person means to hand over.
+      if (!m.animation && (await this.#d.media.handle(m, c, turn))) return;
+      if (m.video || m.video_note || m.sticker || m.animation) this.#d.messages.unsupported(c, turn);
       return;
     }
     const q = u.callback_query;

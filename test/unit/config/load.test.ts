@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     expect(c.paths.config_file).toBe(file);
   });
 
+  it('voice: off by default; the API key may come from CSM_VOICE_API_KEY; max_upload_mb defaults to 20', () => {
+    const none = loadConfig({ env: { CSM_HOME: withFile(null).home } });
+    expect(none.voice).toMatchObject({ auto_send: false, max_seconds: 300, timeout_seconds: 120, ffmpeg: 'ffmpeg', model: 'whisper-1' });
+    expect(none.voice.command).toBeUndefined();
+    const { home } = withFile('telegram:\n  bot_token: "1:a"\n  chat_id: 1\nvoice:\n  api_url: https://api.openai.com/v1\n');
+    const c = loadConfig({ env: { CSM_HOME: home, CSM_VOICE_API_KEY: 'sk-env' } });
+    expect(c.voice.api_key).toBe('sk-env');
+    expect(c.telegram?.max_upload_mb).toBe(20);
+  });
+
   const bad: [string, string, RegExp][] = [
     ['unknown key', 'server:\n  prot: 1\n', /server: unknown key "prot"/],
     ['wrong type', 'server:\n  port: "http"\n', /server\.port:/],
@@ -43,6 +53,10 @@ describe('loadConfig', () => {
     ['top level is a list', '- a\n- b\n', /top level must be a mapping/],
     ['a stream level that is none', 'telegram:\n  bot_token: "1:a"\n  chat_id: 1\n  stream: loud\n', /telegram\.stream:.*(off|messages)/],
     ['bad socket name', 'tmux:\n  socket_name: "a b"\n', /tmux\.socket_name/],
+    ['voice: command and api_url both', 'voice:\n  command: "stt {wav}"\n  api_url: http://127.0.0.1:8080/v1\n', /voice\.api_url: set either voice\.command or voice\.api_url, not both/],
+    ['voice: a command that never sees the audio', 'voice:\n  command: whisper-cli -nt\n', /voice\.command: the command has no \{wav\} or \{file\} placeholder/],
+    ['voice: unknown key', 'voice:\n  comand: "stt {wav}"\n', /voice: unknown key "comand"/],
+    ['telegram: max_upload_mb not a number', 'telegram:\n  bot_token: "1:a"\n  chat_id: 1\n  max_upload_mb: lots\n', /telegram\.max_upload_mb/],
     ['any address, not allowed', 'server:\n  host: 0.0.0.0\n', /server\.host: "0\.0\.0\.0" is not a loopback address.*allow_remote: true/],
     ['a LAN address, not allowed', 'server:\n  host: 192.168.1.5\n  allow_remote: false\n', /server\.host: "192\.168\.1\.5" is not a loopback/],
     ['IPv6 any, not allowed', 'server:\n  host: "::"\n', /server\.host: "::" is not a loopback/],
