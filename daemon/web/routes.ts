@@ -38,7 +38,7 @@ declare module 'fastify' {
 }
 
 /** Paths the dashboard answers itself (its own guard), not the bearer-token API. */
-export const isDashboardPath = (path: string): boolean => path === '/' || path === '/web' || path.startsWith('/web/');
+export const isDashboardPath = (path: string): boolean => path === '/' || path === '/favicon.ico' || path === '/web' || path.startsWith('/web/');
 
 /**
  * The dashboard: its page and assets, its JSON routes and its WebSocket, all under /web/. The API's rules
@@ -69,6 +69,7 @@ export function registerWebRoutes(app: FastifyInstance, d: WebDeps): void {
 
   app.get('/', async (_req, reply) => reply.redirect('/web/'));
   app.get('/web', async (_req, reply) => reply.redirect('/web/'));
+  app.get('/favicon.ico', page, async (_req, reply) => reply.code(204).send());
   for (const [path, asset] of assets) {
     app.get(path, page, async (_req, reply) => reply.type(asset.type).send(asset.body));
   }
