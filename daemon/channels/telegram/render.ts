@@ -35,8 +35,10 @@ export function toRendered(blocks: Block[], doc: { filename: string; header: str
   return { kind: 'document', filename: doc.filename, content, caption };
 }
 
-export function renderRoot(session: string, cwd: string, home: string): string {
-  return `🚀 Session ${b(session)} started: ${code(shortPath(cwd, home))}`;
+/** `webUrl`: web.public_url; the root then links to the session's page on the dashboard. */
+export function renderRoot(session: string, cwd: string, home: string, webUrl?: string): string {
+  const link = webUrl ? `\n<a href="${escapeHtml(`${webUrl}/web/#/s/${session}`)}">Open in browser</a>` : '';
+  return `🚀 Session ${b(session)} started: ${code(shortPath(cwd, home))}${link}`;
 }
 
 export function folderName(cwd: string): string {
