@@ -68,8 +68,8 @@ export class PaneStreams {
     stream.grace = null;
     const missed = after && after.epoch === stream.epoch ? this.#since(stream, after.seq) : null;
     if (missed) {
-      for (const chunk of missed) viewer({ type: 'output', epoch: stream.epoch, ...chunk });
       stream.viewers.add(viewer);
+      for (const chunk of missed) viewer({ type: 'output', epoch: stream.epoch, ...chunk });
     } else this.#snapshot(stream, viewer);
     return () => {
       stream.viewers.delete(viewer);
@@ -149,8 +149,9 @@ export class PaneStreams {
         viewer({ type: 'ended', reason: replies instanceof Error ? replies.message : `tmux gave no pane geometry: ${JSON.stringify(replies[1])}` });
         return;
       }
-      viewer({ type: 'snapshot', epoch: stream.epoch, seq: stream.seq, cols: g.cols, rows: g.rows, data: snapshotBytes(replies[0] ?? '', g) });
+      // A viewer first, then told: it may stop watching from inside its own callback.
       stream.viewers.add(viewer);
+      viewer({ type: 'snapshot', epoch: stream.epoch, seq: stream.seq, cols: g.cols, rows: g.rows, data: snapshotBytes(replies[0] ?? '', g) });
     });
   }
 

@@ -19,9 +19,8 @@ export interface ControlClientEvents {
 export class ControlClient {
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #replies: { resolve: (text: string) => void; reject: (err: Error) => void }[] = [];
-  #block: { number: string; lines: Buffer[] } | null = null;
-  /** The attach itself answers with an empty %begin/%end first; it is not a reply to any of ours. */
-  #skipFirstBlock = true;
+  /** `ours`: a reply to one of our commands; others (the attach itself) are read and dropped. */
+  #block: { number: string; ours: boolean; lines: Buffer[] } | null = null;
   #rest = Buffer.alloc(0);
   #closed = false;
 
@@ -83,11 +82,9 @@ export class ControlClient {
         return;
       }
       const text = Buffer.concat(this.#block.lines.flatMap((l, i) => (i ? [Buffer.from('\n'), l] : [l]))).toString('utf8');
+      const ours = this.#block.ours;
       this.#block = null;
-      if (this.#skipFirstBlock) {
-        this.#skipFirstBlock = false;
-        return;
-      }
+      if (!ours) return;
       const reply = this.#replies.shift();
       if (parsed.error) reply?.reject(new Error(`tmux: ${text}`));
       else reply?.resolve(text);
@@ -95,7 +92,7 @@ export class ControlClient {
     }
     const line = parseControlLine(raw);
     if (line.type === 'output') on.output(line.pane, line.data);
-    else if (line.type === 'begin') this.#block = { number: line.number, lines: [] };
+    else if (line.type === 'begin') this.#block = { number: line.number, ours: line.ours, lines: [] };
     else if (line.type === 'layout-change') on.layoutChange();
     else if (line.type === 'exit') this.#end(on, line.reason || 'detached');
   }

@@ -8,7 +8,8 @@
 
 export type ControlLine =
   | { type: 'output'; pane: string; data: Buffer }
-  | { type: 'begin'; number: string }
+  /** `ours`: flags 1, the command came from this client (the attach itself, and hooks, have 0). */
+  | { type: 'begin'; number: string; ours: boolean }
   | { type: 'end'; number: string; error: boolean }
   | { type: 'layout-change' }
   | { type: 'exit'; reason: string }
@@ -22,8 +23,8 @@ export function parseControlLine(line: Buffer): ControlLine {
     if (space < 0) return { type: 'output', pane: text.slice(8), data: Buffer.alloc(0) };
     return { type: 'output', pane: text.slice(8, space), data: unescapeOutput(line.subarray(space + 1)) };
   }
-  const [word, , number = ''] = text.split(' ');
-  if (word === '%begin') return { type: 'begin', number };
+  const [word, , number = '', flags = ''] = text.split(' ');
+  if (word === '%begin') return { type: 'begin', number, ours: flags === '1' };
   if (word === '%end' || word === '%error') return { type: 'end', number, error: word === '%error' };
   if (word === '%layout-change') return { type: 'layout-change' };
   if (word === '%exit') return { type: 'exit', reason: text.slice(6).trim() };
