@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import { TmuxClient } from '../daemon/tmux/tmux-client.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { startDaemon } from '../test/helpers/daemon.js';
+import { openSocket, webLogin } from '../test/helpers/web.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const STAMPER = join(ROOT, 'test/fixtures/bin/stamp-writer');
@@ -103,8 +104,20 @@ async function drawnAndViewers(): Promise<void> {
         for (const m of rows.textContent.matchAll(/T(\\d+\\.\\d+)E/g)) if (!seen.has(m[1])) { seen.add(m[1]); window.__lat.push(now - Number(m[1])); }
       }).observe(rows, { childList: true, subtree: true, characterData: true });
     })()`);
+    // The same lines as a plain WebSocket client in this process sees them: the daemon's share of the path.
+    const socket = await openSocket(d, await webLogin(d));
+    if ('refused' in socket) throw new Error(`socket refused: ${socket.refused}`);
+    const received: number[] = [];
+    const onFrame = stampReader(received);
+    socket.ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { type: string; frame?: { type: string; data?: string } };
+      if (m.type === 'frame' && m.frame?.type === 'output') onFrame(m.frame.data ?? '');
+    });
+    socket.ws.send(JSON.stringify({ type: 'watch', session_id: id }));
     await delay(SECONDS * 500);
+    socket.ws.close();
     const drawn = ((await page.evaluate('window.__lat')) as number[]).slice(20);
+    console.log(`output → socket   ${fmt(received.slice(20))} (a WebSocket client beside the browser)`);
     console.log(`output → drawn    ${fmt(drawn)} in headless Chromium (target p99 < 100 ms)`);
     await context.close();
   } finally {

@@ -136,6 +136,19 @@ describe.each(claudeVersions())('web dashboard on Claude Code $label', ({ bin, l
     expect((await session(started.session_id)).cwd).toBe(stack.project);
   });
 
+  it('the page reconnects after a daemon restart: still logged in, a fresh snapshot, then live output again', async () => {
+    await page.goto(`${d.url}/web/#/s/${a}`);
+    await page.locator('#term[data-ready="1"]').waitFor();
+    await d.stop();
+    await page.locator('#conn[data-state="offline"]').waitFor();
+    await d.restart();
+    await page.locator('#conn[data-state="live"]').waitFor({ timeout: 60_000 });
+    await newIdleSessionWait(d, a);
+    api.reply({ text: 'after-restart-marker-2209' });
+    expect((await d.api('POST', `/session/${a}/input`, { text: 'print the second marker' })).status).toBe(200);
+    await expect.poll(() => terminalText(page), { timeout: 20_000 }).toContain('after-restart-marker-2209');
+  });
+
   it('phone (390×844) and desktop layouts: screenshots with the key elements in view and touch-sized buttons', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const p = await phone.newPage();
