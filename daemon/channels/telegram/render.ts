@@ -132,7 +132,7 @@ export function renderDecision(outcome: string, by: Origin, name: string | null)
   if (by.channel === 'terminal') return `${icon} ${escapeHtml(outcome === 'answered in the terminal' ? 'Answered in the terminal' : `${outcome} (in the terminal)`)}`;
   if (by.channel === 'daemon') return `${icon} ${escapeHtml(outcome)}`;
   const who = name ?? (by.user ? `user ${by.user}` : null);
-  const where = by.channel === 'telegram' ? 'Telegram' : by.channel;
+  const where = by.channel === 'telegram' ? 'Telegram' : by.channel === 'web' ? 'the dashboard' : by.channel;
   return `${icon} ${escapeHtml(capitalize(outcome))} — ${escapeHtml(who ? `${who} (${where})` : `via ${where}`)}`;
 }
 

@@ -216,3 +216,9 @@ describe('the root message', () => {
     expect(() => parseTelegramHtml(html)).not.toThrow();
   });
 });
+
+describe('decided from the dashboard', () => {
+  it('says so', () => {
+    expect(renderDecision('allowed', { channel: 'web' }, null)).toBe('✅ Allowed — via the dashboard');
+  });
+});
