@@ -136,6 +136,35 @@ describe.each(claudeVersions())('web dashboard on Claude Code $label', ({ bin, l
     expect((await session(started.session_id)).cwd).toBe(stack.project);
   });
 
+  it('a dropped connection resumes the terminal where it was: the missed output, no new snapshot', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // Test instrumentation from outside the page: keep each WebSocket the page opens, to drop it.
+    await ctx.addInitScript(`(() => { const W = window.WebSocket; window.__sockets = []; window.WebSocket = class extends W { constructor(...a) { super(...a); window.__sockets.push(this); } }; })()`);
+    const p = await ctx.newPage();
+    const frames: { type: string; seq?: number }[] = [];
+    p.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      const m = JSON.parse(String(f.payload)) as { type: string; session_id?: string; frame?: { type: string; seq?: number } };
+      if (m.type === 'frame' && m.session_id === a && m.frame) frames.push(m.frame);
+    }));
+    await p.goto(await freshLink());
+    await p.locator('#conn[data-state="live"]').waitFor();
+    await p.goto(`${d.url}/web/#/s/${a}`);
+    await p.locator('#term[data-ready="1"]').waitFor();
+    await newIdleSessionWait(d, a);
+    await p.evaluate('window.__sockets.at(-1).close()');
+    await p.locator('#conn[data-state="offline"]').waitFor();
+    const before = frames.length;
+    api.reply({ text: 'while-away-marker-3317' });
+    expect((await d.api('POST', `/session/${a}/input`, { text: 'print the third marker' })).status).toBe(200);
+    await p.locator('#conn[data-state="live"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => terminalText(p), { timeout: 20_000 }).toContain('while-away-marker-3317');
+    const after = frames.slice(before);
+    expect(after.filter((f) => f.type === 'snapshot')).toEqual([]);
+    const seqs = after.map((f) => f.seq!);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    await ctx.close();
+  });
+
   it('the page reconnects after a daemon restart: still logged in, a fresh snapshot, then live output again', async () => {
     await page.goto(`${d.url}/web/#/s/${a}`);
     await page.locator('#term[data-ready="1"]').waitFor();
