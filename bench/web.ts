@@ -48,37 +48,65 @@ function stampReader(samples: number[]): (text: string) => void {
   };
 }
 
+/** CPU (ms) of the given processes so far; a process that is gone counts 0. */
+const cpuOf = (pids: number[]): number => pids.reduce((sum, pid) => sum + (() => { try { return procStat(pid).cpuMs; } catch { return 0; } })(), 0);
+
+/**
+ * Each source alone for 8 s on a pane printing a stamped line every 20 ms: latency, and the CPU it costs
+ * (the tmux server, plus pipe-pane's `cat`, plus this process reading).
+ */
 async function paneSource(): Promise<void> {
   const socket = `csm-bench-web-${process.pid}`;
   const tmux = new TmuxClient({ socketName: socket });
   const dir = mkdtempSync(join(tmpdir(), 'csm-bench-src-'));
+  const tmuxCmd = (...args: string[]): Promise<string> => execa('tmux', ['-L', socket, ...args]).then((r) => r.stdout.trim());
+  const run = async (name: string, attach: (samples: number[]) => Promise<() => void>): Promise<void> => {
+    const samples: number[] = [];
+    const detach = await attach(samples);
+    await delay(1000);
+    const server = Number(await tmuxCmd('display-message', '-p', '#{pid}'));
+    const panePid = Number(await tmuxCmd('display-message', '-p', '-t', 'src', '#{pane_pid}'));
+    const helpers = (await execa('ps', ['-o', 'pid=', '--ppid', String(server)], { reject: false })).stdout.split('\n').map(Number).filter((p) => p > 0 && p !== panePid);
+    const pids = [server, ...helpers];
+    const c0 = cpuOf(pids);
+    const own0 = process.cpuUsage();
+    const t0 = performance.now();
+    samples.length = 0;
+    await delay(8000);
+    const ms = performance.now() - t0;
+    const own = process.cpuUsage(own0);
+    const cpu = ((cpuOf(pids) - c0 + (own.user + own.system) / 1000) / ms) * 100;
+    detach();
+    console.log(`pane source       ${name.padEnd(28)} ${fmt(samples)}   CPU ${cpu.toFixed(1)}% of one core (tmux + reader)`);
+  };
   try {
-    await execa('tmux', ['-L', socket, 'new-session', '-d', '-s', 'src', '-x', '200', '-y', '50', STAMPER]);
+    await tmuxCmd('new-session', '-d', '-s', 'src', '-x', '200', '-y', '50', STAMPER);
     await delay(500);
-    const control: number[] = [];
-    const onControl = stampReader(control);
-    const client = tmux.control('src', { output: (_p, data) => onControl(data.toString('utf8')), layoutChange: () => undefined, exit: () => undefined });
-    const piped: number[] = [];
-    const onPipe = stampReader(piped);
-    const file = join(dir, 'pipe.log');
-    writeFileSync(file, '');
-    await execa('tmux', ['-L', socket, 'pipe-pane', '-o', '-t', 'src', `cat >> ${file}`]);
-    let offset = 0;
-    const fd = openSync(file, 'r');
-    const watcher = watch(file, () => {
-      const size = statSync(file).size;
-      if (size <= offset) return;
-      const buf = Buffer.alloc(size - offset);
-      readSync(fd, buf, 0, buf.length, offset);
-      offset = size;
-      onPipe(buf.toString('utf8'));
+    await run('control mode (tmux -C)', async (samples) => {
+      const read = stampReader(samples);
+      const client = tmux.control('src', { output: (_p, data) => read(data.toString('utf8')), layoutChange: () => undefined, exit: () => undefined });
+      return () => client.close();
     });
-    await delay(10_000);
-    watcher.close();
-    closeSync(fd);
-    client.close();
-    console.log(`pane source       control mode (tmux -C)      ${fmt(control.slice(10))}`);
-    console.log(`pane source       pipe-pane → file → fs.watch ${fmt(piped.slice(10))}`);
+    await run('pipe-pane → file → fs.watch', async (samples) => {
+      const read = stampReader(samples);
+      const file = join(dir, 'pipe.log');
+      writeFileSync(file, '');
+      await tmuxCmd('pipe-pane', '-o', '-t', 'src', `cat >> ${file}`);
+      let offset = 0;
+      const fd = openSync(file, 'r');
+      const watcher = watch(file, () => {
+        const size = statSync(file).size;
+        if (size <= offset) return;
+        const buf = Buffer.alloc(size - offset);
+        readSync(fd, buf, 0, buf.length, offset);
+        offset = size;
+        read(buf.toString('utf8'));
+      });
+      return () => {
+        watcher.close();
+        closeSync(fd);
+      };
+    });
   } finally {
     await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
   }
