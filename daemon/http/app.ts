@@ -136,6 +136,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       await scope.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
       registerWebRoutes(scope, { commands: deps.commands, events: deps.events, auth: web.auth, site: web.site, log: deps.log });
     });
+  } else {
+    const off = async (): Promise<never> => {
+      throw new CommandError('unavailable', 'The web dashboard is off (web.enabled: false in the config): set it to true and restart the daemon.');
+    };
+    app.post('/dashboard/login-link', off);
+    app.post('/dashboard/revoke', off);
   }
   return app;
 }
