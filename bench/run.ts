@@ -9,6 +9,7 @@
  *      three notices sent to the chat just before; tap → tool_result at the model (bench/urgent.ts)
  *   5. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
  *   6. live output: a transcript line appended → its event on the bus (bench/transcript.ts)
+ *   7. the web dashboard (bench/web.ts): the pane source, output → drawn in headless Chromium, 10 viewers
  * Targets: p99 event latency < 5 ms; replies typed within seconds; hook call → Bot API request (or SMTP
  * send) p50 < 50 ms, p99 < 150 ms; 50 busy sessions < 10% of one core and < 150 MB RSS.
  */
@@ -27,6 +28,7 @@ import { freePort } from '../test/helpers/daemon.js';
 import { OWNER, startMailStack, type MailStack } from '../test/helpers/mail.js';
 import { transcriptLatency } from './transcript.js';
 import { reportUrgent, urgentPath } from './urgent.js';
+import { webBench } from './web.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const WRITER = join(ROOT, 'test/fixtures/bin/busy-writer');
@@ -219,4 +221,5 @@ await urgent();
 await busySessions();
 const transcript = await transcriptLatency();
 console.log(`transcript → event p50 ${fmt(pct(transcript, 50))}   p99 ${fmt(pct(transcript, 99))}   (${transcript.length} lines appended to a real file, fs.watch)`);
+await webBench();
 process.exit(0);

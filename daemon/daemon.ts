@@ -19,6 +19,8 @@ import { InputLedger } from './sessions/input-ledger.js';
 import { settleInputBoxes } from './sessions/restart-check.js';
 import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
+import { PaneStreams } from './sessions/pane-stream.js';
+import { WebAuth } from './web/auth.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { SessionStore } from './sessions/session-store.js';
 import { TranscriptFollower } from './sessions/transcript-follow.js';
@@ -106,8 +108,14 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     transcriptRead: (id, text) => transcripts.whenRead(id, text),
   });
   const ledger = new InputLedger(store);
-  const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
-  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }) });
+  const panes = new PaneStreams(manager);
+  const commands = createCommands({ manager, typer, screens, ledger, panes, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
+  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }),
+    ...(config.web.enabled ? { web: {
+      auth: new WebAuth(store, { sessionMs: config.web.session_hours * 3_600_000, linkMs: config.web.link_minutes * 60_000 }),
+      site: { port: config.server.port, publicUrl: config.web.public_url, allowRemote: config.server.allow_remote },
+      baseUrl: config.web.public_url ?? (config.server.host === '0.0.0.0' || config.server.host === '::' ? `http://127.0.0.1:${config.server.port}` : url),
+    } } : {}) });
   // The port is bound before the sessions are reconciled (a daemon that cannot have the port must change
   // nothing); requests that arrive in between wait until the daemon knows its sessions.
   let reconciled!: () => void;
@@ -150,6 +158,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
       await Promise.all(channels.map((c) => c.stop().catch((err: unknown) => log.warn({ err, channel: c.name }, 'channel stop failed'))));
       manager.releaseAllWaiters();
       transcripts.stop();
+      panes.stopAll();
       await monitor.stop();
       await app.close();
       store.close();

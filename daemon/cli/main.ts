@@ -40,6 +40,8 @@ Usage:
   csm setup                      hooks + the MCP server, for sessions you start yourself
   csm service install|uninstall|status   run csm at login and after a crash (launchd on macOS, a
                                  systemd user service on Linux), pinned to this node and this csm
+  csm web                        the web dashboard: prints (on macOS also opens) a one-time login link
+  csm web --revoke               log out every browser
   csm doctor                     check tmux, claude, config, hooks, MCP, the service and the daemon
   csm doctor --claude            self-test of the installed Claude Code (hooks, permissions, questions,
                                  typed text, idle) against a scripted model: no account, no network
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       message: { type: 'string', short: 'm' },
       request: { type: 'string' },
       claude: { type: 'boolean', default: false },
+      revoke: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -144,6 +147,18 @@ async function main(argv: string[]): Promise<number> {
       need(1, 'a session id');
       await api().request('POST', `/session/${encodeURIComponent(args[0]!)}/kill`);
       print(`Session ${args[0]} stopped.`, { killed: args[0] });
+      return EXIT.ok;
+    }
+    case 'web': {
+      if (values.revoke) {
+        const r = await api().request<{ revoked: number }>('POST', '/dashboard/revoke', {});
+        print(`Logged out ${r.revoked} browser${r.revoked === 1 ? '' : 's'}; unused login links no longer work.`, r);
+        return EXIT.ok;
+      }
+      const r = await api().request<{ url: string; expires_at: number }>('POST', '/dashboard/login-link', {});
+      const minutes = Math.round((r.expires_at - Date.now()) / 60_000);
+      print(`Open this link to log in to the dashboard (it works once, for ${minutes} minutes):\n${r.url}`, r);
+      if (process.platform === 'darwin' && !values.json) spawnSync('open', [r.url], { stdio: 'ignore' });
       return EXIT.ok;
     }
     case 'hooks':

@@ -15,6 +15,8 @@ import { keyName, parseKeys, tmuxKey, type KeyName } from '../events/keys.js';
 import type { SessionRecord } from '../sessions/session-store.js';
 import type { TmuxClient } from '../tmux/tmux-client.js';
 import { saveToInbox } from '../sessions/inbox.js';
+import type { PaneStreams } from '../sessions/pane-stream.js';
+import { validateTerminalInput } from '../sessions/terminal-input.js';
 import { answerFromChoice, answeredInput, questionRequest } from '../sessions/questions.js';
 import type { AskInput, AskResult, Commands, NotifyInput } from './types.js';
 
@@ -23,6 +25,7 @@ export interface CommandDeps {
   typer: InputTyper;
   screens: ScreenWatch;
   ledger: InputLedger;
+  panes: PaneStreams;
   /** Test instrumentation (CSM_TEST_CRASH_AT): called at the named step of typing a keyed input. */
   fault?: (step: 'before-type', text: string) => void;
   /** The conversation channels, primary first ('telegram', 'email'): where notify and ask_user may go. */
@@ -244,6 +247,22 @@ export function createCommands(d: CommandDeps): Commands {
       const s = m.getLive(id);
       void origin;
       return { path: await saveToInbox(s.cwd, file, m.now()) };
+    },
+
+    async terminalInput(id, input, origin) {
+      const s = m.getLive(id);
+      const checked = validateTerminalInput(input);
+      if (!checked.ok) throw new CommandError('bad_request', checked.reason);
+      const pane = await d.typer.verifiedPane(s);
+      // Like a key on the keypad: a dialog that goes away now was answered by this person, not "the terminal".
+      d.screens.notePressed(s.id, origin);
+      const tmux = m.tmuxFor(s);
+      if ('keys' in checked.input) await tmux.sendTerminalInput(pane, checked.input.keys);
+      else await tmux.paste(pane, checked.input.paste, `csm-paste-${s.id}`);
+    },
+
+    watchTerminal(id, viewer, after) {
+      return d.panes.watch(m.getLive(id), viewer, after);
     },
 
     notify(input: NotifyInput, origin: Origin) {

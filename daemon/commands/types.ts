@@ -1,5 +1,7 @@
 import type { Origin, SessionInfo } from '../events/types.js';
 import type { AskResult } from '../sessions/pending.js';
+import type { PaneFrame, PanePosition } from '../sessions/pane-stream.js';
+import type { TerminalInput } from '../sessions/terminal-input.js';
 
 /**
  * The one command layer. Every channel turns what a person sends into these calls; only the command layer
@@ -44,6 +46,19 @@ export interface Commands {
    * relative to the session's folder (`./.csm/inbox/2026-12-01-1.jpg`), for Claude to open. Nothing is typed.
    */
   saveFile(id: string, file: { name: string | null; bytes: Uint8Array; ext?: string }, origin: Origin): Promise<{ path: string }>;
+  /**
+   * Raw input from a person who took control of the session's terminal (the web dashboard): keystrokes as
+   * the terminal sends them (escape sequences included), or a paste (as typed text: control characters
+   * refused). Goes to the pane tmux confirms is the session's, also while a dialog is up. Throws bad_request
+   * for input that may not be sent, conflict for a session that has ended.
+   */
+  terminalInput(id: string, input: TerminalInput, origin: Origin): Promise<void>;
+  /**
+   * Streams the session's pane to `viewer`: a snapshot of the screen (colours and cursor), then its output
+   * as it comes; `after` resumes a stream without a new snapshot when the output since is still kept.
+   * Watching never resizes the tmux window. Returns the function that stops watching.
+   */
+  watchTerminal(id: string, viewer: (frame: PaneFrame) => void, after?: PanePosition): () => void;
   /** Queues a message for the owner on the channels (the `notify` event). */
   notify(input: NotifyInput, origin: Origin): { notify_id: string; channels: string[] };
   /**

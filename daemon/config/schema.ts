@@ -166,6 +166,26 @@ export const voiceSchema = z
   })
   .prefault({});
 
+export const webSchema = z
+  .strictObject({
+    /** The dashboard at http://<server.host>:<server.port>/web/. false: no dashboard routes at all. */
+    enabled: z.boolean().default(true),
+    /**
+     * Where you open the dashboard when not on this machine (an SSH tunnel's local end, a Tailscale Serve
+     * address): login links and "Open in browser" links point there, and that origin is accepted too.
+     */
+    public_url: z
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'public_url must start with http:// or https://')
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+    /** How long a browser stays logged in after opening a login link. */
+    session_hours: z.number().positive().max(24 * 90).default(24 * 7),
+    /** How long a login link printed by `csm web` can be used (once). */
+    link_minutes: z.number().int().min(1).max(24 * 60).default(10),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSchema,
   telegram: telegramSchema.optional(),
@@ -177,6 +197,7 @@ export const configSchema = z.strictObject({
   terminal: terminalSchema,
   permissions: permissionsSchema,
   voice: voiceSchema,
+  web: webSchema,
 });
 
 export type Config = z.infer<typeof configSchema> & {
@@ -194,3 +215,4 @@ export type Config = z.infer<typeof configSchema> & {
 export type TelegramConfig = z.infer<typeof telegramSchema>;
 export type EmailConfig = z.infer<typeof emailSchema>;
 export type VoiceConfig = z.infer<typeof voiceSchema>;
+export type WebConfig = z.infer<typeof webSchema>;

@@ -25,14 +25,16 @@ export class EventLog {
   readonly #sizes: number[] = [];
   readonly #limits: Required<EventLogLimits>;
   readonly #waiters = new Set<() => void>();
+  readonly #listeners = new Set<(event: NumberedEvent) => void>();
   #chars = 0;
   #seq = 0;
 
   constructor(bus: EventBus, limits: EventLogLimits = {}) {
     this.#limits = { maxEvents: 1000, maxChars: 8 * 1024 * 1024, maxEventChars: 64 * 1024, ...limits };
     bus.subscribe((event) => {
-      this.#add(event);
+      const numbered = this.#add(event);
       for (const wake of this.#waiters) wake();
+      for (const listener of this.#listeners) listener(numbered);
     });
   }
 
@@ -45,7 +47,13 @@ export class EventLog {
     return { events: this.#events.length, chars: this.#chars };
   }
 
-  #add(event: SessionEvent): void {
+  /** Each event as it is numbered (the dashboard's live stream, which resumes by seq). */
+  listen(listener: (event: NumberedEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #add(event: SessionEvent): NumberedEvent {
     const { value, cut } = boundValue(event, this.#limits.maxEventChars);
     const numbered: NumberedEvent = { ...value, seq: ++this.#seq, ...(cut ? { truncated: true as const } : {}) };
     const size = JSON.stringify(numbered).length;
@@ -56,6 +64,7 @@ export class EventLog {
       this.#events.shift();
       this.#chars -= this.#sizes.shift()!;
     }
+    return numbered;
   }
 
   after(seq: number, sessionId?: string): NumberedEvent[] {

@@ -6,7 +6,7 @@
 export type SessionStatus = 'starting' | 'running' | 'waiting_permission' | 'waiting_input' | 'idle' | 'dead';
 
 /** Where a command came from: shown to the owner ("allowed from Telegram") and kept in logs. */
-export type ChannelName = 'telegram' | 'email' | 'mcp' | 'api' | 'cli' | 'terminal' | 'daemon';
+export type ChannelName = 'telegram' | 'email' | 'mcp' | 'api' | 'cli' | 'web' | 'terminal' | 'daemon';
 export interface Origin {
   channel: ChannelName;
   /** Who, within the channel (a Telegram user id, an email address). */

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import type { Commands } from '../commands/types.js';
 import { CommandError, httpStatusOf } from '../errors.js';
-import { describeZod } from './validate.js';
+import { describeZod, parseBody } from './validate.js';
 import type { HookIntake } from '../sessions/hook-intake.js';
 import { authenticate, isLoopbackHost, sessionScopeRefusal, type Principal } from './security.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +12,12 @@ import { registerNotifyRoutes } from './routes/notify.js';
 import { registerEventRoutes } from './routes/events.js';
 import type { EventLog } from '../events/event-log.js';
 import type { ChannelHealth } from '../channels/channel.js';
+import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
+import type { WebAuth } from '../web/auth.js';
+import type { DashboardSite } from '../web/origin.js';
+import { isDashboardPath, registerWebRoutes } from '../web/routes.js';
+import { loginLink } from '../web/origin.js';
 
 export interface AppDeps {
   commands: Commands;
@@ -32,6 +38,8 @@ export interface AppDeps {
   allowRemote?: boolean;
   /** Where unexpected errors are reported (fastify's own logger is usually off). */
   log: Logger;
+  /** The web dashboard (web.enabled): its logins, its site, and the address its links start with. */
+  web?: { auth: WebAuth; site: DashboardSite; baseUrl: string };
 }
 
 /** Builds the fastify app; main.ts listens. Errors leave as `{error, code}` with a sentence saying what to do. */
@@ -40,6 +48,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (req, reply) => {
+    // The dashboard has its own guard (cookie, Origin, CSRF: daemon/web/routes.ts); the API keeps its rules.
+    if (deps.web && isDashboardPath(req.url.split('?')[0]!)) return;
     if (!deps.allowRemote && !isLoopbackHost(req.headers.host)) {
       return reply.code(403).send({ error: 'Only local programs may use this API (the Host header is not loopback).', code: 'forbidden' });
     }
@@ -110,6 +120,30 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHookRoute(app, deps.hooks);
   registerNotifyRoutes(app, deps.commands, deps.channels);
   registerEventRoutes(app, deps.events);
+  const web = deps.web;
+  if (web) {
+    // Owner-only API calls behind `csm web` (a session's token is refused: sessionScopeRefusal lists neither).
+    app.post('/dashboard/login-link', async (req) => {
+      parseBody(z.strictObject({}), req.body);
+      const { token, expiresAt } = web.auth.issueLink();
+      return { url: loginLink(web.baseUrl, token), expires_at: expiresAt };
+    });
+    app.post('/dashboard/revoke', async (req) => {
+      parseBody(z.strictObject({}), req.body);
+      return { revoked: web.auth.revokeAll() };
+    });
+    app.register(async (scope) => {
+      await scope.register(fastifyCookie);
+      await scope.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+      registerWebRoutes(scope, { commands: deps.commands, events: deps.events, auth: web.auth, site: web.site, log: deps.log });
+    });
+  } else {
+    const off = async (): Promise<never> => {
+      throw new CommandError('unavailable', 'The web dashboard is off (web.enabled: false in the config): set it to true and restart the daemon.');
+    };
+    app.post('/dashboard/login-link', off);
+    app.post('/dashboard/revoke', off);
+  }
   return app;
 }
 

@@ -124,3 +124,20 @@ export function parsePanes(stdout: string): PaneInfo[] {
       };
     });
 }
+
+/**
+ * Raw terminal input (the web dashboard's "take control": keystrokes, escape sequences, pastes) as
+ * send-keys commands for one tmux invocation, so tmux writes it to the pane in one go and an arrow key's
+ * ESC [ A is never split into a lone Escape. Control bytes (below 0x20, and DEL) go as hex (-H), everything
+ * else literally (-l): neither form reads the text as key names or tmux syntax.
+ */
+export function terminalInputArgs(pane: string, data: string): TmuxCommand[] {
+  const commands: TmuxCommand[] = [];
+  // eslint-disable-next-line no-control-regex
+  for (const run of data.match(/[\x00-\x1f\x7f]+|[^\x00-\x1f\x7f]+/g) ?? []) {
+    const code = run.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) commands.push(['send-keys', '-t', pane, '-H', ...[...run].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0'))]);
+    else commands.push(['send-keys', '-t', pane, '-l', '--', run]);
+  }
+  return commands;
+}

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { execa, ExecaError } from 'execa';
 import { CommandError } from '../errors.js';
+import { ControlClient, type ControlClientEvents } from './control-client.js';
 import {
   capturePaneArgs,
   newSessionArgs,
@@ -8,6 +9,7 @@ import {
   PANE_FORMAT,
   pipePaneArgs,
   serverArgs,
+  terminalInputArgs,
   tmuxArgv,
   type NewSessionSpec,
   type TmuxCommand,
@@ -107,6 +109,17 @@ export class TmuxClient {
   async paste(pane: string, text: string, bufferName: string): Promise<void> {
     await this.#run(['load-buffer', '-b', bufferName, '-'], text);
     await this.#run(['paste-buffer', '-p', '-d', '-b', bufferName, '-t', pane]);
+  }
+
+  /** Raw terminal input (see terminalInputArgs), written to the pane in one tmux invocation. */
+  async sendTerminalInput(pane: string, data: string): Promise<void> {
+    const commands = terminalInputArgs(pane, data);
+    if (commands.length > 0) await this.#run(commands);
+  }
+
+  /** A control-mode client on one of this server's sessions: the live output of its panes (see ControlClient). */
+  control(tmuxSession: string, on: ControlClientEvents): ControlClient {
+    return new ControlClient(this.server, tmuxSession, on, this.#bin);
   }
 
   async sendKeys(pane: string, keys: string[]): Promise<void> {

@@ -1,6 +1,8 @@
 import type { AskResult, Commands } from '../../daemon/commands/types.js';
 import { CommandError } from '../../daemon/errors.js';
 import { inboxFileName, localDate } from '../../daemon/inbox-name.js';
+import type { PaneFrame } from '../../daemon/sessions/pane-stream.js';
+import type { TerminalInput } from '../../daemon/sessions/terminal-input.js';
 import type { EventBus } from '../../daemon/events/bus.js';
 import type { Origin, PendingRequest, SessionEvent, SessionInfo } from '../../daemon/events/types.js';
 
@@ -105,6 +107,19 @@ export class FakeCommands implements Commands {
     this.calls.push({ method: 'keys', id, args: { keys, origin } });
     this.get(id);
     return { pressed: [...keys] };
+  }
+
+  async terminalInput(id: string, input: TerminalInput, origin: Origin): Promise<void> {
+    this.calls.push({ method: 'terminalInput', id, args: { input, origin } });
+    this.get(id);
+  }
+
+  /** No pane here: the viewer gets an empty screen and nothing more. */
+  watchTerminal(id: string, viewer: (frame: PaneFrame) => void): () => void {
+    this.calls.push({ method: 'watchTerminal', id, args: {} });
+    this.get(id);
+    viewer({ type: 'snapshot', epoch: 'fake', seq: 0, cols: 80, rows: 24, data: '' });
+    return () => undefined;
   }
 
   async kill(id: string, origin: Origin): Promise<void> {

@@ -107,7 +107,8 @@ class EmailChannel implements Channel {
   /** Written to the outbox before any network call: an SMTP outage or a crash never loses a mail. */
   #send(session: string | null, subject: string, body: string, requestId?: string, urgent = false): void {
     const threads = this.#threads!;
-    const ref = session ? { session, ref: footerRef(session, threads.tokenOf(session)) } : null;
+    const web = this.#ctx.config.web.public_url;
+    const ref = session ? { session, ref: footerRef(session, threads.tokenOf(session)), ...(web ? { web: `${web}/web/#/s/${session}` } : {}) } : null;
     const mail = compose(ref, subject, body);
     const headers = threads.next(session, requestId);
     // A request (permission, question, dialog) is what a session waits on: it goes before queued summaries.

@@ -13,6 +13,8 @@ export interface SessionRef {
   session: string;
   /** footerRef(session, token): lets a reply that lost its headers still prove it answers us. */
   ref: string;
+  /** The session's page on the dashboard (web.public_url set), linked from the footer. */
+  web?: string | undefined;
 }
 
 const FENCE = /^```[^\n]*\n([\s\S]*?)\n```$/gm;
@@ -23,7 +25,9 @@ const FENCE = /^```[^\n]*\n([\s\S]*?)\n```$/gm;
  */
 export function compose(to: SessionRef | null, subject: string, body: string): MailContent {
   const tag = to ? `[claude-${to.session}]` : '[csm]';
-  const footer = to ? [`Reply to this email to send input to session ${to.session}.`, `(${to.ref})`] : ['Sent by claude-session-manager.'];
+  const footer = to
+    ? [`Reply to this email to send input to session ${to.session}.`, ...(to.web ? [`Open in browser: ${to.web}`] : []), `(${to.ref})`]
+    : ['Sent by claude-session-manager.'];
   const text = `${body.trimEnd()}\n\n---\n${footer.join('\n')}\n`;
   const html =
     `<div style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4">${bodyHtml(body)}` +

@@ -88,7 +88,7 @@ class TelegramChannel implements Channel {
 
     const sender = new OutboxSender(outbox, api, threads, { stream, chatId: cfg.chat_id, topics: cfg.topics, log, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     this.#sender = sender;
-    const outgoing = new Outgoing({ store, threads, stream, commands, enqueue, poke: () => sender.poke(), home, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
+    const outgoing = new Outgoing({ store, threads, stream, commands, enqueue, poke: () => sender.poke(), home, webUrl: this.#ctx.config.web.public_url, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;
     this.#unsubscribe = bus.subscribe((e) => {
       if (this.#ctx.reaches(e, this.name)) outgoing.onEvent(e);

@@ -23,6 +23,8 @@ export interface OutgoingDeps {
   /** Tells the sender there is something new. */
   poke: () => void;
   home: string;
+  /** web.public_url: the session's root message links to its dashboard page. */
+  webUrl?: string | undefined;
   /** How long idle/ended notices wait for company before they go out; several become one message. */
   coalesceMs: number;
   log: Logger;
@@ -141,7 +143,7 @@ export class Outgoing {
 
   #openThread(session: string, cwd: string): void {
     this.#d.threads.openThread(session, cwd);
-    this.#d.enqueue({ op: 'root', session, html: renderRoot(session, cwd, this.#d.home), topicName: topicName(session, cwd) });
+    this.#d.enqueue({ op: 'root', session, html: renderRoot(session, cwd, this.#d.home, this.#d.webUrl), topicName: topicName(session, cwd) });
   }
 
   /** A session we never saw start (the channel was added later): open its thread now. */

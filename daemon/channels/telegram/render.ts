@@ -35,8 +35,10 @@ export function toRendered(blocks: Block[], doc: { filename: string; header: str
   return { kind: 'document', filename: doc.filename, content, caption };
 }
 
-export function renderRoot(session: string, cwd: string, home: string): string {
-  return `🚀 Session ${b(session)} started: ${code(shortPath(cwd, home))}`;
+/** `webUrl`: web.public_url; the root then links to the session's page on the dashboard. */
+export function renderRoot(session: string, cwd: string, home: string, webUrl?: string): string {
+  const link = webUrl ? `\n<a href="${escapeHtml(`${webUrl}/web/#/s/${session}`)}">Open in browser</a>` : '';
+  return `🚀 Session ${b(session)} started: ${code(shortPath(cwd, home))}${link}`;
 }
 
 export function folderName(cwd: string): string {
@@ -130,7 +132,7 @@ export function renderDecision(outcome: string, by: Origin, name: string | null)
   if (by.channel === 'terminal') return `${icon} ${escapeHtml(outcome === 'answered in the terminal' ? 'Answered in the terminal' : `${outcome} (in the terminal)`)}`;
   if (by.channel === 'daemon') return `${icon} ${escapeHtml(outcome)}`;
   const who = name ?? (by.user ? `user ${by.user}` : null);
-  const where = by.channel === 'telegram' ? 'Telegram' : by.channel;
+  const where = by.channel === 'telegram' ? 'Telegram' : by.channel === 'web' ? 'the dashboard' : by.channel;
   return `${icon} ${escapeHtml(capitalize(outcome))} — ${escapeHtml(who ? `${who} (${where})` : `via ${where}`)}`;
 }
 

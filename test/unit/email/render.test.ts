@@ -58,3 +58,11 @@ describe('renderRequest for Claude\'s own questions and unknown screens', () => 
   });
 });
 
+
+describe('compose with web.public_url', () => {
+  it('the footer links to the session on the dashboard', () => {
+    const m = compose({ session: 'a1b2', ref: 'csm.a1b2.x', web: 'https://box.ts.net/web/#/s/a1b2' }, 'Idle', 'hi');
+    expect(m.text).toContain('Open in browser: https://box.ts.net/web/#/s/a1b2\n');
+    expect(m.html).toContain('Open in browser: https://box.ts.net/web/#/s/a1b2');
+  });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CALLBACK_DATA_LIMIT, decodeCallback, encodeAnswer, encodeCallback, type CallbackAction } from '../../../daemon/channels/telegram/callback-data.js';
 import { escapeHtml, htmlToText, MESSAGE_LIMIT, shortDiff, splitMessage } from '../../../daemon/channels/telegram/format.js';
 import {
-  DOCUMENT_THRESHOLD, renderDecision, renderError, renderFinished, renderRequest, requestKeyboard, shortPath,
+  DOCUMENT_THRESHOLD, renderDecision, renderError, renderFinished, renderRequest, renderRoot, requestKeyboard, shortPath,
 } from '../../../daemon/channels/telegram/render.js';
 import type { PendingRequest } from '../../../daemon/events/types.js';
 import { questionRequest } from '../../../daemon/sessions/questions.js';
@@ -204,4 +204,21 @@ describe('shortPath', () => {
     ['/home/u', '/home/u', '~'],
     ['/home/user2/x', '/home/u', '/home/user2/x'],
   ])('%s', (path, home, expected) => expect(shortPath(path, home)).toBe(expected));
+});
+
+describe('the root message', () => {
+  it.each([
+    [undefined, '🚀 Session <b>a1b2</b> started: <code>~/app</code>'],
+    ['https://box.ts.net', '🚀 Session <b>a1b2</b> started: <code>~/app</code>\n<a href="https://box.ts.net/web/#/s/a1b2">Open in browser</a>'],
+  ])('web.public_url %s', (url, want) => {
+    const html = renderRoot('a1b2', '/home/me/app', '/home/me', url);
+    expect(html).toBe(want);
+    expect(() => parseTelegramHtml(html)).not.toThrow();
+  });
+});
+
+describe('decided from the dashboard', () => {
+  it('says so', () => {
+    expect(renderDecision('allowed', { channel: 'web' }, null)).toBe('✅ Allowed — via the dashboard');
+  });
 });
