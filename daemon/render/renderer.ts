@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Resvg } from '@resvg/resvg-js';
+import { snapshotToGrid } from './emulate.js';
+import { readFontInfo, type FontInfo } from './font-info.js';
+import { findFonts, type FontFiles } from './fonts.js';
+import { cropGrid, layoutFor, type SizeOptions } from './layout.js';
+import { DARK_THEME } from './palette.js';
+import { gridToSvg } from './svg.js';
+import type { TerminalSnapshot, Theme } from './types.js';
+
+export interface PaneImage {
+  png: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface RendererOptions {
+  /** screenshots.font_file; unset = the platform's monospace font. */
+  fontFile?: string | null;
+  /** screenshots.width: the width aimed at, in pixels. */
+  targetWidth?: number;
+  platform?: NodeJS.Platform;
+  theme?: Theme;
+}
+
+/**
+ * A pane's capture → PNG: a terminal emulator plays it, the grid is cropped and sized (layout.ts), drawn as
+ * SVG (svg.ts) and rasterised by resvg. No browser. The fonts are found and read at the first image, so a
+ * machine without them runs everything else and gets a clear error only when it asks for an image.
+ */
+export class PaneRenderer {
+  readonly #o: RendererOptions;
+  #fonts: { files: FontFiles; info: FontInfo } | null = null;
+
+  constructor(o: RendererOptions = {}) {
+    this.#o = o;
+  }
+
+  /** The font files used (finding them first); throws unavailable when there is none. */
+  fonts(): { files: FontFiles; info: FontInfo } {
+    if (!this.#fonts) {
+      const files = findFonts(this.#o.fontFile, this.#o.platform ?? process.platform, existsSync);
+      this.#fonts = { files, info: readFontInfo(readFileSync(files.regular)) };
+    }
+    return this.#fonts;
+  }
+
+  async svg(snap: TerminalSnapshot): Promise<{ svg: string; width: number; height: number }> {
+    const { info } = this.fonts();
+    const theme = this.#o.theme ?? DARK_THEME;
+    const grid = cropGrid(await snapshotToGrid(snap, theme));
+    const size: SizeOptions = { advance: info.advance, ascent: info.ascent, descent: info.descent, targetWidth: this.#o.targetWidth ?? 1280, minFontPx: 14, maxFontPx: 28 };
+    const metrics = layoutFor(grid.cols, grid.cells.length, size);
+    return { svg: gridToSvg(grid, metrics, theme, info.family), width: metrics.width, height: metrics.height };
+  }
+
+  async render(snap: TerminalSnapshot): Promise<PaneImage> {
+    const { files, info } = this.fonts();
+    const { svg, width, height } = await this.svg(snap);
+    const resvg = new Resvg(svg, {
+      font: {
+        fontFiles: [files.regular, ...(files.bold ? [files.bold] : []), ...files.fallbacks],
+        loadSystemFonts: false,
+        defaultFontFamily: info.family,
+        monospaceFamily: info.family,
+      },
+      fitTo: { mode: 'original' },
+    });
+    return { png: Buffer.from(resvg.render().asPng()), width, height };
+  }
+}
