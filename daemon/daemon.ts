@@ -18,6 +18,8 @@ import { InputLedger } from './sessions/input-ledger.js';
 import { settleInputBoxes } from './sessions/restart-check.js';
 import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
+import { PaneImages } from './sessions/pane-images.js';
+import { PaneRenderer } from './render/renderer.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { SessionStore } from './sessions/session-store.js';
 import { Store } from './store/store.js';
@@ -83,7 +85,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   const screens = new ScreenWatch(manager, log.child({ part: 'screen' }));
   const typer = new InputTyper(manager, o.timing?.input, o.fault);
-  const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor);
+  const images = new PaneImages(manager, new PaneRenderer({ fontFile: config.screenshots.font_file ?? null, targetWidth: config.screenshots.width, platform }), log.child({ part: 'images' }));
+  const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor, (s) => images.keepFinal(s));
   let ownSocket: string | null | undefined;
   const hooks = new HookIntake({
     manager, log: log.child({ part: 'hooks' }), tmuxAt: (p) => new TmuxClient({ socketPath: p }), ownTmux: tmux,
@@ -99,7 +102,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     onActivity: (id) => monitor.activity(id),
   });
   const ledger = new InputLedger(store);
-  const commands = createCommands({ manager, typer, screens, ledger, ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
+  const commands = createCommands({ manager, typer, screens, ledger, images, ...(o.fault ? { fault: o.fault } : {}), channels: () => channels.map((c) => c.name) });
   const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }) });
   // The port is bound before the sessions are reconciled (a daemon that cannot have the port must change
   // nothing); requests that arrive in between wait until the daemon knows its sessions.

@@ -17,6 +17,25 @@ export class ApiClient {
   ) {}
 
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
+    const res = await this.#fetch(method, path, body, timeoutMs);
+    const text = await res.text();
+    const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    if (!res.ok) throw new ApiError(String(json.error ?? `HTTP ${res.status}`), res.status, String(json.code ?? 'error'));
+    return json as T;
+  }
+
+  /** A GET whose answer is not JSON (a PNG); errors still come as the daemon's JSON sentence. */
+  async bytes(path: string, timeoutMs = 30_000): Promise<{ type: string; body: Buffer }> {
+    const res = await this.#fetch('GET', path, undefined, timeoutMs);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (!res.ok) {
+      const json = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+      throw new ApiError(String(json.error ?? `HTTP ${res.status}`), res.status, String(json.code ?? 'error'));
+    }
+    return { type: res.headers.get('content-type') ?? '', body };
+  }
+
+  async #fetch(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.url}${path}`, {
@@ -35,9 +54,6 @@ export class ApiClient {
       }
       throw new ApiError(`Could not reach the csm daemon at ${this.url}: ${(err as Error).message}`, 0, 'unreachable');
     }
-    const text = await res.text();
-    const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (!res.ok) throw new ApiError(String(json.error ?? `HTTP ${res.status}`), res.status, String(json.code ?? 'error'));
-    return json as T;
+    return res;
   }
 }

@@ -26,9 +26,46 @@ export function rowEnd(row: readonly Cell[]): number {
   return 0;
 }
 
+/**
+ * The column after the last cell that shows a glyph: a coloured band running on to the right edge (Claude
+ * Code's prompt line) does not make the content wider than its text.
+ */
+export function glyphEnd(row: readonly Cell[]): number {
+  for (let x = row.length - 1; x >= 0; x--) if (row[x]!.ch !== ' ' && row[x]!.ch !== '') return x + (row[x]!.width === 2 ? 2 : 1);
+  return 0;
+}
+
 export function isRuleRow(row: readonly Cell[]): boolean {
   const text = row.map((c) => c.ch).join('').trim();
   return text.length >= MIN_RULE && RULE_CHARS.test(text);
+}
+
+/** The column of the first cell that shows a glyph (the row's length for a blank row). */
+export function glyphStart(row: readonly Cell[]): number {
+  const x = row.findIndex((c) => c.ch !== ' ' && c.ch !== '');
+  return x === -1 ? row.length : x;
+}
+
+/**
+ * Text set against the right edge after a wide gap (Claude Code's "? for shortcuts ⋯ ● high · /effort"):
+ * where the left part ends, where the right part starts, and where it ends. In an image cut to the
+ * content's width the right part is moved left to end at the new edge, still right-aligned, rather than
+ * making the image as wide as the pane. Null for any other row.
+ */
+export function rightSegment(row: readonly Cell[], cols: number): { leftEnd: number; start: number; end: number } | null {
+  const end = glyphEnd(row);
+  if (end === 0 || end < cols - 4) return null;
+  const gap = Math.max(8, Math.floor(cols / 4));
+  let blanks = 0;
+  for (let x = end - 1; x >= 0; x--) {
+    if (row[x]!.ch === ' ' && row[x]!.bg === null) {
+      if (++blanks >= gap) {
+        const start = x + blanks;
+        return { leftEnd: glyphEnd(row.slice(0, x)), start, end };
+      }
+    } else blanks = 0;
+  }
+  return null;
 }
 
 export interface CropOptions {
@@ -53,11 +90,22 @@ export function cropGrid(grid: Grid, o: CropOptions = DEFAULT_CROP): Grid {
     else if (++blankRun > o.maxBlankRun) continue;
     rows.push({ row: grid.cells[y]!, y });
   }
+  const segment = (row: Cell[], y: number): ReturnType<typeof rightSegment> => (y === cursorRow ? null : rightSegment(row, grid.cols));
   let width = 0;
-  for (const { row } of rows) if (!isRuleRow(row)) width = Math.max(width, rowEnd(row));
+  for (const { row, y } of rows) {
+    if (isRuleRow(row)) continue;
+    const seg = segment(row, y);
+    width = Math.max(width, seg ? seg.leftEnd + (seg.leftEnd > 0 ? 2 : 0) + seg.end - seg.start : glyphEnd(row));
+  }
   if (grid.cursor) width = Math.max(width, grid.cursor.x + 1);
   if (width === 0) width = Math.max(...rows.map(({ row }) => rowEnd(row)));
   width = Math.min(grid.cols, Math.max(width, o.minCols));
+  for (const r of rows) {
+    const seg = segment(r.row, r.y);
+    if (!seg || seg.end <= width) continue;
+    const gap = Array.from({ length: width - seg.leftEnd - (seg.end - seg.start) }, () => r.row[seg.leftEnd]!);
+    r.row = [...r.row.slice(0, seg.leftEnd), ...gap, ...r.row.slice(seg.start)];
+  }
   // A wide character cut in half at the edge would leave its right half dangling: keep it whole.
   const cut = (row: Cell[]): Cell[] => (row[width - 1]?.width === 2 && width < grid.cols ? row.slice(0, width + 1) : row.slice(0, width));
   const cursorAt = grid.cursor ? rows.findIndex((r) => r.y === grid.cursor!.y) : -1;
