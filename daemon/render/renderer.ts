@@ -3,10 +3,10 @@ import { Resvg } from '@resvg/resvg-js';
 import { snapshotToGrid } from './emulate.js';
 import { readFontInfo, type FontInfo } from './font-info.js';
 import { findFonts, type FontFiles } from './fonts.js';
-import { cropGrid, layoutFor, type SizeOptions } from './layout.js';
+import { cropGrid, layoutFor, type Metrics, type SizeOptions } from './layout.js';
 import { DARK_THEME } from './palette.js';
 import { gridToSvg } from './svg.js';
-import type { TerminalSnapshot, Theme } from './types.js';
+import type { Grid, TerminalSnapshot, Theme } from './types.js';
 
 export interface PaneImage {
   png: Buffer;
@@ -45,18 +45,20 @@ export class PaneRenderer {
     return this.#fonts;
   }
 
-  async svg(snap: TerminalSnapshot): Promise<{ svg: string; width: number; height: number }> {
+  /** The cropped grid, where it is drawn, and the SVG: everything but the rasterising. */
+  async draw(snap: TerminalSnapshot): Promise<{ grid: Grid; metrics: Metrics; svg: string }> {
     const { info } = this.fonts();
     const theme = this.#o.theme ?? DARK_THEME;
     const grid = cropGrid(await snapshotToGrid(snap, theme));
     const size: SizeOptions = { advance: info.advance, ascent: info.ascent, descent: info.descent, targetWidth: this.#o.targetWidth ?? 1280, minFontPx: 14, maxFontPx: 28 };
     const metrics = layoutFor(grid.cols, grid.cells.length, size);
-    return { svg: gridToSvg(grid, metrics, theme, info.family), width: metrics.width, height: metrics.height };
+    return { grid, metrics, svg: gridToSvg(grid, metrics, theme, info.family) };
   }
 
   async render(snap: TerminalSnapshot): Promise<PaneImage> {
     const { files, info } = this.fonts();
-    const { svg, width, height } = await this.svg(snap);
+    const { svg, metrics } = await this.draw(snap);
+    const { width, height } = metrics;
     const resvg = new Resvg(svg, {
       font: {
         fontFiles: [files.regular, ...(files.bold ? [files.bold] : []), ...files.fallbacks],

@@ -52,7 +52,8 @@ export class FakeChats {
     if (m.reply_markup) out['reply_markup'] = m.reply_markup;
     if (m.thread_id !== undefined) Object.assign(out, { message_thread_id: m.thread_id, is_topic_message: true });
     if (m.document) Object.assign(out, { document: { file_id: `doc${m.message_id}`, file_unique_id: `u${m.message_id}`, file_name: m.document.file_name }, caption: m.document.caption });
-    if (m.kind === 'photo') out['photo'] = [{ file_id: `ph${m.message_id}`, file_unique_id: `p${m.message_id}`, width: 90, height: 90 }];
+    if (m.kind === 'photo') out['photo'] = [{ file_id: `ph${m.message_id}`, file_unique_id: `p${m.message_id}`, width: m.photo?.width ?? 90, height: m.photo?.height ?? 90, ...(m.photo ? { file_size: m.photo.bytes } : {}) }];
+    if (m.kind === 'photo' && m.text !== undefined) out['caption'] = m.text;
     if (m.kind === 'voice') out['voice'] = { file_id: `vo${m.message_id}`, file_unique_id: `v${m.message_id}`, duration: 2 };
     if (m.kind === 'topic_created') out['forum_topic_created'] = { name: m.topic_name, icon_color: 7322096 };
     if (withReply && m.reply_to !== undefined) {
@@ -155,6 +156,25 @@ export class FakeChats {
       document: { file_name: file.filename, content: file.content.toString('utf8'), ...(caption !== undefined ? { caption } : {}) },
       ...(markup ? { reply_markup: markup } : {}), ...place,
     });
+    return ok(this.toApi(m));
+  }
+
+  /** A bot message carrying a checked file (sendPhoto: telegram-bot-api-photo.ts), with caption, buttons and placement checked as here. */
+  sendMedia(p: RequestParams, media: Pick<FakeMessage, 'kind' | 'photo'>): ApiResult {
+    const chat = this.#chat(p);
+    if ('status' in chat) return chat;
+    const rawCaption = getString(p.fields['caption']);
+    let caption: { text: string; html?: string } | undefined;
+    if (rawCaption !== undefined && rawCaption !== '') {
+      const parsed = this.#text(rawCaption, getString(p.fields['parse_mode']), CAPTION_LIMIT, 'message caption');
+      if ('status' in parsed) return parsed;
+      caption = parsed;
+    }
+    const markup = this.#markup(p);
+    if (markup && 'status' in markup) return markup;
+    const place = this.#placement(chat, p);
+    if ('status' in place) return place;
+    const m = this.add(chat.id, { from: this.#bot, from_bot: true, ...media, ...(caption ?? {}), ...(markup ? { reply_markup: markup } : {}), ...place });
     return ok(this.toApi(m));
   }
 

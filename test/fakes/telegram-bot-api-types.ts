@@ -45,6 +45,8 @@ export interface FakeMessage {
   /** Earlier versions, oldest first: each edit pushes the state it replaced. */
   edits: { text?: string; html?: string; reply_markup?: InlineMarkup; at: number }[];
   document?: { file_name: string; content: string; caption?: string };
+  /** A photo the bot sent: its size and the file itself (base64). The caption is in `text`. */
+  photo?: { width: number; height: number; bytes: number; content: string };
   topic_name?: string;
   reactions: string[];
   deleted: boolean;

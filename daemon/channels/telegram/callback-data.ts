@@ -21,7 +21,9 @@ export type CallbackAction =
   /** Show the keypad for `session` (the "Keys…" fallback on every dialog). */
   | { type: 'keypad'; session: string }
   /** Press a key (a name from the keypad's allow-list) in `session`. */
-  | { type: 'key'; session: string; key: string };
+  | { type: 'key'; session: string; key: string }
+  /** Send the screen of `session` as an image (the 🖼 button). */
+  | { type: 'screenshot'; session: string };
 
 export const CALLBACK_DATA_LIMIT = 64;
 
@@ -36,6 +38,7 @@ export function encodeCallback(a: CallbackAction): string {
       case 'toggle': return `t:${a.session}:${a.request}:${a.mask.toString(16)}`;
       case 'keypad': return `K:${a.session}`;
       case 'key': return `y:${a.session}:${a.key}`;
+      case 'screenshot': return `i:${a.session}`;
     }
   })();
   if (Buffer.byteLength(data) > CALLBACK_DATA_LIMIT) throw new Error(`callback data over ${CALLBACK_DATA_LIMIT} bytes: ${data}`);
@@ -74,6 +77,8 @@ export function decodeCallback(data: string): CallbackAction | null {
       return f[0] ? { type: 'keypad', session: f[0] } : null;
     case 'y':
       return f[0] && f[1] ? { type: 'key', session: f[0], key: f[1] } : null;
+    case 'i':
+      return f[0] ? { type: 'screenshot', session: f[0] } : null;
     default:
       return null;
   }

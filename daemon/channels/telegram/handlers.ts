@@ -7,7 +7,7 @@ import type { Origin, SessionInfo } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import { encodeCallback } from './callback-data.js';
 import { escapeHtml } from './format.js';
-import { renderHelp, renderOutput, renderSessionList, renderStatus, shortPath, topicName, type Rendered } from './render.js';
+import { renderHelp, renderOutput, renderScreenCaption, renderSessionList, renderStatus, shortPath, topicName, type Rendered } from './render.js';
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
 import type { Keyboard } from './types.js';
@@ -139,9 +139,12 @@ export class MessageHandler {
       }
       case 'output': {
         const lines = cmd.lines ?? DEFAULT_OUTPUT_LINES;
-        this.sendRendered(turn, here, renderOutput(session, await commands.output(session, lines), lines));
-        return;
+        const { html, keyboard } = renderOutput(session, await commands.output(session, lines), lines);
+        return this.reply(turn, here, html, keyboard);
       }
+      case 'screenshot':
+        commands.get(session);
+        return this.sendScreen(turn, here, session);
       case 'clear':
       case 'compact': {
         turn.beforeEffect();
@@ -158,6 +161,11 @@ export class MessageHandler {
         return this.reply(turn, here, `Stop session <b>${session}</b> in <code>${escapeHtml(shortPath(info.cwd, this.#d.home))}</code>? Claude Code in it will be ended.`, keyboard);
       }
     }
+  }
+
+  /** The screen as an image, drawn when the message goes out (see the photo op). */
+  sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, session: string): void {
+    turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId });
   }
 
   sendRendered(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, r: Rendered): void {

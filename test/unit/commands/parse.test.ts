@@ -24,6 +24,9 @@ describe('parseCommand', () => {
     ['/output a1b2 30', { ok: true, command: { name: 'output', session: 'a1b2', lines: 30 } }],
     ['/output 99999', { ok: true, command: { name: 'output', lines: 1000 } }],
     ['/output x y', { ok: false, error: expect.stringMatching(/neither/) }],
+    ['/screenshot', { ok: true, command: { name: 'screenshot' } }],
+    ['/screenshot A1B2', { ok: true, command: { name: 'screenshot', session: 'a1b2' } }],
+    ['/screenshot all of them', { ok: false, error: expect.stringMatching(/optional session id/) }],
     ['  /help  ', { ok: true, command: { name: 'help' } }],
   ];
   it.each(cases)('%j', (text, expected) => {
