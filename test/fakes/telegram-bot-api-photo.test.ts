@@ -56,7 +56,7 @@ describe('fake Bot API: sendPhoto', () => {
     { name: 'a caption over 1024 characters', file: png(100, 100), fields: { caption: 'x'.repeat(1025) }, description: 'Bad Request: message caption is too long' },
     { name: 'a caption with broken HTML', file: png(100, 100), fields: { caption: '<b>open', parse_mode: 'HTML' }, description: expect.stringMatching(/^Bad Request: can't parse entities/) },
   ])('refuses $name', async ({ file, fields, description }) => {
-    const r = await sendPhoto(file, fields);
+    const r = await sendPhoto(file, fields as Record<string, string>);
     expect({ status: r.status, description: r.description }).toEqual({ status: 400, description });
     expect(fake.botMessages()).toHaveLength(0);
   });
