@@ -8,6 +8,7 @@
  *      PermissionRequest hook call (the floor) and its own Notification (the peer), in a quiet chat and with
  *      three notices sent to the chat just before; tap → tool_result at the model (bench/urgent.ts)
  *   5. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
+ *   6. a pane image of a 200×50 pane: render time and PNG size (bench/pane-image.ts)
  * Targets: p99 event latency < 5 ms; replies typed within seconds; hook call → Bot API request (or SMTP
  * send) p50 < 50 ms, p99 < 150 ms; 50 busy sessions < 10% of one core and < 150 MB RSS.
  */
@@ -24,6 +25,7 @@ import { silentLogger } from '../daemon/logger.js';
 import { FakeTelegramBotApi } from '../test/fakes/telegram-bot-api.js';
 import { freePort } from '../test/helpers/daemon.js';
 import { OWNER, startMailStack, type MailStack } from '../test/helpers/mail.js';
+import { paneImageBench } from './pane-image.js';
 import { reportUrgent, urgentPath } from './urgent.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -215,4 +217,5 @@ await inputLatency();
 await replyLatency();
 await urgent();
 await busySessions();
+await paneImageBench();
 process.exit(0);
