@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PaneRenderer } from '../daemon/render/renderer.js';
+import { PaneRenderer, type PaneImage } from '../daemon/render/renderer.js';
 import type { TerminalSnapshot } from '../daemon/render/types.js';
 
 const FIXTURES = join(import.meta.dirname, '../test/fixtures/pane-snapshots');
@@ -38,7 +38,7 @@ export async function paneImageBench(rounds = 30): Promise<void> {
   console.log(`pane image, first render (reads the fonts): ${(performance.now() - t0).toFixed(0)} ms`);
   for (const [name, snap] of cases) {
     const times: number[] = [];
-    let last = { png: Buffer.alloc(0), width: 0, height: 0 };
+    let last: PaneImage = { png: Buffer.alloc(0), width: 0, height: 0 };
     for (let i = 0; i < rounds; i++) {
       const t = performance.now();
       last = await renderer.render(snap);
