@@ -107,3 +107,35 @@ describe.each(claudeVersions())('screen images with Claude Code $label', ({ bin,
     expect((await d.cli(['screenshot', 'beef', '-o', file])).exitCode).toBe(1);
   });
 });
+
+/** A screen nobody recognises (a stand-in menu in real tmux) reaches the chat with its image. */
+describe('a stuck screen on Telegram', () => {
+  let tg: FakeTelegramBotApi;
+  let d: DaemonHandle;
+
+  beforeAll(async () => {
+    const work = mkdtempSync(join(tmpdir(), 'csm-shot-stuck-'));
+    tg = await FakeTelegramBotApi.start();
+    d = await startTelegramDaemon(tg, { claudeBin: join(import.meta.dirname, '../fixtures/bin/odd-menu'), claudeEnv: { CSM_TEST_OUT: join(work, 'steps.txt') }, config: { sessions: { stuck_seconds: 2 } } });
+  });
+  afterAll(async () => {
+    await d?.cleanup();
+    await tg?.close();
+  });
+
+  it('comes with its image, right after the keypad message', async () => {
+    const sent = tg.userSends({ text: `/new ${tmpdir()}` });
+    const root = await tg.waitForMessage((m) => textOf(m).startsWith('🚀 Session') && m.message_id > sent.message_id, 30_000);
+    const id = /Session ([0-9a-f]{4,8})/.exec(textOf(root))![1]!;
+    const keypad = await tg.waitForMessage((m) => textOf(m).startsWith(`🖥 ${id}`) && textOf(m).includes('Where to?'), 30_000);
+    const photo = await tg.waitForMessage((m) => m.kind === 'photo' && m.message_id > keypad.message_id, 30_000);
+    expect(textOf(photo)).toBe(`🖼 ${id} the screen it waits on`);
+    expect(photo.reply_to).toBe(root.message_id);
+    const png = decodePng(Buffer.from(photo.photo!.content, 'base64'));
+    expect(png.width).toBeGreaterThan(300);
+    // The menu's rows are drawn: the image holds ink beyond the background.
+    let ink = 0;
+    for (let y = 0; y < png.height; y += 3) for (let x = 0; x < png.width; x += 3) if (png.pixel(x, y) !== '#181818') ink++;
+    expect(ink).toBeGreaterThan(50);
+  });
+});
