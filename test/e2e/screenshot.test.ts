@@ -139,3 +139,44 @@ describe('a stuck screen on Telegram', () => {
     expect(ink).toBeGreaterThan(50);
   });
 });
+
+/** A session that crashed: its error message's 🖼 shows the screen it ended with (its tmux session is gone). */
+describe('an ended session on Telegram', () => {
+  let tg: FakeTelegramBotApi;
+  let d: DaemonHandle;
+
+  beforeAll(async () => {
+    tg = await FakeTelegramBotApi.start();
+    d = await startTelegramDaemon(tg, { claudeBin: join(import.meta.dirname, '../fixtures/bin/crash-later'), claudeEnv: {} });
+  });
+  afterAll(async () => {
+    await d?.cleanup();
+    await tg?.close();
+  });
+
+  it('the 🖼 on its error message sends its last screen, red error and all', async () => {
+    const sent = tg.userSends({ text: `/new ${tmpdir()}` });
+    const root = await tg.waitForMessage((m) => textOf(m).startsWith('🚀 Session') && m.message_id > sent.message_id, 30_000);
+    const id = /Session ([0-9a-f]{4,8})/.exec(textOf(root))![1]!;
+    await waitFor(async () => (await d.api<{ output: string }>('GET', `/session/${id}/output?lines=5`)).body.output.includes('press Enter'), { timeoutMs: 20_000, message: 'the stand-in ready' });
+    await d.api('POST', `/session/${id}/keys`, { keys: ['Enter'] });
+    const err = await tg.waitForMessage((m) => textOf(m).startsWith(`❌ ${id} error: Claude Code exited with code 3`), 30_000);
+    expect((await d.api<{ status: string }>('GET', `/session/${id}`)).body.status).toBe('dead');
+    tg.userTaps(err.message_id, button(err, '🖼 Screen'));
+    const photo = await tg.waitForMessage((m) => m.kind === 'photo' && m.message_id > err.message_id, 30_000);
+    expect(photo.reply_to).toBe(err.message_id);
+    const png = decodePng(Buffer.from(photo.photo!.content, 'base64'));
+    // "Fatal:" is bold red (ANSI red of the theme, #cd3131... or its bright twin): some pixel is strongly red.
+    let red = false;
+    for (let y = 0; y < png.height && !red; y++) {
+      for (let x = 0; x < Math.min(png.width, 300) && !red; x++) {
+        const [r, g, b] = [1, 3, 5].map((i) => parseInt(png.pixel(x, y).slice(i, i + 2), 16)) as [number, number, number];
+        red = r > 180 && g < 90 && b < 90;
+      }
+    }
+    expect(red).toBe(true);
+    // Also the API gives the ended session's last screen.
+    const res = await fetch(`${d.url}/session/${id}/screenshot.png`, { headers: { authorization: `Bearer ${d.token}` } });
+    expect(res.status).toBe(200);
+  });
+});

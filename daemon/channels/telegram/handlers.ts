@@ -7,7 +7,7 @@ import type { Origin, SessionInfo } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import { encodeCallback } from './callback-data.js';
 import { escapeHtml } from './format.js';
-import { renderHelp, renderOutput, renderScreenCaption, renderSessionList, renderStatus, shortPath, topicName, type Rendered } from './render.js';
+import { renderHelp, renderOutput, renderScreenCaption, renderSessionList, renderStatus, shortPath, topicName } from './render.js';
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
 import type { Keyboard } from './types.js';
@@ -166,11 +166,6 @@ export class MessageHandler {
   /** The screen as an image, drawn when the message goes out (see the photo op). */
   sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, session: string): void {
     turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId });
-  }
-
-  sendRendered(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, r: Rendered): void {
-    if (r.kind === 'document') turn.send({ op: 'document', session: c.session, filename: r.filename, content: r.content, caption: r.caption, replyTo: c.messageId });
-    else for (const html of r.messages) this.reply(turn, c, html);
   }
 
   /** Remembers the text and asks which session it is for; the tap runs it (see callbacks). */
