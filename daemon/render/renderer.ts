@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
+import { renderAsync } from '@resvg/resvg-js';
 import { snapshotToGrid } from './emulate.js';
 import { readFontInfo, type FontInfo } from './font-info.js';
 import { findFonts, type FontFiles } from './fonts.js';
 import { cropGrid, layoutFor, type Metrics, type SizeOptions } from './layout.js';
 import { DARK_THEME } from './palette.js';
+import { encodePng } from './png-encode.js';
 import { gridToSvg } from './svg.js';
 import type { Grid, TerminalSnapshot, Theme } from './types.js';
 
@@ -59,7 +60,8 @@ export class PaneRenderer {
     const { files, info } = this.fonts();
     const { svg, metrics } = await this.draw(snap);
     const { width, height } = metrics;
-    const resvg = new Resvg(svg, {
+    // Off the event loop: parsing, text layout and rasterising on libuv's pool, then the PNG likewise.
+    const image = await renderAsync(svg, {
       font: {
         fontFiles: [files.regular, ...(files.bold ? [files.bold] : []), ...files.fallbacks],
         loadSystemFonts: false,
@@ -68,6 +70,6 @@ export class PaneRenderer {
       },
       fitTo: { mode: 'original' },
     });
-    return { png: Buffer.from(resvg.render().asPng()), width, height };
+    return { png: await encodePng(image.pixels, image.width, image.height), width, height };
   }
 }
