@@ -71,9 +71,8 @@ describe.each(claudeVersions())('screen images with Claude Code $label', ({ bin,
     api.reply({ toolUse: { name: 'Bash', input: { command: 'rm -rf node_modules', description: 'Remove node_modules directory' } } }, { text: 'Removed.' });
     tg.userSends({ text: 'please clean up', replyTo: rootMsg.message_id });
     const perm = await tg.waitForMessage((m) => textOf(m).startsWith(`🔔 ${id} Bash`), 30_000);
-    // The dialog is on screen while the hook waits.
-    const screen = await d.api<{ output: string }>('GET', `/session/${id}/output?lines=60`);
-    expect(screen.body.output).toMatch(/Do you want to proceed\?/);
+    // The dialog is on screen while the hook waits (the hook can reach the phone before the dialog is drawn).
+    await waitFor(async () => /Do you want to proceed\?/.test((await d.api<{ output: string }>('GET', `/session/${id}/output?lines=60`)).body.output), { timeoutMs: 20_000, message: 'the dialog on screen' });
     const tap = tg.userTaps(perm.message_id, button(perm, '🖼 Screen'));
     expect((await tg.waitForCallbackAnswer(tap, 15_000)).text).toBe(`Drawing the screen of ${id}…`);
     const dialog = await photosAfter(idle.message_id);
