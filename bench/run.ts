@@ -10,6 +10,7 @@
  *   5. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
  *   6. live output: a transcript line appended → its event on the bus (bench/transcript.ts)
  *   7. the web dashboard (bench/web.ts): the pane source, output → drawn in headless Chromium, 10 viewers
+ *   8. a pane image of a 200×50 pane: render time and PNG size (bench/pane-image.ts)
  * Targets: p99 event latency < 5 ms; replies typed within seconds; hook call → Bot API request (or SMTP
  * send) p50 < 50 ms, p99 < 150 ms; 50 busy sessions < 10% of one core and < 150 MB RSS.
  */
@@ -27,6 +28,7 @@ import { FakeTelegramBotApi } from '../test/fakes/telegram-bot-api.js';
 import { freePort } from '../test/helpers/daemon.js';
 import { OWNER, startMailStack, type MailStack } from '../test/helpers/mail.js';
 import { transcriptLatency } from './transcript.js';
+import { paneImageBench } from './pane-image.js';
 import { reportUrgent, urgentPath } from './urgent.js';
 import { webBench } from './web.js';
 
@@ -222,4 +224,5 @@ await busySessions();
 const transcript = await transcriptLatency();
 console.log(`transcript → event p50 ${fmt(pct(transcript, 50))}   p99 ${fmt(pct(transcript, 99))}   (${transcript.length} lines appended to a real file, fs.watch)`);
 await webBench();
+await paneImageBench();
 process.exit(0);

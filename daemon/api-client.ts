@@ -50,6 +50,22 @@ export class ApiClient {
     return json as T;
   }
 
+  /** A GET whose answer is not JSON (a PNG); errors still come as the daemon's JSON sentence. */
+  async bytes(path: string, opts: RequestOptions = {}): Promise<{ type: string; body: Buffer }> {
+    const res = await this.fetch('GET', path, undefined, opts);
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.arrayBuffer());
+    } catch (err) {
+      throw this.#transportError(err, false, opts.timeoutMs ?? this.#timeoutMs);
+    }
+    if (!res.ok) {
+      const json = parseJson(body.toString('utf8'));
+      throw new ApiError(typeof json?.error === 'string' ? json.error : `HTTP ${res.status}`, res.status, typeof json?.code === 'string' ? json.code : 'error');
+    }
+    return { type: res.headers.get('content-type') ?? '', body };
+  }
+
   /** The raw response, for bodies that are not JSON (an image). A failed request still throws `ApiError`. */
   async fetch(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts: RequestOptions = {}): Promise<Response> {
     const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;

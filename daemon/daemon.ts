@@ -21,6 +21,8 @@ import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
 import { PaneStreams } from './sessions/pane-stream.js';
 import { WebAuth } from './web/auth.js';
+import { PaneImages } from './sessions/pane-images.js';
+import { PaneRenderer } from './render/renderer.js';
 import { SessionManager } from './sessions/session-manager.js';
 import { SessionStore } from './sessions/session-store.js';
 import { TranscriptFollower } from './sessions/transcript-follow.js';
@@ -88,7 +90,8 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   const screens = new ScreenWatch(manager, log.child({ part: 'screen' }));
   const typer = new InputTyper(manager, o.timing?.input, o.fault);
-  const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor);
+  const images = new PaneImages(manager, new PaneRenderer({ fontFile: config.screenshots.font_file ?? null, targetWidth: config.screenshots.width, platform }), log.child({ part: 'images' }));
+  const monitor = new Monitor(manager, screens, log.child({ part: 'monitor' }), o.timing?.monitor, (s) => images.keepFinal(s));
   const transcripts = new TranscriptFollower({ store, emit: (id, e) => manager.emit(id, e), log: log.child({ part: 'transcript' }) });
   bus.on('dead', (e) => transcripts.unfollow(e.session_id));
   let ownSocket: string | null | undefined;
@@ -109,7 +112,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   const ledger = new InputLedger(store);
   const panes = new PaneStreams(manager);
-  const commands = createCommands({ manager, typer, screens, ledger, panes, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
+  const commands = createCommands({ manager, typer, screens, ledger, panes, images, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
   const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }),
     ...(config.web.enabled ? { web: {
       auth: new WebAuth(store, { sessionMs: config.web.session_hours * 3_600_000, linkMs: config.web.link_minutes * 60_000 }),

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { loadConfig, ConfigError, expandHome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { SessionInfo } from '../events/types.js';
@@ -34,6 +35,8 @@ Usage:
   csm keys <id> <key...>         press keys in its terminal: Enter Escape Up Down Left Right Tab BTab Space
                                  BSpace Home End PageUp PageDown 0-9 y n (for screens csm does not know)
   csm output <id> [-n N]         the last N lines of its screen (default 50)
+  csm screenshot <id> [-o FILE]  its screen as a PNG, as a terminal shows it (default FILE: <id>.png;
+                                 -o - writes the PNG to stdout)
   csm attach <id>                join the session's terminal (tmux attach)
   csm kill <id>                  stop the session
   csm hooks install|uninstall|status   Claude Code hooks for sessions you start yourself
@@ -59,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       lines: { type: 'string', short: 'n' },
       message: { type: 'string', short: 'm' },
+      output: { type: 'string', short: 'o' },
       request: { type: 'string' },
       claude: { type: 'boolean', default: false },
       revoke: { type: 'boolean', default: false },
@@ -135,6 +139,18 @@ async function main(argv: string[]): Promise<number> {
       if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`-n takes a positive whole number, not "${values.lines}".`);
       const r = await api().request<{ output: string }>('GET', `/session/${encodeURIComponent(args[0]!)}/output?lines=${lines}`);
       print(r.output, r);
+      return EXIT.ok;
+    }
+    case 'screenshot': {
+      need(1, 'a session id');
+      const r = await api().bytes(`/session/${encodeURIComponent(args[0]!)}/screenshot.png`);
+      const file = values.output ?? `${args[0]}.png`;
+      if (file === '-') {
+        process.stdout.write(r.body);
+        return EXIT.ok;
+      }
+      writeFileSync(file, r.body);
+      print(`Wrote the screen of ${args[0]} to ${file} (${r.body.length} bytes).`, { session_id: args[0], file: resolve(file), bytes: r.body.length });
       return EXIT.ok;
     }
     case 'attach': {

@@ -9,6 +9,7 @@ export type ChannelCommand =
   | { name: 'list' }
   | { name: 'status'; session?: string }
   | { name: 'output'; session?: string; lines?: number }
+  | { name: 'screenshot'; session?: string }
   | { name: 'clear'; session?: string }
   | { name: 'compact'; session?: string }
   | { name: 'kill'; session?: string }
@@ -27,6 +28,7 @@ export const COMMAND_HELP: ReadonlyArray<{ command: string; description: string 
   { command: 'list', description: 'Sessions and their status' },
   { command: 'status', description: 'Status of a session: /status [id]' },
   { command: 'output', description: 'Last screen lines: /output [id] [lines]' },
+  { command: 'screenshot', description: 'The screen as an image: /screenshot [id]' },
   { command: 'clear', description: 'Clear the conversation: /clear [id]' },
   { command: 'compact', description: 'Compact the conversation: /compact [id]' },
   { command: 'kill', description: 'Stop a session: /kill [id]' },
@@ -61,6 +63,7 @@ export function parseCommand(text: string): ParseResult | null {
       if (name === 'start') return { ok: true, command: { name: 'help' } };
       return { ok: true, command: { name } };
     case 'status':
+    case 'screenshot':
     case 'clear':
     case 'compact':
     case 'kill': {

@@ -6,6 +6,7 @@ import type { InputLedger } from '../sessions/input-ledger.js';
 import { validateInputText } from '../sessions/input-text.js';
 import { alwaysPermissions, newRequestId, pickOption, screenOptions } from '../sessions/pending.js';
 import type { ScreenWatch } from '../sessions/screen-watch.js';
+import type { PaneImages } from '../sessions/pane-images.js';
 import type { SessionManager } from '../sessions/session-manager.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { keysToChoose } from '../screen/classify.js';
@@ -26,6 +27,7 @@ export interface CommandDeps {
   screens: ScreenWatch;
   ledger: InputLedger;
   panes: PaneStreams;
+  images: PaneImages;
   /** Test instrumentation (CSM_TEST_CRASH_AT): called at the named step of typing a keyed input. */
   fault?: (step: 'before-type', text: string) => void;
   /** The conversation channels, primary first ('telegram', 'email'): where notify and ask_user may go. */
@@ -109,6 +111,8 @@ export function createCommands(d: CommandDeps): Commands {
       const all = screen.replace(/\s+$/, '').split('\n').map((l) => l.trimEnd());
       return all.slice(-n).join('\n');
     },
+
+    screenshot: (id) => d.images.image(m.get(id)),
 
     async sendInput(id, raw, origin, options) {
       const checked = validateInputText(raw);

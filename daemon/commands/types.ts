@@ -2,6 +2,7 @@ import type { Origin, SessionInfo } from '../events/types.js';
 import type { AskResult } from '../sessions/pending.js';
 import type { PaneFrame, PanePosition } from '../sessions/pane-stream.js';
 import type { TerminalInput } from '../sessions/terminal-input.js';
+import type { PaneImage } from '../render/renderer.js';
 
 /**
  * The one command layer. Every channel turns what a person sends into these calls; only the command layer
@@ -15,6 +16,12 @@ export interface Commands {
   get(id: string): SessionInfo;
   /** The last `lines` lines of the screen as the person sees it, no escape codes. */
   output(id: string, lines?: number): Promise<string>;
+  /**
+   * The pane as a PNG, drawn as a terminal shows it (colours, wide characters, the cursor), cropped to its
+   * content. An ended session gives the screen it ended with while the daemon runs. Throws unavailable
+   * when no monospace font is found (the message says what to install or set).
+   */
+  screenshot(id: string): Promise<PaneImage>;
   /**
    * Types text into the session (verbatim; multi-line as one paste), then Enter. `/clear` and `/compact` are
    * ordinary text here. Resolves when delivery is confirmed (or `delivered: false` after the retry). With

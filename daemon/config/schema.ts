@@ -186,6 +186,18 @@ export const webSchema = z
   })
   .prefault({});
 
+export const screenshotsSchema = z
+  .strictObject({
+    /**
+     * The monospace font pane images are drawn with (.ttf, .otf or .ttc). Unset: DejaVu Sans Mono on Linux,
+     * SF Mono or Menlo on macOS; its bold face is taken from the same folder when there is one.
+     */
+    font_file: z.string().min(1).optional(),
+    /** The width aimed at, in pixels: the font is sized so that the content's columns fill about this much. */
+    width: z.number().int().min(320).max(4000).default(1280),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: serverSchema,
   telegram: telegramSchema.optional(),
@@ -198,6 +210,7 @@ export const configSchema = z.strictObject({
   permissions: permissionsSchema,
   voice: voiceSchema,
   web: webSchema,
+  screenshots: screenshotsSchema,
 });
 
 export type Config = z.infer<typeof configSchema> & {

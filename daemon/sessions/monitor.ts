@@ -42,13 +42,16 @@ export class Monitor {
   readonly #screens: ScreenWatch;
   readonly #log: Logger;
   readonly #t: MonitorTiming;
+  readonly #keepFinal: (s: SessionRecord) => Promise<void>;
   readonly #watch = new Map<string, Watch>();
   #watcher: FSWatcher | null = null;
   #timer: NodeJS.Timeout | null = null;
   #lastLiveness = 0;
   #busy = false;
 
-  constructor(manager: SessionManager, screens: ScreenWatch, log: Logger, timing: MonitorTiming = DEFAULT_MONITOR_TIMING) {
+  /** `keepFinal` reads an ended session's last screen before its tmux session is removed (for its image). */
+  constructor(manager: SessionManager, screens: ScreenWatch, log: Logger, timing: MonitorTiming = DEFAULT_MONITOR_TIMING, keepFinal: (s: SessionRecord) => Promise<void> = async () => undefined) {
+    this.#keepFinal = keepFinal;
     this.#m = manager;
     this.#screens = screens;
     this.#log = log;
@@ -196,6 +199,7 @@ export class Monitor {
         }
         if (!pane.dead) continue;
         const tail = await this.#screens.tail(s, 20);
+        await this.#keepFinal(s);
         const code = pane.exitStatus;
         const reason = code === 0 ? null : `Claude Code exited with ${code === null ? 'an unknown status' : `code ${code}`}`;
         this.#m.markDead(s.id, code, tail, reason);

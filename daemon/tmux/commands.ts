@@ -97,6 +97,36 @@ export function capturePaneArgs(pane: string, historyLines = 0, escapes = false)
   return args;
 }
 
+/** Starts the geometry line of a snapshot; no screen line starts with it. */
+export const SNAPSHOT_MARK = '\u0001csm-geometry ';
+
+/**
+ * A pane as a terminal would show it, in one tmux call: its size and cursor, then every row with its
+ * colours and attributes (-e), trailing blanks kept where they carry a colour (-N).
+ */
+export function snapshotArgs(pane: string): TmuxCommand[] {
+  return [
+    ['display-message', '-p', '-t', pane, `${SNAPSHOT_MARK}#{pane_width} #{pane_height} #{cursor_x} #{cursor_y} #{cursor_flag}`],
+    ['capture-pane', '-p', '-e', '-N', '-t', pane],
+  ];
+}
+
+export interface PaneSnapshot {
+  ansi: string;
+  cols: number;
+  rows: number;
+  cursor: { x: number; y: number; visible: boolean };
+}
+
+export function parseSnapshot(stdout: string): PaneSnapshot {
+  const start = stdout.indexOf(SNAPSHOT_MARK);
+  const nl = stdout.indexOf('\n', start);
+  if (start === -1 || nl === -1) throw new Error('tmux gave no pane geometry');
+  const [cols = 0, rows = 0, x = 0, y = 0, flag = 1] = stdout.slice(start + SNAPSHOT_MARK.length, nl).trim().split(' ').map(Number);
+  if (!(cols > 0 && rows > 0)) throw new Error(`tmux gave a bad pane geometry: ${stdout.slice(start, nl)}`);
+  return { ansi: stdout.slice(nl + 1), cols, rows, cursor: { x, y, visible: flag === 1 } };
+}
+
 export const PANE_FORMAT = '#{pane_id}\t#{session_name}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_current_path}\t#{pane_pid}';
 
 export interface PaneInfo {

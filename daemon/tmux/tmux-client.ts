@@ -6,6 +6,9 @@ import {
   capturePaneArgs,
   newSessionArgs,
   parsePanes,
+  parseSnapshot,
+  snapshotArgs,
+  type PaneSnapshot,
   PANE_FORMAT,
   pipePaneArgs,
   serverArgs,
@@ -62,6 +65,11 @@ export class TmuxClient {
 
   async capturePane(pane: string, historyLines = 0, escapes = false): Promise<string> {
     return this.#run(capturePaneArgs(pane, historyLines, escapes));
+  }
+
+  /** The pane as a terminal shows it: escape-coded rows, size and cursor (for pane images). */
+  async snapshot(pane: string): Promise<PaneSnapshot> {
+    return parseSnapshot(await this.#run(snapshotArgs(pane)));
   }
 
   /**

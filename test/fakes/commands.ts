@@ -5,6 +5,7 @@ import type { PaneFrame } from '../../daemon/sessions/pane-stream.js';
 import type { TerminalInput } from '../../daemon/sessions/terminal-input.js';
 import type { EventBus } from '../../daemon/events/bus.js';
 import type { Origin, PendingRequest, SessionEvent, SessionInfo } from '../../daemon/events/types.js';
+import { PaneRenderer, type PaneImage } from '../../daemon/render/renderer.js';
 
 /** An in-memory command layer that behaves like the real one where the channel can tell. */
 export class FakeCommands implements Commands {
@@ -78,6 +79,14 @@ export class FakeCommands implements Commands {
     this.calls.push({ method: 'output', id, args: { lines } });
     this.get(id);
     return (this.screens.get(id) ?? '').split('\n').slice(-lines).join('\n');
+  }
+
+  /** The session's screen text drawn by the real renderer, as an 80-column pane. */
+  async screenshot(id: string): Promise<PaneImage> {
+    this.calls.push({ method: 'screenshot', id, args: {} });
+    this.get(id);
+    const lines = (this.screens.get(id) ?? '').split('\n');
+    return new PaneRenderer().render({ ansi: lines.join('\n'), cols: 80, rows: Math.max(1, lines.length), cursor: { x: 0, y: 0, visible: false } });
   }
 
   async sendInput(id: string, text: string, origin: Origin, options?: { key?: string }): Promise<{ delivered: boolean }> {

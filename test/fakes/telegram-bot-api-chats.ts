@@ -52,6 +52,8 @@ export class FakeChats {
     if (m.reply_markup) out['reply_markup'] = m.reply_markup;
     if (m.thread_id !== undefined) Object.assign(out, { message_thread_id: m.thread_id, is_topic_message: true });
     Object.assign(out, mediaOf(m));
+    // A photo the bot sent (sendPhoto): its caption is the message's text.
+    if (m.kind === 'photo' && m.photo) Object.assign(out, { photo: [{ file_id: `ph${m.message_id}`, file_unique_id: `p${m.message_id}`, width: m.photo.width, height: m.photo.height, file_size: m.photo.bytes }], ...(m.text !== undefined ? { caption: m.text } : {}) });
     if (m.kind === 'topic_created') out['forum_topic_created'] = { name: m.topic_name, icon_color: 7322096 };
     if (withReply && m.reply_to !== undefined) {
       const target = this.find(m.chat_id, m.reply_to);
@@ -153,6 +155,25 @@ export class FakeChats {
       document: { file_name: file.filename, content: file.content.toString('utf8'), ...(caption !== undefined ? { caption } : {}) },
       ...(markup ? { reply_markup: markup } : {}), ...place,
     });
+    return ok(this.toApi(m));
+  }
+
+  /** A bot message carrying a checked file (sendPhoto: telegram-bot-api-photo.ts), with caption, buttons and placement checked as here. */
+  sendMedia(p: RequestParams, media: Pick<FakeMessage, 'kind' | 'photo'>): ApiResult {
+    const chat = this.#chat(p);
+    if ('status' in chat) return chat;
+    const rawCaption = getString(p.fields['caption']);
+    let caption: { text: string; html?: string } | undefined;
+    if (rawCaption !== undefined && rawCaption !== '') {
+      const parsed = this.#text(rawCaption, getString(p.fields['parse_mode']), CAPTION_LIMIT, 'message caption');
+      if ('status' in parsed) return parsed;
+      caption = parsed;
+    }
+    const markup = this.#markup(p);
+    if (markup && 'status' in markup) return markup;
+    const place = this.#placement(chat, p);
+    if ('status' in place) return place;
+    const m = this.add(chat.id, { from: this.#bot, from_bot: true, ...media, ...(caption ?? {}), ...(markup ? { reply_markup: markup } : {}), ...place });
     return ok(this.toApi(m));
   }
 

@@ -49,6 +49,8 @@ export interface FakeMessage {
   file?: FakeFileRef;
   /** A person's caption on a photo, voice note, audio or document. */
   caption?: string;
+  /** A photo the bot sent: its size and the file itself (base64). The caption is in `text`. */
+  photo?: { width: number; height: number; bytes: number; content: string };
   topic_name?: string;
   reactions: string[];
   deleted: boolean;

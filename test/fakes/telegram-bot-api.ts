@@ -4,6 +4,7 @@ import { getNumber, getObject, getString, readParams, type RequestParams } from 
 import { FakeChats } from './telegram-bot-api-chats.js';
 import { EditLimiter, type EditLimit } from './telegram-bot-api-edits.js';
 import { FakeFiles, mediaInput, type UserSends } from './telegram-bot-api-files.js';
+import { sendPhoto } from './telegram-bot-api-photo.js';
 import { bad, ok, type ApiResult, type CallRecord, type FakeChat, type FakeMessage, type FakeUser, type Fault } from './telegram-bot-api-types.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -29,7 +30,7 @@ export interface FakeBotApiOptions {
 type Update = Record<string, unknown> & { update_id: number };
 interface Poll { res: ServerResponse; record: CallRecord; timer: NodeJS.Timeout | null; limit: number }
 
-const RATE_LIMITED = new Set(['sendMessage', 'sendDocument', 'editMessageText', 'editMessageReplyMarkup']);
+const RATE_LIMITED = new Set(['sendMessage', 'sendDocument', 'sendPhoto', 'editMessageText', 'editMessageReplyMarkup']);
 
 export class FakeTelegramBotApi {
   readonly token: string;
@@ -282,6 +283,7 @@ export class FakeTelegramBotApi {
       case 'getWebhookInfo': return ok({ url: '', has_custom_certificate: false, pending_update_count: this.#updates.length });
       case 'sendMessage': return c.sendMessage(p);
       case 'sendDocument': return c.sendDocument(p);
+      case 'sendPhoto': return sendPhoto(c, p);
       case 'editMessageText': return c.editMessageText(p);
       case 'editMessageReplyMarkup': return c.editMessageReplyMarkup(p);
       case 'deleteMessage': return c.deleteMessage(p);

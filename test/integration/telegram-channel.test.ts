@@ -29,7 +29,7 @@ describe('telegram channel: events out', () => {
     const perm = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 a1b2'));
     expect(textOf(perm)).toContain('🔔 a1b2 Bash: rm -rf node_modules\nRemove node_modules directory');
     expect(perm.reply_to).toBe(root.message_id);
-    expect(buttons(perm)).toEqual(['Allow', 'Always allow', 'Deny']);
+    expect(buttons(perm)).toEqual(['Allow', 'Always allow', 'Deny', '🖼 Screen']);
 
     h.commands.emit('a1b2', { kind: 'idle', idle_seconds: 60, last_message: null });
     const idle = await h.fake.waitForMessage((m) => textOf(m) === '💤 a1b2 idle for 60s');
@@ -53,7 +53,7 @@ describe('telegram channel: events out', () => {
     expect(textOf(finished[0]!)).toMatch(/^✅ a1b2 finished\nResult line 0: ok/);
     expect(finished.map(textOf).join('\n').replace('✅ a1b2 finished\n', '')).toBe(long);
     expect(h.fake.botMessages().some((m) => textOf(m).includes('only by mail'))).toBe(false);
-    expect(h.fake.commands.map((c) => c.command)).toEqual(['new', 'list', 'status', 'output', 'clear', 'compact', 'kill', 'stream', 'help']);
+    expect(h.fake.commands.map((c) => c.command)).toEqual(['new', 'list', 'status', 'output', 'screenshot', 'clear', 'compact', 'kill', 'stream', 'help']);
   });
 
   it('sends a very long last message as a .txt document', async () => {
@@ -180,7 +180,7 @@ describe('telegram channel: buttons checked against their request', () => {
     expect(h.commands.callsOf('answer')).toHaveLength(0);
     const shown = h.fake.chatMessages().find((m) => m.message_id === perm.message_id)!;
     expect(shown.edits).toHaveLength(0);
-    expect(buttons(shown)).toEqual(['Allow', 'Always allow', 'Deny']);
+    expect(buttons(shown)).toEqual(['Allow', 'Always allow', 'Deny', '🖼 Screen']);
     expect(h.logs.filter((l) => l.msg?.includes('refused a button naming another session'))).toHaveLength(2);
 
     // The real button still works.

@@ -8,7 +8,7 @@ import { footerRef } from './accept.js';
 import { Inbox, type InboxOptions } from './inbox.js';
 import { MailIncoming } from './incoming.js';
 import { compose, renderError, renderIdleSummary, renderNotify, renderRequest } from './render.js';
-import { createTransport, MailSender, type MailOp } from './smtp.js';
+import { createTransport, MailSender, type MailImage, type MailOp } from './smtp.js';
 import { MailThreads } from './threads.js';
 import { isUrgent } from '../urgent.js';
 
@@ -39,6 +39,7 @@ class EmailChannel implements Channel {
   #sender: MailSender | null = null;
   #inbox: Inbox | null = null;
   #unsubscribe: (() => void) | null = null;
+  readonly #drawing = new Set<Promise<void>>();
 
   constructor(ctx: ChannelContext, cfg: EmailConfig, deps: EmailDeps) {
     this.#ctx = ctx;
@@ -82,11 +83,11 @@ class EmailChannel implements Channel {
       }
       case 'idle_long': {
         const r = renderIdleSummary(e, this.#cwdOf(e.session_id));
-        return this.#send(session, r.subject, r.body);
+        return this.#sendWithScreen(e.session_id, r.subject, r.body);
       }
       case 'error': {
         const r = renderError(e);
-        return this.#send(session, r.subject, r.body);
+        return this.#sendWithScreen(e.session_id, r.subject, r.body);
       }
       case 'permission_request':
       case 'waiting_input': {
@@ -104,20 +105,39 @@ class EmailChannel implements Channel {
     }
   }
 
+  /**
+   * An idle summary or an error, with the session's screen drawn into it. Drawing takes a moment (a tmux
+   * read and a render), so the mail is queued when the image is there; without one (no font, the screen
+   * gone) it goes without, saying nothing is attached.
+   */
+  #sendWithScreen(session: string, subject: string, body: string): void {
+    const work = this.#ctx.commands.screenshot(session).then(
+      (image) => this.#send(session, subject, body, undefined, false, { filename: `${session}-screen.png`, cid: `screen-${session}@csm`, contentType: 'image/png', base64: image.png.toString('base64') }),
+      (err: unknown) => {
+        this.#log.debug({ err: err instanceof Error ? err.message : String(err), session }, 'email: no screen image for this mail');
+        this.#send(session, subject, body);
+      },
+    ).catch((err: unknown) => this.#log.error({ err, session }, 'email: could not queue a mail'));
+    this.#drawing.add(work);
+    void work.finally(() => this.#drawing.delete(work));
+  }
+
   /** Written to the outbox before any network call: an SMTP outage or a crash never loses a mail. */
-  #send(session: string | null, subject: string, body: string, requestId?: string, urgent = false): void {
+  #send(session: string | null, subject: string, body: string, requestId?: string, urgent = false, image?: MailImage): void {
     const threads = this.#threads!;
     const web = this.#ctx.config.web.public_url;
     const ref = session ? { session, ref: footerRef(session, threads.tokenOf(session)), ...(web ? { web: `${web}/web/#/s/${session}` } : {}) } : null;
-    const mail = compose(ref, subject, body);
+    const mail = compose(ref, subject, body, image ? { imageCid: image.cid } : {});
     const headers = threads.next(session, requestId);
     // A request (permission, question, dialog) is what a session waits on: it goes before queued summaries.
-    this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers }, { urgent });
+    this.#outbox!.enqueue(session ?? '-', { session, ...mail, ...headers, ...(image ? { attachments: [image] } : {}) }, { urgent });
     this.#sender!.poke();
   }
 
   async stop(): Promise<void> {
     this.#unsubscribe?.();
+    // Mails waiting for their screen image are queued before the outbox closes.
+    await Promise.allSettled([...this.#drawing]);
     await this.#inbox?.stop();
     await this.#sender?.stop();
   }

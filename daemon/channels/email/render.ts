@@ -23,14 +23,15 @@ const FENCE = /^```[^\n]*\n([\s\S]*?)\n```$/gm;
  * Subject tag, content, then the footer. Plain text for every client; an HTML part where code blocks stay
  * monospaced and unwrapped (a phone's mail app otherwise reflows terminal output into mush).
  */
-export function compose(to: SessionRef | null, subject: string, body: string): MailContent {
+export function compose(to: SessionRef | null, subject: string, body: string, o: { imageCid?: string } = {}): MailContent {
   const tag = to ? `[claude-${to.session}]` : '[csm]';
   const footer = to
     ? [`Reply to this email to send input to session ${to.session}.`, ...(to.web ? [`Open in browser: ${to.web}`] : []), `(${to.ref})`]
     : ['Sent by claude-session-manager.'];
-  const text = `${body.trimEnd()}\n\n---\n${footer.join('\n')}\n`;
+  const text = `${body.trimEnd()}${o.imageCid ? '\n\n(The screen is attached as an image.)' : ''}\n\n---\n${footer.join('\n')}\n`;
+  const image = o.imageCid ? `<p><img src="cid:${escapeHtml(o.imageCid)}" alt="The session's screen" style="max-width:100%;height:auto;border-radius:4px"></p>` : '';
   const html =
-    `<div style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4">${bodyHtml(body)}` +
+    `<div style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4">${bodyHtml(body)}${image}` +
     `<hr style="border:0;border-top:1px solid #ccc"><p style="color:#777;font-size:12px">${footer.map(escapeHtml).join('<br>')}</p></div>`;
   return { subject: `${tag} ${oneLine(subject, 150)}`, text, html };
 }

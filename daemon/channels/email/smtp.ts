@@ -14,6 +14,15 @@ export interface MailOp {
   messageId: string;
   inReplyTo: string | null;
   references: string[];
+  /** Images shown in the HTML part (`<img src="cid:…">`), e.g. the session's screen; base64. */
+  attachments?: MailImage[];
+}
+
+export interface MailImage {
+  filename: string;
+  cid: string;
+  contentType: 'image/png';
+  base64: string;
 }
 
 export function createTransport(cfg: EmailConfig): Transporter {
@@ -66,6 +75,7 @@ export class MailSender implements Delivery<MailOp> {
       messageId: m.messageId,
       ...(m.inReplyTo ? { inReplyTo: m.inReplyTo } : {}),
       ...(m.references.length > 0 ? { references: m.references } : {}),
+      ...(m.attachments?.length ? { attachments: m.attachments.map((a) => ({ filename: a.filename, cid: a.cid, contentType: a.contentType, content: Buffer.from(a.base64, 'base64') })) } : {}),
     });
     return () => this.#log.info({ session: m.session, subject: m.subject }, 'email: sent');
   }

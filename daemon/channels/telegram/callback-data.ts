@@ -25,7 +25,9 @@ export type CallbackAction =
   /** Type the transcript of voice note `note` (shown as 🎤 "…"). */
   | { type: 'voiceSend'; note: number }
   /** Drop the transcript of voice note `note`: nothing is typed. */
-  | { type: 'voiceCancel'; note: number };
+  | { type: 'voiceCancel'; note: number }
+  /** Send the screen of `session` as an image (the 🖼 button). */
+  | { type: 'screenshot'; session: string };
 
 export const CALLBACK_DATA_LIMIT = 64;
 
@@ -42,6 +44,7 @@ export function encodeCallback(a: CallbackAction): string {
       case 'key': return `y:${a.session}:${a.key}`;
       case 'voiceSend': return `vs:${a.note}`;
       case 'voiceCancel': return `vc:${a.note}`;
+      case 'screenshot': return `i:${a.session}`;
     }
   })();
   if (Buffer.byteLength(data) > CALLBACK_DATA_LIMIT) throw new Error(`callback data over ${CALLBACK_DATA_LIMIT} bytes: ${data}`);
@@ -86,6 +89,8 @@ export function decodeCallback(data: string): CallbackAction | null {
       if (!Number.isSafeInteger(note)) return null;
       return kind === 'vs' ? { type: 'voiceSend', note } : { type: 'voiceCancel', note };
     }
+    case 'i':
+      return f[0] ? { type: 'screenshot', session: f[0] } : null;
     default:
       return null;
   }

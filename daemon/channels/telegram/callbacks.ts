@@ -97,6 +97,11 @@ export class CallbackHandler {
         const { pressed } = await commands.keys(a.session, [a.key], origin);
         return this.#d.answerCallback(q.id, `Pressed ${pressed.join(' ')} in ${a.session}.`);
       }
+      case 'screenshot': {
+        commands.get(a.session);
+        this.#d.messages.sendScreen(turn, { session: a.session, messageId }, a.session);
+        return this.#d.answerCallback(q.id, `Drawing the screen of ${a.session}…`);
+      }
       case 'open': {
         const info = commands.get(a.session);
         const screen = info.status === 'dead' ? null : await commands.output(a.session, 15).catch(() => null);

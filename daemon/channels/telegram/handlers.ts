@@ -7,7 +7,7 @@ import type { Origin, SessionInfo } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import { encodeCallback } from './callback-data.js';
 import { escapeHtml } from './format.js';
-import { renderHelp, renderOutput, renderSessionList, renderStatus, shortPath, topicName, type Rendered } from './render.js';
+import { renderHelp, renderOutput, renderScreenCaption, renderSessionList, renderStatus, shortPath, topicName } from './render.js';
 import type { Threads } from './threads.js';
 import type { LiveStream } from './stream.js';
 import type { StreamMode } from './stream-render.js';
@@ -171,9 +171,12 @@ export class MessageHandler {
       }
       case 'output': {
         const lines = cmd.lines ?? DEFAULT_OUTPUT_LINES;
-        this.sendRendered(turn, here, renderOutput(session, await commands.output(session, lines), lines));
-        return;
+        const { html, keyboard } = renderOutput(session, await commands.output(session, lines), lines);
+        return this.reply(turn, here, html, keyboard);
       }
+      case 'screenshot':
+        commands.get(session);
+        return this.sendScreen(turn, here, session);
       case 'clear':
       case 'compact': {
         turn.beforeEffect();
@@ -204,9 +207,9 @@ export class MessageHandler {
     }
   }
 
-  sendRendered(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, r: Rendered): void {
-    if (r.kind === 'document') turn.send({ op: 'document', session: c.session, filename: r.filename, content: r.content, caption: r.caption, replyTo: c.messageId });
-    else for (const html of r.messages) this.reply(turn, c, html);
+  /** The screen as an image, drawn when the message goes out (see the photo op). */
+  sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, session: string): void {
+    turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId });
   }
 
   /** Remembers the text and asks which session it is for; the tap runs it (see callbacks). */

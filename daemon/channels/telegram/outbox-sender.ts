@@ -1,7 +1,9 @@
 import { GrammyError, HttpError, InputFile, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
+import { CommandError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { OutboxDrainer, type Delivery, type Verdict } from '../../conversation/outbox-drainer.js';
+import type { PaneImage } from '../../render/renderer.js';
 import type { Outbox, OutboxItem } from '../../store/outbox.js';
 import { apiSignal, StoppingError, type ApiSignal, type Express, type WireGate } from './bot.js';
 import { htmlToText } from './format.js';
@@ -20,6 +22,8 @@ export interface SenderOptions {
   gate?: WireGate;
   /** Marks the calls that skip the throttler (urgent rows); without one, every call is throttled. */
   express?: Express;
+  /** Draws a session's screen for a photo op (the command layer's screenshot). */
+  screenshot?: (session: string) => Promise<PaneImage>;
 }
 
 /**
@@ -119,6 +123,20 @@ export class OutboxSender implements Delivery<OutOp> {
         const sent = await this.#api.sendDocument(chat, file, { caption: op.caption, parse_mode: 'HTML', ...this.#placement(op.session, op.replyTo) }, signal);
         return () => this.#threads.recordMessage(sent.message_id, op.session, null);
       }
+      case 'photo': {
+        const image = await this.#screenshot(op.of);
+        if (typeof image === 'string') {
+          const sent = await this.#api.sendMessage(chat, `🖼 ${image}`, { ...this.#placement(op.session, op.replyTo) }, signal);
+          return () => this.#threads.recordMessage(sent.message_id, op.session, null);
+        }
+        const sent = await this.#api.sendPhoto(chat, new InputFile(image.png, `${op.of}-screen.png`), {
+          caption: op.caption,
+          parse_mode: 'HTML',
+          ...this.#placement(op.session, op.replyTo),
+          ...(op.keyboard && op.keyboard.length > 0 ? { reply_markup: markup(op.keyboard) } : {}),
+        }, signal);
+        return () => this.#threads.recordMessage(sent.message_id, op.session, null);
+      }
       case 'edit': {
         const id = op.messageId ?? (op.key ? this.#threads.messageByKey(op.key) : null);
         if (id === null) {
@@ -173,6 +191,18 @@ export class OutboxSender implements Delivery<OutOp> {
       stream.sent(op.session, op.turn, op.part, sent.message_id, part.text);
       this.#threads.recordMessage(sent.message_id, op.session, null);
     };
+  }
+
+  /** The image, or the sentence saying why there is none (an ended session, no font): sent instead. */
+  async #screenshot(session: string): Promise<PaneImage | string> {
+    if (!this.#o.screenshot) return 'Screen images are not available here.';
+    try {
+      return await this.#o.screenshot(session);
+    } catch (err) {
+      if (err instanceof CommandError) return err.message;
+      this.#o.log.error({ err, session }, 'telegram: drawing a screen image failed');
+      return `The screen of ${session} could not be drawn: ${err instanceof Error ? err.message : String(err)}`;
+    }
   }
 
   async #topicFor(item: OutboxItem<OutOp>, op: Extract<OutOp, { op: 'root' }>, signal: ApiSignal): Promise<number | undefined> {

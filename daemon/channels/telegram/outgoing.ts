@@ -4,13 +4,13 @@ import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/store.js';
 import {
   renderBurst, renderDead, renderDecision, renderError, renderFinished, renderIdle, renderNotify, renderRequest, renderRoot,
-  requestKeyboard, topicName, type Rendered,
+  renderScreenCaption, requestKeyboard, screenButton, topicName, type Rendered,
 } from './render.js';
 import type { Threads } from './threads.js';
 import type { LiveStream } from './stream.js';
 import { wants } from './stream-render.js';
 import { isUrgent } from '../urgent.js';
-import type { OutOp } from './types.js';
+import type { Keyboard, OutOp } from './types.js';
 
 export interface OutgoingDeps {
   store: Store;
@@ -68,7 +68,8 @@ export class Outgoing {
       if (held.length === 1) {
         const e = held[0]!;
         this.#ensureThread(e.session_id);
-        this.#d.enqueue({ op: 'send', session: e.session_id, html: e.kind === 'idle' ? renderIdle(e) : renderDead(e) });
+        if (e.kind === 'idle') this.#d.enqueue({ op: 'send', session: e.session_id, html: renderIdle(e), keyboard: [[screenButton(e.session_id)]] });
+        else this.#d.enqueue({ op: 'send', session: e.session_id, html: renderDead(e) });
       } else {
         this.#d.enqueue({ op: 'send', session: null, html: renderBurst(held) });
       }
@@ -98,6 +99,8 @@ export class Outgoing {
         for (const html of messages) this.#d.enqueue({ op: 'send', session: s, html }, urgent);
         this.#d.threads.saveRequest(s, e.request, last);
         this.#d.enqueue({ op: 'send', session: s, html: last, keyboard: requestKeyboard(s, e.request), key: requestKey(e.request.request_id) }, urgent);
+        // A screen nobody recognises is best understood by seeing it.
+        if (e.request.kind === 'screen') this.#d.enqueue({ op: 'photo', session: s, of: s, caption: renderScreenCaption(s, 'the screen it waits on') }, urgent);
         return;
       }
       case 'resolved': {
@@ -123,7 +126,7 @@ export class Outgoing {
         return;
       case 'error':
         this.#ensureThread(s);
-        this.#send(s, renderError(e));
+        this.#send(s, renderError(e), [[screenButton(s)]]);
         return;
       case 'notify':
         if (s) this.#ensureThread(s);
@@ -136,9 +139,10 @@ export class Outgoing {
     }
   }
 
-  #send(session: string | null, r: Rendered): void {
+  /** `keyboard` goes on the last message. */
+  #send(session: string | null, r: Rendered, keyboard?: Keyboard): void {
     if (r.kind === 'document') this.#d.enqueue({ op: 'document', session, filename: r.filename, content: r.content, caption: r.caption });
-    else for (const html of r.messages) this.#d.enqueue({ op: 'send', session, html });
+    else r.messages.forEach((html, i) => this.#d.enqueue({ op: 'send', session, html, ...(keyboard && i === r.messages.length - 1 ? { keyboard } : {}) }));
   }
 
   #openThread(session: string, cwd: string): void {

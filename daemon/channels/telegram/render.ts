@@ -1,6 +1,7 @@
 import type { EventOf, Origin, PendingRequest, SessionEvent, SessionInfo } from '../../events/types.js';
 import { encodeAnswer, encodeCallback } from './callback-data.js';
 import { CAPTION_LIMIT, escapeHtml, MESSAGE_LIMIT, preview, shortDiff, splitMessage, visibleLength, type Block } from './format.js';
+import { fitScreen } from './phone-screen.js';
 import type { Keyboard } from './types.js';
 
 /**
@@ -78,7 +79,7 @@ function requestBlocks(session: string, r: PendingRequest): Block[] {
  * enough (a permission is decided by its hook, an ask_user question has no screen).
  */
 export function requestKeyboard(session: string, r: Pick<PendingRequest, 'request_id' | 'kind' | 'options' | 'multi_select' | 'step'>, mask = 0): Keyboard {
-  const keys: Keyboard = [[{ text: '⌨ Keys…', data: encodeCallback({ type: 'keypad', session }) }]];
+  const keys: Keyboard = [[{ text: '⌨ Keys…', data: encodeCallback({ type: 'keypad', session }) }, screenButton(session)]];
   if (r.kind === 'screen') return keypadRows(r.options.map((o, i) => ({ text: o.label, data: encodeAnswer(session, r.request_id, o.key, i) })));
   if (r.multi_select) {
     const boxes = r.options.map((o, i) => [{ text: `${mask & (1 << i) ? '☑' : '☐'} ${preview(o.label, 38)}`, data: encodeCallback({ type: 'toggle', session, request: r.request_id, mask: mask ^ (1 << i) }) }]);
@@ -87,9 +88,14 @@ export function requestKeyboard(session: string, r: Pick<PendingRequest, 'reques
     return [...boxes, [done], ...keys];
   }
   const buttons = r.options.map((o, i) => ({ text: preview(o.label, 40), data: encodeAnswer(session, r.request_id, o.key, i) }));
-  if (r.kind === 'permission') return [buttons];
+  if (r.kind === 'permission') return [buttons, [screenButton(session)]];
   // Only a dialog drawn on screen can need other keys: an ask_user question has none to press.
   return [...buttons.map((btn) => [btn]), ...(r.kind === 'dialog' || r.step ? keys : [])];
+}
+
+/** 🖼: the session's screen as an image. */
+export function screenButton(session: string): { text: string; data: string } {
+  return { text: '🖼 Screen', data: encodeCallback({ type: 'screenshot', session }) };
 }
 
 /** The keypad: arrows and Enter first, then the rest, four to a row. */
@@ -192,10 +198,22 @@ export function renderStatus(s: SessionInfo, screen: string | null, home: string
   return splitMessage(blocks);
 }
 
-export function renderOutput(session: string, screen: string, lines: number): Rendered {
+/**
+ * `/output`: the screen's last lines made to read on a phone (phone-screen.ts), in one message, with 🖼 for
+ * the image of the whole screen; what did not fit is said, never cut silently.
+ */
+export function renderOutput(session: string, screen: string, lines: number): { html: string; keyboard: Keyboard } {
+  const keyboard = [[screenButton(session)]];
   const header = `🖥 ${b(session)} last ${lines} lines`;
-  if (screen.trim() === '') return { kind: 'messages', messages: [`${header}: (empty screen)`] };
-  return toRendered([{ html: header }, { pre: screen }], { filename: `${session}-screen.txt`, header });
+  const fit = fitScreen(screen, MESSAGE_LIMIT - 200);
+  if (fit.text === '') return { html: `${header}: (empty screen)`, keyboard };
+  const note = fit.dropped > 0 ? `\n<i>${fit.dropped} line${fit.dropped === 1 ? '' : 's'} above did not fit: 🖼 shows the whole screen.</i>` : '';
+  return { html: `${header}\n<pre>${escapeHtml(fit.text)}</pre>${note}`, keyboard };
+}
+
+/** The caption of a screen image. */
+export function renderScreenCaption(session: string, why?: string): string {
+  return `🖼 ${b(session)} ${escapeHtml(why ?? 'screen')}`;
 }
 
 export function renderHelp(commands: ReadonlyArray<{ command: string; description: string }>): string {

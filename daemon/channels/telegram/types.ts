@@ -18,6 +18,11 @@ export type OutOp =
    */
   | { op: 'send'; session: string | null; html: string; keyboard?: Keyboard; key?: string; replyTo?: number; plain?: boolean }
   | { op: 'document'; session: string | null; filename: string; content: string; caption: string; replyTo?: number }
+  /**
+   * The screen of session `of` as an image, drawn when it is sent (so it shows the pane as it is then, and
+   * the outbox keeps no image bytes). If it cannot be drawn, the reason is sent as text instead.
+   */
+  | { op: 'photo'; session: string | null; of: string; caption: string; replyTo?: number; keyboard?: Keyboard }
   /** Replaces the text of a sent message; no keyboard = buttons removed. */
   | { op: 'edit'; session: string | null; key?: string; messageId?: number; html: string; keyboard?: Keyboard }
   /**

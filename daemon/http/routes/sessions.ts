@@ -33,6 +33,13 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
     return { session_id: id, output: await commands.output(id, q.lines ?? 50) };
   });
 
+  app.get('/session/:id/screenshot.png', async (req, reply) => {
+    const { id } = parseBody(idParams, req.params);
+    parseBody(noFields, req.query);
+    const image = await commands.screenshot(id);
+    return reply.type('image/png').header('cache-control', 'no-store').send(image.png);
+  });
+
   app.post('/session/:id/input', async (req) => {
     const { id } = parseBody(idParams, req.params);
     const body = parseBody(z.strictObject({ text: z.string() }), req.body);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../daemon/config/load.js';
-import { isLoopbackAddress } from '../../../daemon/config/schema.js';
+import { configSchema, isLoopbackAddress } from '../../../daemon/config/schema.js';
 
 function withFile(yaml: string | null): { home: string; file: string } {
   const home = mkdtempSync(join(tmpdir(), 'csm-config-'));
@@ -88,6 +88,13 @@ describe('loadConfig', () => {
     const { home } = withFile(null);
     const c = loadConfig({ configPath: join(__dirname, '../../../config.example.yaml'), env: { CSM_HOME: home } });
     expect(c.server.port).toBe(8420);
+    expect(c.screenshots).toEqual({ width: 1280 });
+  });
+
+  it('screenshots: a font file and a width; a misspelt key or a silly width is refused by name', () => {
+    expect(configSchema.parse({ screenshots: { font_file: '/f.ttf', width: 900 } }).screenshots).toEqual({ font_file: '/f.ttf', width: 900 });
+    expect(configSchema.safeParse({ screenshots: { font: '/f.ttf' } }).success).toBe(false);
+    expect(configSchema.safeParse({ screenshots: { width: 10 } }).success).toBe(false);
   });
 });
 

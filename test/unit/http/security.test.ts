@@ -50,6 +50,7 @@ describe('sessionScopeRefusal: a session acts only on itself, and only through h
     [{ method: 'POST', url: '/notify', notifySession: 'a1b2' }, null],
     [{ method: 'POST', url: '/notify', notifySession: 'c3d4' }, other],
     [{ method: 'POST', url: '/session/:id/ask', id: 'c3d4' }, other],
+    [{ method: 'GET', url: '/session/:id/screenshot.png', id: 'a1b2' }, owners],
     [{ method: 'POST', url: '/session/:id/mcp-ready', id: 'c3d4' }, other],
     [{ method: 'GET', url: '/session/:id', id: 'c3d4' }, other],
     [{ method: 'POST', url: '/session/:id/answer', id: 'c3d4' }, owners],

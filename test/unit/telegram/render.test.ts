@@ -110,8 +110,9 @@ describe('permission requests', () => {
     for (const e of expected) expect(text).toContain(e);
   });
 
-  it('buttons: Allow / Always allow / Deny in one row; no "Always" unless offered', () => {
-    expect(requestKeyboard('a1b2', request({})).map((row) => row.map((b) => b.text))).toEqual([['Allow', 'Always allow', 'Deny']]);
+  it('buttons: Allow / Always allow / Deny in one row, the screen image below; no "Always" unless offered', () => {
+    expect(requestKeyboard('a1b2', request({})).map((row) => row.map((b) => b.text))).toEqual([['Allow', 'Always allow', 'Deny'], ['🖼 Screen']]);
+    expect(requestKeyboard('a1b2', request({}))[1]![0]!.data).toBe('i:a1b2');
     const noAlways = request({ options: [{ key: 'allow', label: 'Allow' }, { key: 'deny', label: 'Deny' }] });
     expect(requestKeyboard('a1b2', noAlways)[0]!.map((b) => b.data)).toEqual(['a:a1b2:deadbeef:allow', 'a:a1b2:deadbeef:deny']);
   });
@@ -135,8 +136,8 @@ describe("Claude's own questions and unknown screens", () => {
     expect(text).toContain('reply to this message to answer in your own words');
   });
 
-  it('one button per option, and the keypad as a fallback', () => {
-    expect(rows(requestKeyboard('a1b2', colour))).toEqual([['Crimson'], ['Teal'], ['⌨ Keys…']]);
+  it('one button per option, and the keypad and the screen image as a fallback', () => {
+    expect(rows(requestKeyboard('a1b2', colour))).toEqual([['Crimson'], ['Teal'], ['⌨ Keys…', '🖼 Screen']]);
     expect(requestKeyboard('a1b2', colour)[1]![0]!.data).toBe('a:a1b2:deadbeef:2');
   });
 
@@ -180,6 +181,7 @@ describe('callback data', () => {
     { type: 'toggle', session: 'a1b2c3d4', request: 'deadbeef', mask: 0b1011 },
     { type: 'keypad', session: 'a1b2' },
     { type: 'key', session: 'a1b2', key: 'PageDown' },
+    { type: 'screenshot', session: 'a1b2c3d4' },
   ];
   it.each(cases)('%j round-trips within 64 bytes', (a) => {
     const data = encodeCallback(a);
