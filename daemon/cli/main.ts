@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { loadConfig, ConfigError, expandHome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { SessionInfo } from '../events/types.js';
+import type { SweepReport } from '../sessions/retention.js';
 import { readToken } from '../token.js';
 import { attachArgs, serverArgs } from '../tmux/commands.js';
 import { ApiClient, ApiError } from './api-client.js';
@@ -35,6 +36,8 @@ Usage:
   csm output <id> [-n N]         the last N lines of its screen (default 50)
   csm attach <id>                join the session's terminal (tmux attach)
   csm kill <id>                  stop the session
+  csm prune [--older-than DAYS]  forget ended sessions now (records, logs, launch files), ended longer ago
+                                 than DAYS (default: retention_days from the config, 30)
   csm hooks install|uninstall|status   Claude Code hooks for sessions you start yourself
   csm setup                      hooks + the MCP server, for sessions you start yourself
   csm service install|uninstall|status   run csm at login and after a crash (launchd on macOS, a
@@ -58,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       message: { type: 'string', short: 'm' },
       request: { type: 'string' },
       claude: { type: 'boolean', default: false },
+      'older-than': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -143,6 +147,16 @@ async function main(argv: string[]): Promise<number> {
       need(1, 'a session id');
       await api().request('POST', `/session/${encodeURIComponent(args[0]!)}/kill`);
       print(`Session ${args[0]} stopped.`, { killed: args[0] });
+      return EXIT.ok;
+    }
+    case 'prune': {
+      const raw = values['older-than'];
+      const days = raw === undefined ? undefined : Number(raw.replace(/d$/, ''));
+      if (days !== undefined && (!Number.isFinite(days) || days < 0)) throw new UsageError(`--older-than takes a number of days, 0 or more (got "${raw}").`);
+      const r = await api().request<SweepReport>('POST', '/prune', days === undefined ? {} : { older_than_days: days });
+      const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
+      const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+      print(`Forgot ${r.sessions} ended session${r.sessions === 1 ? '' : 's'}: ${rows} database rows, ${r.files} files, ${r.events} events. Database ${mb(r.db_bytes_before)} → ${mb(r.db_bytes_after)}.`, r);
       return EXIT.ok;
     }
     case 'hooks':

@@ -9,6 +9,8 @@ import { registerHookRoute } from './routes/hook.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerNotifyRoutes } from './routes/notify.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerPruneRoute } from './routes/prune.js';
+import type { SweepReport } from '../sessions/retention.js';
 import type { EventLog } from '../events/event-log.js';
 import type { ChannelHealth } from '../channels/channel.js';
 
@@ -31,6 +33,8 @@ export interface AppDeps {
   allowRemote?: boolean;
   /** Where unexpected errors are reported (fastify's own logger is usually off). */
   log: Logger;
+  /** A retention sweep now (POST /prune); absent: no such endpoint. */
+  prune?: (olderThanDays?: number) => SweepReport;
 }
 
 /** Builds the fastify app; main.ts listens. Errors leave as `{error, code}` with a sentence saying what to do. */
@@ -109,6 +113,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHookRoute(app, deps.hooks);
   registerNotifyRoutes(app, deps.commands, deps.channels);
   registerEventRoutes(app, deps.events);
+  if (deps.prune) registerPruneRoute(app, deps.prune);
   return app;
 }
 

@@ -169,6 +169,8 @@ export class HookIntake {
 
   #logOnce(key: string, msg: string): void {
     if (this.#unknownLogged.has(key)) return;
+    // Keyed by Claude's session id: bounded, so hooks from endless sessions outside tmux cost no memory.
+    if (this.#unknownLogged.size >= 1000) this.#unknownLogged.clear();
     this.#unknownLogged.add(key);
     this.#d.log.info({ key }, msg);
   }

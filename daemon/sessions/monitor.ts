@@ -133,7 +133,9 @@ export class Monitor {
         await this.checkLiveness();
       }
       const due: SessionRecord[] = [];
-      for (const s of this.#m.live()) {
+      const live = this.#m.live();
+      if (this.#watch.size > live.length) this.#forgetGone(live);
+      for (const s of live) {
         const w = this.#w(s);
         this.#idle(s, w, now);
         if (now - w.lastPersist > 10_000) this.#persist(s, w);
@@ -153,6 +155,16 @@ export class Monitor {
       this.#log.error({ err }, 'monitor tick failed');
     } finally {
       this.#busy = false;
+    }
+  }
+
+  /** What was kept for sessions that have ended: a daemon that saw thousands of sessions holds only the live ones. */
+  #forgetGone(live: readonly SessionRecord[]): void {
+    const ids = new Set(live.map((s) => s.id));
+    for (const id of this.#watch.keys()) {
+      if (ids.has(id)) continue;
+      this.#watch.delete(id);
+      this.#screens.forget(id);
     }
   }
 

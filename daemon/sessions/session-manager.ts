@@ -326,6 +326,21 @@ export class SessionManager {
     this.emit(id, { kind: 'dead', exit_code: exitCode });
   }
 
+  /** Retention: dead sessions leave the registry (their records and files are the sweep's); live ones never do. */
+  forget(ids: readonly string[]): string[] {
+    const gone: string[] = [];
+    for (const id of ids) {
+      const s = this.#sessions.get(id);
+      if (!s || s.status !== 'dead') continue;
+      this.#sessions.delete(id);
+      if (s.credential) this.#credentials.delete(digest(s.credential));
+      this.#pending.delete(id);
+      this.#mcpConnecting.delete(id);
+      gone.push(id);
+    }
+    return gone;
+  }
+
   /** Drops in-memory waiters on shutdown; pending requests stay persisted for the next start. */
   releaseAllWaiters(): void {
     for (const entry of this.#pending.values()) {
