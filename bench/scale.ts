@@ -9,7 +9,8 @@
  * Printed, not asserted (bench/run.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -75,10 +76,24 @@ async function serve(command: string, extra: Record<string, unknown> = {}, profi
   };
 }
 
-async function api<T>(d: Served, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${d.url}${path}`, { method, headers: d.headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? null : await res.json()) as T;
+/** One request on a connection of its own, closed after it: the bench holds no descriptor of the daemon open. */
+function api<T>(d: Served, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const data = body === undefined ? '' : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const headers = { ...(data ? d.headers : { authorization: d.headers.authorization! }), ...(data ? { 'content-length': Buffer.byteLength(data) } : {}) };
+    const req = request(`${d.url}${path}`, { method, agent: false, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.once('end', () => {
+        const status = res.statusCode ?? 0;
+        if (status >= 400) reject(new Error(`${method} ${path}: ${status} ${text}`));
+        else resolve((text ? JSON.parse(text) : null) as T);
+      });
+    });
+    req.once('error', reject);
+    req.end(data);
+  });
 }
 
 /** Runs `jobs` with at most `width` at a time. */
@@ -126,5 +141,179 @@ export function reportBusy(r: BusyResult, target: { cpuPct: number; rssMb: numbe
   console.log(
     `${r.sessions} busy sessions  CPU ${r.cpuPct.toFixed(1)}% of one core   RSS ${r.rssMb.toFixed(0)} MB (peak ${r.peakMb.toFixed(0)} MB) over ${r.seconds} s ` +
       `(target < ${target.cpuPct}%, < ${target.rssMb} MB)`,
+  );
+}
+
+export interface GrowthOptions {
+  /** Sessions started and killed, and hook calls, in all: split evenly over the rounds. */
+  sessions: number;
+  hooks: number;
+  /** Sessions kept alive through it all: the hooks are theirs. */
+  live: number;
+  /**
+   * Each round grows, then sweeps. RSS rarely shrinks (V8 keeps the heap it grew to), so a leak shows as
+   * RSS still climbing in the second round, not as RSS failing to drop after the first.
+   */
+  rounds: number;
+  profileDir?: string;
+}
+
+interface Snapshot extends ProcFigures {
+  dbBytes: number;
+  logFiles: number;
+}
+
+interface Round {
+  after: Snapshot;
+  swept: Snapshot;
+  startsPerSecond: number;
+  hooksPerSecond: number;
+  /** The daemon's CPU per hook call, and as % of one core while they came. */
+  hookCpuMsEach: number;
+  hookCpuPct: number;
+  sweep: { sessions: number; rows: Record<string, number>; files: number; ms: number };
+}
+
+export interface GrowthResult extends GrowthOptions {
+  before: Snapshot;
+  rounds_: Round[];
+}
+
+function fileSize(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+}
+
+function fdKinds(pid: number): string {
+  const kinds = new Map<string, number>();
+  for (const f of readdirSync(`/proc/${pid}/fd`)) {
+    let target = '?';
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${f}`).replace(/:\[.*$/, '');
+    } catch {
+      // closed meanwhile
+    }
+    kinds.set(target, (kinds.get(target) ?? 0) + 1);
+  }
+  return [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+function snapshot(d: Served): Snapshot {
+  if (process.env.BENCH_FDS) console.log(`  fds: ${fdKinds(d.child.pid!)}`);
+  const db = join(d.home, 'csm.db');
+  return { ...procStat(d.child.pid!), dbBytes: fileSize(db) + fileSize(`${db}-wal`), logFiles: readdirSync(join(d.home, 'logs')).length };
+}
+
+function postHook(agent: Agent, d: Served, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${d.url}/hook`, { method: 'POST', agent, headers: { ...d.headers, ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+/** Hook payloads as Claude Code sends them, in the order a turn sends them. */
+function hookPayload(i: number, claudeSession: string, cwd: string): Record<string, unknown> {
+  const common = { session_id: claudeSession, transcript_path: join(cwd, `.claude/projects/bench/${claudeSession}.jsonl`), cwd, permission_mode: 'default' };
+  const toolUse = `toolu_bench_${i}`;
+  switch (i % 5) {
+    case 0:
+      return { ...common, hook_event_name: 'UserPromptSubmit', prompt: `step ${i}: run the tests and fix what fails` };
+    case 1:
+      return { ...common, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'npm test -- --reporter dot', description: 'Run the tests' }, tool_use_id: toolUse };
+    case 2:
+      return {
+        ...common, hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_input: { command: 'npm test -- --reporter dot' }, tool_use_id: toolUse,
+        tool_response: { stdout: '.'.repeat(200) + '\n42 passing (1s)\n', stderr: '', interrupted: false, isImage: false },
+      };
+    case 3:
+      return { ...common, hook_event_name: 'Notification', message: 'Claude is waiting for your input', notification_type: 'idle_prompt' };
+    default:
+      return { ...common, hook_event_name: 'Stop', stop_hook_active: false, last_assistant_message: `All 42 tests pass now (round ${i}).` };
+  }
+}
+
+/**
+ * Sessions started and killed, then hook calls, then a retention sweep that forgets every ended session
+ * (`csm prune --older-than 0`), round after round: what grew, and whether it went back.
+ */
+export async function growth(o: GrowthOptions): Promise<GrowthResult> {
+  const d = await serve(QUIET, {}, o.profileDir);
+  try {
+    type Created = { session_id: string };
+    const live: string[] = [];
+    for (let i = 0; i < o.live; i++) live.push((await api<Created>(d, 'POST', '/session/new', { cwd: d.home })).session_id);
+    const claude = live.map((_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    await delay(2000);
+    const before = snapshot(d);
+    const rounds: Round[] = [];
+    let hook = 0;
+    for (let round = 0; round < o.rounds; round++) {
+      const t0 = performance.now();
+      await pool(Array.from({ length: Math.round(o.sessions / o.rounds) }), 4, async () => {
+        const { session_id } = await api<Created>(d, 'POST', '/session/new', { cwd: d.home });
+        await api(d, 'POST', `/session/${session_id}/kill`, {});
+      });
+      const startsPerSecond = o.sessions / o.rounds / ((performance.now() - t0) / 1000);
+
+      const hooks = Math.round(o.hooks / o.rounds);
+      const t1 = performance.now();
+      const cpuAtHooks = procStat(d.child.pid!).cpuMs;
+      // node:http with a keep-alive agent (fetch costs the bench more than the daemon); closed before the
+      // snapshot, so the daemon's descriptor count holds no idle connection of ours.
+      const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+      await pool(Array.from({ length: hooks }), 16, async () => {
+        const i = hook++;
+        const s = i % live.length;
+        const status = await postHook(agent, d, { 'x-csm-session': live[s]!, 'x-csm-pane': '%0' }, JSON.stringify(hookPayload(i, claude[s]!, d.home)));
+        if (status !== 204) throw new Error(`POST /hook answered ${status}`);
+      });
+      agent.destroy();
+      const hookWallMs = performance.now() - t1;
+      const hookCpu = procStat(d.child.pid!).cpuMs - cpuAtHooks;
+      await delay(2000);
+      const after = snapshot(d);
+
+      const t2 = performance.now();
+      const r = await api<{ sessions: number; rows: Record<string, number>; files: number }>(d, 'POST', '/prune', { older_than_days: 0 });
+      const ms = performance.now() - t2;
+      await delay(2000);
+      rounds.push({
+        after, swept: snapshot(d), startsPerSecond, hooksPerSecond: hooks / (hookWallMs / 1000), hookCpuMsEach: hookCpu / hooks,
+        hookCpuPct: (hookCpu / hookWallMs) * 100, sweep: { sessions: r.sessions, rows: r.rows, files: r.files, ms },
+      });
+    }
+    return { ...o, before, rounds_: rounds };
+  } finally {
+    await d.stop();
+  }
+}
+
+export function reportGrowth(r: GrowthResult): void {
+  const row = (name: string, s: Snapshot): string =>
+    `  ${name.padEnd(22)} RSS ${s.rssMb.toFixed(0).padStart(4)} MB   fds ${String(s.fds).padStart(4)}   database ${(s.dbBytes / 1024).toFixed(0).padStart(6)} KiB   log files ${s.logFiles}`;
+  const perRound = `${Math.round(r.sessions / r.rounds)} sessions started and killed, then ${Math.round(r.hooks / r.rounds)} hook calls`;
+  console.log(`growth: ${r.sessions} sessions and ${r.hooks} hook calls (${r.live} live sessions), in ${r.rounds} round${r.rounds > 1 ? 's' : ''} of ${perRound}, each followed by a retention sweep`);
+  console.log(row('before', r.before));
+  r.rounds_.forEach((x, i) => {
+    const rows = Object.entries(x.sweep.rows).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
+    console.log(row(`round ${i + 1}: after`, x.after));
+    console.log(row(`round ${i + 1}: after sweep`, x.swept));
+    console.log(
+      `    starts ${x.startsPerSecond.toFixed(1)}/s; hooks ${x.hooksPerSecond.toFixed(0)}/s, the daemon ${x.hookCpuMsEach.toFixed(2)} ms CPU each (${x.hookCpuPct.toFixed(0)}% of one core); ` +
+        `sweep ${x.sweep.ms.toFixed(0)} ms: ${x.sweep.sessions} sessions, ${x.sweep.files} files, rows: ${rows || 'none'}`,
+    );
+  });
+  const last = r.rounds_.at(-1)!.swept;
+  const first = r.rounds_[0]!.swept;
+  console.log(
+    `  after the last sweep vs before: fds ${last.fds - r.before.fds >= 0 ? '+' : ''}${last.fds - r.before.fds}, database ${((last.dbBytes - r.before.dbBytes) / 1024).toFixed(0)} KiB, ` +
+      `log files ${last.logFiles - r.before.logFiles}; RSS round ${r.rounds} vs round 1 after sweep ${(last.rssMb - first.rssMb).toFixed(0)} MB (target: no growth that stays)`,
   );
 }

@@ -34,7 +34,7 @@ export interface AppDeps {
   /** Where unexpected errors are reported (fastify's own logger is usually off). */
   log: Logger;
   /** A retention sweep now (POST /prune); absent: no such endpoint. */
-  prune?: (olderThanDays?: number) => SweepReport;
+  prune?: (olderThanDays?: number) => Promise<SweepReport>;
 }
 
 /** Builds the fastify app; main.ts listens. Errors leave as `{error, code}` with a sentence saying what to do. */

@@ -43,7 +43,7 @@ export class HookIntake {
     if (!session) return null;
     const m = this.#d.manager;
     const id = session.id;
-    m.update(id, { last_output_at: m.now() });
+    m.touch(id);
     this.#d.onActivity(id);
     if (payload.session_id && payload.session_id !== session.claude_session_id) m.update(id, { claude_session_id: payload.session_id });
     if (payload.transcript_path && payload.transcript_path !== session.transcript_path) m.update(id, { transcript_path: payload.transcript_path });

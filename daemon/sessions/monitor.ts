@@ -31,6 +31,8 @@ interface Watch {
   idleLongWarned: boolean;
   lastSizeCheck: number;
   lastPersist: number;
+  /** The last_output_at last written to the database (the record in memory may be ahead: see SessionManager.touch). */
+  persisted: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export class Monitor {
   #w(s: SessionRecord): Watch {
     let w = this.#watch.get(s.id);
     if (!w) {
-      w = { lastOutput: s.last_output_at, lastCheck: 0, dirty: true, idleWarned: false, idleLongWarned: false, lastSizeCheck: 0, lastPersist: 0 };
+      w = { lastOutput: s.last_output_at, lastCheck: 0, dirty: true, idleWarned: false, idleLongWarned: false, lastSizeCheck: 0, lastPersist: 0, persisted: s.last_output_at };
       this.#watch.set(s.id, w);
     }
     return w;
@@ -118,8 +120,9 @@ export class Monitor {
   }
 
   #persist(s: SessionRecord, w: Watch): void {
-    if (s.status === 'dead' || w.lastOutput === s.last_output_at) return;
-    this.#m.update(s.id, { last_output_at: w.lastOutput });
+    if (s.status === 'dead' || w.lastOutput === w.persisted) return;
+    this.#m.update(s.id, { last_output_at: Math.max(w.lastOutput, s.last_output_at) });
+    w.persisted = w.lastOutput;
     w.lastPersist = this.#m.now();
   }
 

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../logger.js';
@@ -37,8 +37,7 @@ const SESSION_DIR = new RegExp(`^(${SESSION_ID_SOURCE})$`);
 /**
  * The retention sweep: dead sessions older than retention_days leave the registry, every table (through the
  * pruners the table owners registered with the store) and the disk (their logs and credential files), and
- * old records and events go. Synchronous from start to end, so no session can start or die half-way through
- * a sweep.
+ * old records and events go.
  */
 export class Retention {
   readonly #d: RetentionDeps;
@@ -48,25 +47,29 @@ export class Retention {
     this.#d = deps;
   }
 
-  sweep(keepMs: number): SweepReport {
+  /**
+   * Forgets in one synchronous step what is kept in memory and in the database (so no session starts or dies
+   * half-way), then removes the files, which no record claims any more, without holding up the daemon.
+   */
+  async sweep(keepMs: number): Promise<SweepReport> {
     const { manager, sessions, store, events } = this.#d;
     const now = manager.now();
     const cut = retentionCutoffs(now, keepMs);
     const all = manager.list();
-    const expired = expiredSessions(all, cut.records, undeliveredLanes(store));
+    const expired = new Set(expiredSessions(all, cut.records, undeliveredLanes(store)));
     const live = all.filter((s) => s.status !== 'dead').map((s) => s.id);
-    const logFiles = new Map(all.filter((s) => expired.includes(s.id) && s.log_file).map((s) => [s.id, s.log_file]));
-    const forgotten = new Set(manager.forget(expired));
+    const logFiles = all.filter((s) => expired.has(s.id) && s.log_file).map((s) => s.log_file);
+    const forgotten = new Set(manager.forget([...expired]));
     const db = store.prune({ sessions: [...forgotten], live, before: cut.records, keysBefore: cut.keys });
+    const dropped = events.dropBefore(cut.records);
     // Read after the rows went: a record being started (saved, not yet in the registry) still claims its files.
     const known = sessions.ids();
     let files = 0;
-    for (const id of forgotten) files += this.#remove(logFiles.get(id));
-    files += this.#sweepDir(this.#d.logDir, LOG_FILE, forgotten, known, cut.orphans);
-    files += this.#sweepDir(this.#d.sessionsDir, SESSION_DIR, forgotten, known, cut.orphans);
+    for (const file of logFiles) files += await this.#remove(file);
+    files += await this.#sweepDir(this.#d.logDir, LOG_FILE, forgotten, known, cut.orphans);
+    files += await this.#sweepDir(this.#d.sessionsDir, SESSION_DIR, forgotten, known, cut.orphans);
     const report: SweepReport = {
-      sessions: forgotten.size, rows: db.rows, files, events: events.dropBefore(cut.records),
-      db_bytes_before: db.bytesBefore, db_bytes_after: db.bytesAfter,
+      sessions: forgotten.size, rows: db.rows, files, events: dropped, db_bytes_before: db.bytesBefore, db_bytes_after: db.bytesAfter,
     };
     if (report.sessions > 0 || report.files > 0) this.#d.log.info(report, 'retention: forgot ended sessions');
     return report;
@@ -74,12 +77,13 @@ export class Retention {
 
   /** A sweep now, then every `intervalMs`; a failed sweep is logged and tried again at the next one. */
   start(keepMs: number, intervalMs: number): void {
+    let running = false;
     const run = (): void => {
-      try {
-        this.sweep(keepMs);
-      } catch (err) {
-        this.#d.log.error({ err }, 'retention sweep failed; the next one tries again');
-      }
+      if (running) return;
+      running = true;
+      this.sweep(keepMs)
+        .catch((err: unknown) => this.#d.log.error({ err }, 'retention sweep failed; the next one tries again'))
+        .finally(() => (running = false));
     };
     run();
     this.#timer = setInterval(run, intervalMs);
@@ -91,10 +95,10 @@ export class Retention {
     this.#timer = null;
   }
 
-  #sweepDir(dir: string, pattern: RegExp, forgotten: ReadonlySet<string>, known: ReadonlySet<string>, orphanCutoff: number): number {
+  async #sweepDir(dir: string, pattern: RegExp, forgotten: ReadonlySet<string>, known: ReadonlySet<string>, orphanCutoff: number): Promise<number> {
     let names: string[];
     try {
-      names = readdirSync(dir);
+      names = await readdir(dir);
     } catch {
       return 0;
     }
@@ -103,26 +107,16 @@ export class Retention {
       const session = pattern.exec(name)?.[1];
       if (session === undefined || (known.has(session) && !forgotten.has(session))) continue;
       const file = join(dir, name);
-      let mtimeMs: number;
-      try {
-        mtimeMs = statSync(file).mtimeMs;
-      } catch {
-        continue;
-      }
-      if (fileExpired({ session, mtimeMs }, forgotten, known, orphanCutoff)) n += this.#remove(file);
+      const mtimeMs = await stat(file).then((s) => s.mtimeMs, () => null);
+      if (mtimeMs !== null && fileExpired({ session, mtimeMs }, forgotten, known, orphanCutoff)) n += await this.#remove(file);
     }
     return n;
   }
 
-  #remove(file: string | undefined): number {
-    if (!file) return 0;
+  async #remove(file: string): Promise<number> {
+    if ((await stat(file).catch(() => null)) === null) return 0;
     try {
-      statSync(file);
-    } catch {
-      return 0;
-    }
-    try {
-      rmSync(file, { recursive: true, force: true });
+      await rm(file, { recursive: true, force: true });
       return 1;
     } catch (err) {
       this.#d.log.warn({ err, file }, 'retention: could not remove a file of an ended session');

@@ -121,6 +121,15 @@ export class SessionManager {
     return s;
   }
 
+  /**
+   * Activity seen (a hook): noted in memory only. The monitor writes last_output_at to the database every
+   * few seconds, so a busy session's hooks do not each cost a database write.
+   */
+  touch(id: string): void {
+    const s = this.find(id);
+    if (s) s.last_output_at = this.now();
+  }
+
   setStatus(id: string, status: SessionStatus): void {
     const s = this.find(id);
     if (s && s.status !== status && s.status !== 'dead') this.update(id, { status });
