@@ -159,11 +159,11 @@ describe('retention sweep', () => {
   it('gives the database space back after a large sweep', async () => {
     w = world();
     const big = 'x'.repeat(20_000);
-    const world = w;
-    world.store.db.transaction(() => {
+    const x = w;
+    x.store.db.transaction(() => {
       for (let i = 0; i < 300; i++) {
         const id = `a${i.toString(16).padStart(3, '0')}`;
-        world.sessions.save({ ...world.record(id, 'dead', 40), last_message: big });
+        x.sessions.save({ ...x.record(id, 'dead', 40), last_message: big });
       }
     })();
     const { retention } = start(w);
