@@ -161,6 +161,8 @@ export interface GrowthOptions {
 interface Snapshot extends ProcFigures {
   dbBytes: number;
   logFiles: number;
+  /** The daemon's CPU while nothing happens, over the few seconds before the snapshot (% of one core). */
+  quietCpuPct: number;
 }
 
 interface Round {
@@ -201,10 +203,19 @@ function fdKinds(pid: number): string {
   return [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
 }
 
-function snapshot(d: Served): Snapshot {
+/** Waits a few quiet seconds (what was in flight settles), then reads the figures. */
+async function snapshot(d: Served): Promise<Snapshot> {
+  await delay(1000);
+  const t0 = performance.now();
+  const cpu0 = procStat(d.child.pid!).cpuMs;
+  await delay(3000);
+  const now = procStat(d.child.pid!);
   if (process.env.BENCH_FDS) console.log(`  fds: ${fdKinds(d.child.pid!)}`);
   const db = join(d.home, 'csm.db');
-  return { ...procStat(d.child.pid!), dbBytes: fileSize(db) + fileSize(`${db}-wal`), logFiles: readdirSync(join(d.home, 'logs')).length };
+  return {
+    ...now, quietCpuPct: ((now.cpuMs - cpu0) / (performance.now() - t0)) * 100,
+    dbBytes: fileSize(db) + fileSize(`${db}-wal`), logFiles: readdirSync(join(d.home, 'logs')).length,
+  };
 }
 
 function postHook(agent: Agent, d: Served, headers: Record<string, string>, body: string): Promise<number> {
@@ -250,8 +261,7 @@ export async function growth(o: GrowthOptions): Promise<GrowthResult> {
     const live: string[] = [];
     for (let i = 0; i < o.live; i++) live.push((await api<Created>(d, 'POST', '/session/new', { cwd: d.home })).session_id);
     const claude = live.map((_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-    await delay(2000);
-    const before = snapshot(d);
+    const before = await snapshot(d);
     const rounds: Round[] = [];
     let hook = 0;
     for (let round = 0; round < o.rounds; round++) {
@@ -277,15 +287,13 @@ export async function growth(o: GrowthOptions): Promise<GrowthResult> {
       agent.destroy();
       const hookWallMs = performance.now() - t1;
       const hookCpu = procStat(d.child.pid!).cpuMs - cpuAtHooks;
-      await delay(2000);
-      const after = snapshot(d);
+      const after = await snapshot(d);
 
       const t2 = performance.now();
       const r = await api<{ sessions: number; rows: Record<string, number>; files: number }>(d, 'POST', '/prune', { older_than_days: 0 });
       const ms = performance.now() - t2;
-      await delay(2000);
       rounds.push({
-        after, swept: snapshot(d), startsPerSecond, hooksPerSecond: hooks / (hookWallMs / 1000), hookCpuMsEach: hookCpu / hooks,
+        after, swept: await snapshot(d), startsPerSecond, hooksPerSecond: hooks / (hookWallMs / 1000), hookCpuMsEach: hookCpu / hooks,
         hookCpuPct: (hookCpu / hookWallMs) * 100, sweep: { sessions: r.sessions, rows: r.rows, files: r.files, ms },
       });
     }
@@ -297,7 +305,8 @@ export async function growth(o: GrowthOptions): Promise<GrowthResult> {
 
 export function reportGrowth(r: GrowthResult): void {
   const row = (name: string, s: Snapshot): string =>
-    `  ${name.padEnd(22)} RSS ${s.rssMb.toFixed(0).padStart(4)} MB   fds ${String(s.fds).padStart(4)}   database ${(s.dbBytes / 1024).toFixed(0).padStart(6)} KiB   log files ${s.logFiles}`;
+    `  ${name.padEnd(22)} RSS ${s.rssMb.toFixed(0).padStart(4)} MB   fds ${String(s.fds).padStart(4)}   database ${(s.dbBytes / 1024).toFixed(0).padStart(6)} KiB   ` +
+    `log files ${String(s.logFiles).padStart(4)}   CPU at rest ${s.quietCpuPct.toFixed(1)}%`;
   const perRound = `${Math.round(r.sessions / r.rounds)} sessions started and killed, then ${Math.round(r.hooks / r.rounds)} hook calls`;
   console.log(`growth: ${r.sessions} sessions and ${r.hooks} hook calls (${r.live} live sessions), in ${r.rounds} round${r.rounds > 1 ? 's' : ''} of ${perRound}, each followed by a retention sweep`);
   console.log(row('before', r.before));

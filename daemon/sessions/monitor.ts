@@ -23,6 +23,9 @@ export interface MonitorTiming {
 // busyCheckMs is only a safety net: a dialog stops the output, so it is read when the output settles.
 export const DEFAULT_MONITOR_TIMING: MonitorTiming = { tickMs: 250, settleMs: 300, busyCheckMs: 15_000, watchMs: 1000, livenessMs: 1000, logPollMs: 500 };
 
+/** claude-<id>.log, or its rotated .log.1 (group 2). */
+const LOG_FILE = new RegExp(`^claude-(${SESSION_ID_SOURCE})\\.log(\\.1)?$`);
+
 interface Watch {
   lastOutput: number;
   lastCheck: number;
@@ -60,7 +63,13 @@ export class Monitor {
   start(logDir: string): void {
     // Polling, not inotify: a busy session writes hundreds of times a second, and chokidar stats the file on
     // every inotify event. One stat per log per interval is all that "is it still producing output" needs.
-    this.#watcher = chokidar.watch(logDir, { ignoreInitial: true, depth: 0, usePolling: true, interval: this.#t.logPollMs, binaryInterval: this.#t.logPollMs });
+    // Each file watched is polled: ended sessions' logs (kept until retention) and rotated logs are not.
+    const ignored = (file: string): boolean => {
+      const match = LOG_FILE.exec(basename(file));
+      if (!match) return false;
+      return match[2] !== undefined || this.#m.find(match[1]!)?.status === 'dead';
+    };
+    this.#watcher = chokidar.watch(logDir, { ignoreInitial: true, depth: 0, usePolling: true, interval: this.#t.logPollMs, binaryInterval: this.#t.logPollMs, ignored });
     this.#watcher.on('change', (file) => this.#onLogChange(file));
     this.#watcher.on('add', (file) => this.#onLogChange(file));
     this.#watcher.on('error', (err) => this.#log.warn({ err }, 'log watcher error'));
@@ -95,8 +104,8 @@ export class Monitor {
   }
 
   #onLogChange(file: string): void {
-    const match = new RegExp(`^claude-(${SESSION_ID_SOURCE})\\.log$`).exec(basename(file));
-    if (!match) return;
+    const match = LOG_FILE.exec(basename(file));
+    if (!match || match[2] !== undefined) return;
     const s = this.#m.find(match[1]!);
     if (!s || s.status === 'dead') return;
     this.activity(s.id);
@@ -168,6 +177,8 @@ export class Monitor {
       if (ids.has(id)) continue;
       this.#watch.delete(id);
       this.#screens.forget(id);
+      const log = this.#m.find(id)?.log_file;
+      if (log) this.#watcher?.unwatch(log);
     }
   }
 
