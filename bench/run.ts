@@ -19,6 +19,7 @@
  *   npm run bench -- --quick            the scale parts smaller: 50 busy sessions for 10 s, 200 sessions and 20,000 hooks
  *   BENCH_SESSIONS, BENCH_SECONDS       busy sessions and seconds; BENCH_GROWTH_SESSIONS, BENCH_HOOKS the growth sizes
  *   BENCH_PROFILE=DIR                   a CPU profile of the daemon under load (node --cpu-prof) into DIR
+ *   BENCH_FDS=1                         the daemon's open descriptors by kind at each growth snapshot
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -36,8 +36,9 @@ describe('retention in the daemon', () => {
     d = await startDaemon({ claudeBin: ECHO, claudeEnv: {}, config: { retention_days: 0 }, env: { CSM_TEST_RETENTION_INTERVAL_MS: '300' } });
     const live = (await d.api<{ session_id: string }>('POST', '/session/new', { cwd: d.home })).body.session_id;
     const ended = await startAndKill(d);
+    // The record goes first, then its files (removed without holding up the daemon).
     await waitFor(async () => (await d!.api('GET', `/session/${ended}`)).status === 404, { message: `${ended} forgotten` });
-    expect(files(d, ended)).toEqual({ log: false, launch: false });
+    await waitFor(() => !files(d!, ended).log && !files(d!, ended).launch, { message: `${ended}'s files removed` });
     expect((await d.api<{ status: string }>('GET', `/session/${live}`)).body.status).not.toBe('dead');
     expect(files(d, live)).toEqual({ log: true, launch: true });
     expect(d.logs()).toContain('retention: forgot ended sessions');
@@ -62,7 +63,7 @@ describe('retention in the daemon', () => {
     await d.stop();
     await d.restart();
     expect((await d.api('GET', `/session/${second}`)).status).toBe(404);
-    expect(files(d, second)).toEqual({ log: false, launch: false });
+    await waitFor(() => !files(d!, second).log && !files(d!, second).launch, { message: `${second}'s files removed` });
 
     const bad = await d.cli(['prune', '--older-than', 'soon']);
     expect(bad.exitCode).toBe(2);
