@@ -53,7 +53,8 @@ async function serve(command: string, extra: Record<string, unknown> = {}, profi
   const file = join(home, 'config.yaml');
   // A stand-in that prints nothing waits at a screen nobody recognises: not what is measured here.
   writeFileSync(file, stringify({ server: { port }, claude: { command }, tmux: { socket_name: socket }, terminal: { launcher: 'none' }, sessions: { stuck_seconds: 3600 }, ...extra }));
-  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), join(ROOT, 'dist/daemon/cli/main.js'), 'serve', '--config', file], {
+  const heap = process.env.BENCH_HEAP ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAP}`] : [];
+  const child = spawn(process.execPath, [...heap, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), join(ROOT, 'dist/daemon/cli/main.js'), 'serve', '--config', file], {
     env: { ...process.env, CSM_HOME: home, CSM_LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
@@ -211,6 +212,21 @@ async function snapshot(d: Served): Promise<Snapshot> {
   await delay(3000);
   const now = procStat(d.child.pid!);
   if (process.env.BENCH_FDS) console.log(`  fds: ${fdKinds(d.child.pid!)}`);
+  if (process.env.BENCH_HEAP) {
+    // A heap snapshot collects garbage first: its size is the live heap.
+    const dir = process.env.BENCH_HEAP;
+    const count = (): number => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).length;
+    const n = count();
+    d.child.kill('SIGUSR2');
+    while (count() === n) await delay(200);
+    const last = join(dir, readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).sort().at(-1)!);
+    // Written while the daemon runs: done when its size stops changing.
+    for (let size = -1; size !== fileSize(last) || size === 0; ) {
+      size = fileSize(last);
+      await delay(1000);
+    }
+    console.log(`  heap snapshot (live objects after a full GC): ${(fileSize(last) / 1024 / 1024).toFixed(1)} MB`);
+  }
   const db = join(d.home, 'csm.db');
   return {
     ...now, quietCpuPct: ((now.cpuMs - cpu0) / (performance.now() - t0)) * 100,
