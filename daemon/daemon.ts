@@ -134,7 +134,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
         // one job per session at a time); awaited before the channels start, so their retries find the box settled.
         settled = settleInputBoxes(manager, typer, ledger, log);
         channels = await createChannels({ config, bus, commands, store, log });
-        monitor.start(config.paths.log_dir);
+        monitor.start();
       } finally {
         reconciled();
       }
