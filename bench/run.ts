@@ -7,7 +7,7 @@
  *   4. permission → phone (and → mail) with the real Claude Code CLI, broken down, against the CLI's own
  *      PermissionRequest hook call (the floor) and its own Notification (the peer), in a quiet chat and with
  *      three notices sent to the chat just before; tap → tool_result at the model (bench/urgent.ts)
- *   5. scale (bench/scale.ts): CPU and RSS of `csm serve` while 200 sessions each write output continuously
+ *   5. scale (bench/scale.ts, bench/growth.ts): CPU and RSS of `csm serve` while 200 sessions each write output continuously
  *      for 30 s; growth after 1,000 sessions started and killed and 100,000 hook calls (RSS, open file
  *      descriptors, database size) before, after, and after a retention sweep, in two rounds
  * Targets: p99 event latency < 5 ms; replies typed within seconds; hook call → Bot API request (or SMTP
@@ -34,7 +34,8 @@ import { FakeTelegramBotApi } from '../test/fakes/telegram-bot-api.js';
 import { freePort } from '../test/helpers/daemon.js';
 import { OWNER, startMailStack, type MailStack } from '../test/helpers/mail.js';
 import { parseArgs } from 'node:util';
-import { busySessions, growth, reportBusy, reportGrowth } from './scale.js';
+import { growth, reportGrowth } from './growth.js';
+import { busySessions, reportBusy } from './scale.js';
 import { reportUrgent, urgentPath } from './urgent.js';
 
 const ROOT = join(import.meta.dirname, '..');
