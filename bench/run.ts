@@ -7,15 +7,24 @@
  *   4. permission → phone (and → mail) with the real Claude Code CLI, broken down, against the CLI's own
  *      PermissionRequest hook call (the floor) and its own Notification (the peer), in a quiet chat and with
  *      three notices sent to the chat just before; tap → tool_result at the model (bench/urgent.ts)
- *   5. CPU and RSS of `csm serve` while 50 sessions each write output continuously for 30 s
+ *   5. scale (bench/scale.ts, bench/growth.ts): CPU and RSS of `csm serve` while 200 sessions each write output continuously
+ *      for 30 s; growth after 1,000 sessions started and killed and 100,000 hook calls (RSS, open file
+ *      descriptors, database size) before, after, and after a retention sweep, in two rounds
  *   6. live output: a transcript line appended → its event on the bus (bench/transcript.ts)
  *   7. the web dashboard (bench/web.ts): the pane source, output → drawn in headless Chromium, 10 viewers
  *   8. a pane image of a 200×50 pane: render time and PNG size (bench/pane-image.ts)
  * Targets: p99 event latency < 5 ms; replies typed within seconds; hook call → Bot API request (or SMTP
- * send) p50 < 50 ms, p99 < 150 ms; 50 busy sessions < 10% of one core and < 150 MB RSS.
+ * send) p50 < 50 ms, p99 < 150 ms; 200 busy sessions < 10% of one core and < 200 MB RSS; no growth that
+ * does not return after retention.
+ *
+ *   npm run bench                       everything (about 15 minutes on 2 cores)
+ *   npm run bench -- --only scale       one part: hook, input, reply, urgent, busy, growth, transcript, web, image or scale (busy + growth)
+ *   npm run bench -- --quick            the scale parts smaller: 50 busy sessions for 10 s, 200 sessions and 20,000 hooks
+ *   BENCH_SESSIONS, BENCH_SECONDS       busy sessions and seconds; BENCH_GROWTH_SESSIONS, BENCH_HOOKS the growth sizes
+ *   BENCH_PROFILE=DIR                   a CPU profile of the daemon under load (node --cpu-prof) into DIR
+ *   BENCH_FDS=1                         the daemon's open descriptors by kind at each growth snapshot
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -29,13 +38,25 @@ import { freePort } from '../test/helpers/daemon.js';
 import { OWNER, startMailStack, type MailStack } from '../test/helpers/mail.js';
 import { transcriptLatency } from './transcript.js';
 import { paneImageBench } from './pane-image.js';
+import { parseArgs } from 'node:util';
+import { growth, reportGrowth } from './growth.js';
+import { busySessions, reportBusy } from './scale.js';
 import { reportUrgent, urgentPath } from './urgent.js';
 import { webBench } from './web.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const WRITER = join(ROOT, 'test/fixtures/bin/busy-writer');
-const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const { values: flags } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const PARTS = ['hook', 'input', 'reply', 'urgent', 'busy', 'growth', 'transcript', 'web', 'image'] as const;
+const only = flags.only === 'scale' ? ['busy', 'growth'] : flags.only ? flags.only.split(',') : [...PARTS];
+const unknown = only.filter((p) => !(PARTS as readonly string[]).includes(p));
+if (unknown.length) throw new Error(`--only takes ${PARTS.join(', ')} or scale (got ${unknown.join(', ')})`);
+const quick = flags.quick || process.env.BENCH_QUICK === '1';
+const num = (name: string, full: number, small: number): number => Number(process.env[name] ?? (quick ? small : full));
+const SESSIONS = num('BENCH_SESSIONS', 200, 50);
+const SECONDS = num('BENCH_SECONDS', 30, 10);
+const GROWTH_SESSIONS = num('BENCH_GROWTH_SESSIONS', 1000, 200);
+const HOOKS = num('BENCH_HOOKS', 100_000, 20_000);
 
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (ms: number): string => `${ms.toFixed(3)} ms`;
@@ -102,14 +123,6 @@ async function inputLatency(): Promise<void> {
   }
 }
 
-function procStat(pid: number): { cpuMs: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-  return { cpuMs: (ticks * 1000) / 100, rssMb: rssKb / 1024 };
-}
-
 /** Polls the pane until `text` shows; returns the time it took since `t0`. */
 async function visibleAfter(socket: string, pane: string, text: string, t0: number): Promise<number> {
   for (;;) {
@@ -171,40 +184,6 @@ async function replyLatency(): Promise<void> {
   }
 }
 
-async function busySessions(): Promise<void> {
-  const c = await configFor();
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist/daemon/cli/main.js'), 'serve', '--config', c.file], { env: { ...process.env, CSM_HOME: c.home, CSM_LOG_LEVEL: 'warn' }, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${c.port}`;
-  try {
-    for (;;) {
-      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
-      await delay(50);
-    }
-    const token = readFileSync(join(c.home, 'token'), 'utf8').trim();
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    for (let i = 0; i < SESSIONS; i++) {
-      const res = await fetch(`${url}/session/new`, { method: 'POST', headers, body: JSON.stringify({ cwd: c.home }) });
-      if (!res.ok) throw new Error(`session ${i}: ${await res.text()}`);
-    }
-    await delay(3000);
-    const start = procStat(child.pid!);
-    const t0 = performance.now();
-    let peak = start.rssMb;
-    for (let s = 0; s < SECONDS; s++) {
-      await delay(1000);
-      peak = Math.max(peak, procStat(child.pid!).rssMb);
-    }
-    const end = procStat(child.pid!);
-    const cpu = ((end.cpuMs - start.cpuMs) / (performance.now() - t0)) * 100;
-    console.log(`${SESSIONS} busy sessions  CPU ${cpu.toFixed(1)}% of one core   RSS ${end.rssMb.toFixed(0)} MB (peak ${peak.toFixed(0)} MB) over ${SECONDS} s (target < 10%, < 150 MB)`);
-  } finally {
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await gone;
-    await execa('tmux', ['-L', c.socket, 'kill-server'], { reject: false });
-  }
-}
-
 /** The latest Claude Code (what users run), else the pinned one; the version is printed with the figures. */
 async function urgent(): Promise<void> {
   const latest = join(ROOT, '.cache/claude-latest/node_modules/.bin/claude');
@@ -215,14 +194,19 @@ async function urgent(): Promise<void> {
   reportUrgent('email', await urgentPath({ claudeBin: bin, channel: 'email', busyRounds: 3, quietRounds: 3, peerRounds: 0 }));
 }
 
-console.log(`csm bench on ${process.platform}/${process.arch}, node ${process.version}`);
-await hookLatency();
-await inputLatency();
-await replyLatency();
-await urgent();
-await busySessions();
-const transcript = await transcriptLatency();
-console.log(`transcript → event p50 ${fmt(pct(transcript, 50))}   p99 ${fmt(pct(transcript, 99))}   (${transcript.length} lines appended to a real file, fs.watch)`);
-await webBench();
-await paneImageBench();
+console.log(`csm bench on ${process.platform}/${process.arch}, node ${process.version}${quick ? ' (--quick)' : ''}`);
+if (only.includes('hook')) await hookLatency();
+if (only.includes('input')) await inputLatency();
+if (only.includes('reply')) await replyLatency();
+if (only.includes('urgent')) await urgent();
+if (only.includes('busy')) reportBusy(await busySessions(SESSIONS, SECONDS, process.env.BENCH_PROFILE), { cpuPct: 10, rssMb: 200 });
+if (only.includes('growth')) {
+  reportGrowth(await growth({ sessions: GROWTH_SESSIONS, hooks: HOOKS, live: 10, rounds: 2, ...(process.env.BENCH_PROFILE ? { profileDir: process.env.BENCH_PROFILE } : {}) }));
+}
+if (only.includes('transcript')) {
+  const transcript = await transcriptLatency();
+  console.log(`transcript → event p50 ${fmt(pct(transcript, 50))}   p99 ${fmt(pct(transcript, 99))}   (${transcript.length} lines appended to a real file, fs.watch)`);
+}
+if (only.includes('web')) await webBench();
+if (only.includes('image')) await paneImageBench();
 process.exit(0);

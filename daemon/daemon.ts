@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import type { FastifyInstance } from 'fastify';
 import { hookScriptPath, packageVersion } from './assets.js';
@@ -17,6 +18,8 @@ import { HookIntake } from './sessions/hook-intake.js';
 import { InputTyper, type InputTiming } from './sessions/input.js';
 import { InputLedger } from './sessions/input-ledger.js';
 import { settleInputBoxes } from './sessions/restart-check.js';
+import { Retention } from './sessions/retention.js';
+import { DAY_MS } from './store/retention-policy.js';
 import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
 import { PaneStreams } from './sessions/pane-stream.js';
@@ -39,7 +42,8 @@ export interface DaemonOptions {
   log: Logger;
   /** Fastify's own request logging (pino options), off by default. */
   httpLogger?: boolean | object;
-  timing?: { monitor?: MonitorTiming; input?: InputTiming };
+  /** retentionMs: how often the retention sweep runs (default hourly). */
+  timing?: { monitor?: MonitorTiming; input?: InputTiming; retentionMs?: number };
   platform?: NodeJS.Platform;
   /** Test instrumentation only (see serve.ts, CSM_TEST_CRASH_AT). */
   fault?: (step: 'before-type' | 'before-enter' | 'after-spawn', text: string) => void;
@@ -78,8 +82,9 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   const url = daemonUrl(config.server);
   let channels: Channel[] = [];
 
+  const sessionStore = new SessionStore(store);
   const manager = new SessionManager({
-    config, tmux, tmuxAt: (socketPath) => new TmuxClient({ socketPath }), store: new SessionStore(store), bus,
+    config, tmux, tmuxAt: (socketPath) => new TmuxClient({ socketPath }), store: sessionStore, bus,
     log: log.child({ part: 'sessions' }), url, hookScript: hookScriptPath(), mcpServer: mcpServerCommand(),
     ...(o.idRandom ? { idRandom: o.idRandom } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
@@ -111,9 +116,14 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     transcriptRead: (id, text) => transcripts.whenRead(id, text),
   });
   const ledger = new InputLedger(store);
+  const retention = new Retention({
+    manager, sessions: sessionStore, store, events, sessionsDir: join(config.paths.home, 'sessions'), logDir: config.paths.log_dir,
+    log: log.child({ part: 'retention' }),
+  });
+  const keepMs = config.retention_days * DAY_MS;
   const panes = new PaneStreams(manager);
   const commands = createCommands({ manager, typer, screens, ledger, panes, images, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
-  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }),
+  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }), prune: (days) => retention.sweep(days === undefined ? keepMs : days * DAY_MS),
     ...(config.web.enabled ? { web: {
       auth: new WebAuth(store, { sessionMs: config.web.session_hours * 3_600_000, linkMs: config.web.link_minutes * 60_000 }),
       site: { port: config.server.port, publicUrl: config.web.public_url, allowRemote: config.server.allow_remote },
@@ -142,7 +152,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
         // one job per session at a time); awaited before the channels start, so their retries find the box settled.
         settled = settleInputBoxes(manager, typer, ledger, log);
         channels = await createChannels({ config, bus, commands, store, log });
-        monitor.start(config.paths.log_dir);
+        monitor.start();
         for (const s of manager.live()) if (s.transcript_path) transcripts.follow(s.id, s.transcript_path);
       } finally {
         reconciled();
@@ -155,10 +165,13 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
       } finally {
         releaseKept();
       }
+      // After the channels: their tables' pruners are registered by then, and vanished sessions are marked dead.
+      retention.start(keepMs, o.timing?.retentionMs ?? 3600_000);
       log.info({ url, sessions: manager.live().length, channels: channels.map((c) => c.name) }, 'csm daemon ready');
     },
     async stop() {
       await Promise.all(channels.map((c) => c.stop().catch((err: unknown) => log.warn({ err, channel: c.name }, 'channel stop failed'))));
+      retention.stop();
       manager.releaseAllWaiters();
       transcripts.stop();
       panes.stopAll();

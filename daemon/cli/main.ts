@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig, ConfigError, expandHome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { SessionInfo } from '../events/types.js';
+import type { SweepReport } from '../sessions/retention.js';
 import { readToken } from '../token.js';
 import { daemonUrl } from '../paths.js';
 import { attachArgs, serverArgs } from '../tmux/commands.js';
@@ -39,6 +40,8 @@ Usage:
                                  -o - writes the PNG to stdout)
   csm attach <id>                join the session's terminal (tmux attach)
   csm kill <id>                  stop the session
+  csm prune [--older-than DAYS]  forget ended sessions now (records, logs, launch files), ended longer ago
+                                 than DAYS (default: retention_days from the config, 30)
   csm hooks install|uninstall|status   Claude Code hooks for sessions you start yourself
   csm setup                      hooks + the MCP server, for sessions you start yourself
   csm service install|uninstall|status   run csm at login and after a crash (launchd on macOS, a
@@ -66,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       request: { type: 'string' },
       claude: { type: 'boolean', default: false },
       revoke: { type: 'boolean', default: false },
+      'older-than': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -175,6 +179,16 @@ async function main(argv: string[]): Promise<number> {
       const minutes = Math.round((r.expires_at - Date.now()) / 60_000);
       print(`Open this link to log in to the dashboard (it works once, for ${minutes} minutes):\n${r.url}`, r);
       if (process.platform === 'darwin' && !values.json) spawnSync('open', [r.url], { stdio: 'ignore' });
+      return EXIT.ok;
+    }
+    case 'prune': {
+      const raw = values['older-than'];
+      const days = raw === undefined ? undefined : Number(raw.replace(/d$/, ''));
+      if (days !== undefined && (!Number.isFinite(days) || days < 0)) throw new UsageError(`--older-than takes a number of days, 0 or more (got "${raw}").`);
+      const r = await api().request<SweepReport>('POST', '/prune', days === undefined ? {} : { older_than_days: days });
+      const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
+      const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+      print(`Forgot ${r.sessions} ended session${r.sessions === 1 ? '' : 's'}: ${rows} database rows, ${r.files} files, ${r.events} events. Database ${mb(r.db_bytes_before)} → ${mb(r.db_bytes_after)}.`, r);
       return EXIT.ok;
     }
     case 'hooks':

@@ -12,7 +12,7 @@ export async function serve(config: Config): Promise<number> {
   const log = pino({ level: process.env.CSM_LOG_LEVEL ?? 'info', redact: ['*.token', '*.bot_token', '*.password'] }, pino.destination(2)) as unknown as Logger;
   let daemon;
   try {
-    daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT), ...sessionIdsForTests(process.env.CSM_TEST_SESSION_IDS) });
+    daemon = await createDaemon({ config, log, ...crashForTests(process.env.CSM_TEST_CRASH_AT), ...sessionIdsForTests(process.env.CSM_TEST_SESSION_IDS), ...retentionForTests(process.env.CSM_TEST_RETENTION_INTERVAL_MS) });
   } catch (err) {
     process.stderr.write(`csm: could not start: ${err instanceof Error ? err.message : String(err)}
 `);
@@ -73,4 +73,10 @@ function sessionIdsForTests(spec: string | undefined): { idRandom?: (digits: num
   if (!spec) return {};
   const queue = spec.split(',').map((x) => x.trim()).filter(Boolean);
   return { idRandom: (digits) => queue.shift() ?? randomBytes(Math.ceil(digits / 2)).toString('hex').slice(0, digits) };
+}
+
+/** Tests of the retention schedule: CSM_TEST_RETENTION_INTERVAL_MS sweeps that often instead of hourly. Never set it otherwise. */
+function retentionForTests(spec: string | undefined): { timing?: { retentionMs: number } } {
+  const ms = Number(spec);
+  return spec && Number.isInteger(ms) && ms > 0 ? { timing: { retentionMs: ms } } : {};
 }

@@ -200,6 +200,12 @@ export const screenshotsSchema = z
 
 export const configSchema = z.strictObject({
   server: serverSchema,
+  /**
+   * Ended sessions are forgotten this many days after they ended: their records in every table, their logs
+   * and launch files; delivered records and old events too. Live sessions are never pruned. 0 = at the next
+   * sweep (hourly, and at start).
+   */
+  retention_days: z.number().min(0).max(36_500).default(30),
   telegram: telegramSchema.optional(),
   email: emailSchema.optional(),
   webhook: webhookSchema.optional(),

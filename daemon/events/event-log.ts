@@ -67,6 +67,17 @@ export class EventLog {
     return numbered;
   }
 
+  /** Retention: events that happened before `at` go (the log is bounded anyway; this forgets sooner). */
+  dropBefore(at: number): number {
+    let n = 0;
+    while (this.#events.length > 0 && this.#events[0]!.at < at) {
+      this.#events.shift();
+      this.#chars -= this.#sizes.shift()!;
+      n++;
+    }
+    return n;
+  }
+
   after(seq: number, sessionId?: string): NumberedEvent[] {
     return this.#events.filter((e) => e.seq > seq && (!sessionId || e.session_id === sessionId));
   }

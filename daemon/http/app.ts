@@ -10,6 +10,8 @@ import { registerHookRoute } from './routes/hook.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerNotifyRoutes } from './routes/notify.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerPruneRoute } from './routes/prune.js';
+import type { SweepReport } from '../sessions/retention.js';
 import type { EventLog } from '../events/event-log.js';
 import type { ChannelHealth } from '../channels/channel.js';
 import fastifyCookie from '@fastify/cookie';
@@ -40,6 +42,8 @@ export interface AppDeps {
   log: Logger;
   /** The web dashboard (web.enabled): its logins, its site, and the address its links start with. */
   web?: { auth: WebAuth; site: DashboardSite; baseUrl: string };
+  /** A retention sweep now (POST /prune); absent: no such endpoint. */
+  prune?: (olderThanDays?: number) => Promise<SweepReport>;
 }
 
 /** Builds the fastify app; main.ts listens. Errors leave as `{error, code}` with a sentence saying what to do. */
@@ -144,6 +148,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.post('/dashboard/login-link', off);
     app.post('/dashboard/revoke', off);
   }
+  if (deps.prune) registerPruneRoute(app, deps.prune);
   return app;
 }
 

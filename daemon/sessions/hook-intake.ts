@@ -50,7 +50,7 @@ export class HookIntake {
     if (!session) return null;
     const m = this.#d.manager;
     const id = session.id;
-    m.update(id, { last_output_at: m.now() });
+    m.touch(id);
     this.#d.onActivity(id);
     if (payload.session_id && payload.session_id !== session.claude_session_id) m.update(id, { claude_session_id: payload.session_id });
     if (payload.transcript_path && payload.transcript_path !== session.transcript_path) m.update(id, { transcript_path: payload.transcript_path });
@@ -181,6 +181,8 @@ export class HookIntake {
 
   #logOnce(key: string, msg: string): void {
     if (this.#unknownLogged.has(key)) return;
+    // Keyed by Claude's session id: bounded, so hooks from endless sessions outside tmux cost no memory.
+    if (this.#unknownLogged.size >= 1000) this.#unknownLogged.clear();
     this.#unknownLogged.add(key);
     this.#d.log.info({ key }, msg);
   }

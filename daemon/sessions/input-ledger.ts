@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import { jsonIds, type Store } from '../store/store.js';
 
 /**
  * Every input, under an idempotency key (a Telegram message, a mail; one drawn by the daemon for the API).
@@ -15,19 +15,24 @@ export interface LedgerEntry {
   at: number;
 }
 
-/** A channel retries within minutes, a mail left unread while the daemon was down within days: 30 days is ample. */
-const KEEP_MS = 30 * 24 * 3600_000;
-const PRUNE_EVERY_MS = 3600_000;
-
 export class InputLedger {
   readonly #store: Store;
-  #prunedAt = 0;
 
   constructor(store: Store) {
     this.#store = store;
     store.migrate('inputs', [
       `CREATE TABLE inputs (key TEXT PRIMARY KEY, session_id TEXT NOT NULL, text TEXT NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL)`,
     ]);
+    // A forgotten session's keys go with it (a retry then finds no session); others after the idempotency
+    // floor, except text a live session was being typed when the daemon died: the restart check finishes it.
+    store.retain('inputs', (db, scope) =>
+      db
+        .prepare(
+          `DELETE FROM inputs WHERE session_id IN (SELECT value FROM json_each(?))
+             OR (at < ? AND (state != 'typing' OR session_id NOT IN (SELECT value FROM json_each(?))))`,
+        )
+        .run(jsonIds(scope.sessions), scope.keysBefore, jsonIds(scope.live)).changes,
+    );
   }
 
   get(key: string): LedgerEntry | null {
@@ -35,11 +40,6 @@ export class InputLedger {
   }
 
   begin(key: string, sessionId: string, text: string, at: number): void {
-    // Every API input has a row too, so the table is pruned as it grows rather than never.
-    if (at - this.#prunedAt > PRUNE_EVERY_MS) {
-      this.prune(KEEP_MS, at);
-      this.#prunedAt = at;
-    }
     this.#store.db
       .prepare(`INSERT INTO inputs (key, session_id, text, state, at) VALUES (?, ?, ?, 'typing', ?) ON CONFLICT(key) DO NOTHING`)
       .run(key, sessionId, text, at);
@@ -56,10 +56,5 @@ export class InputLedger {
 
   delivered(key: string): void {
     this.#store.db.prepare(`UPDATE inputs SET state = 'delivered' WHERE key = ?`).run(key);
-  }
-
-  /** Keys older than this are forgotten: a retry comes within minutes, not weeks. */
-  prune(olderThanMs: number, now = Date.now()): void {
-    this.#store.db.prepare('DELETE FROM inputs WHERE at < ?').run(now - olderThanMs);
   }
 }

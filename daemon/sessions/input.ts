@@ -118,6 +118,11 @@ export class InputTyper {
     const prev = this.#queues.get(id) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(job);
     this.#queues.set(id, next);
+    // An empty queue is forgotten: a daemon that has seen thousands of sessions keeps no queue of theirs.
+    const forget = (): void => {
+      if (this.#queues.get(id) === next) this.#queues.delete(id);
+    };
+    next.then(forget, forget);
     return next;
   }
 
@@ -209,7 +214,13 @@ export class InputTyper {
     const set = this.#waiters.get(id) ?? new Set();
     set.add(wake);
     this.#waiters.set(id, set);
-    return { promise, cancel: () => set.delete(wake) };
+    return {
+      promise,
+      cancel: () => {
+        set.delete(wake);
+        if (set.size === 0 && this.#waiters.get(id) === set) this.#waiters.delete(id);
+      },
+    };
   }
 }
 

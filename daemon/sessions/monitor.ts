@@ -1,11 +1,9 @@
 import { copyFileSync, statSync, truncateSync } from 'node:fs';
-import { basename } from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
+import { stat } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
 import type { ScreenWatch } from './screen-watch.js';
 import type { SessionManager } from './session-manager.js';
 import type { SessionRecord } from './session-store.js';
-import { SESSION_ID_SOURCE } from '../session-id.js';
 
 export interface MonitorTiming {
   tickMs: number;
@@ -31,10 +29,15 @@ interface Watch {
   idleLongWarned: boolean;
   lastSizeCheck: number;
   lastPersist: number;
+  /** The log's size and mtime at the last poll; null before the first. */
+  logSize: number | null;
+  logMtime: number;
+  /** The last_output_at last written to the database (the record in memory may be ahead: see SessionManager.touch). */
+  persisted: number;
 }
 
 /**
- * The clock of the daemon: notices output (pipe-pane logs through chokidar), reads screens when they
+ * The clock of the daemon: notices output (polls the pipe-pane logs of live sessions), reads screens when they
  * settle, finds dead panes, and says when a session has gone quiet.
  */
 export class Monitor {
@@ -44,8 +47,9 @@ export class Monitor {
   readonly #t: MonitorTiming;
   readonly #keepFinal: (s: SessionRecord) => Promise<void>;
   readonly #watch = new Map<string, Watch>();
-  #watcher: FSWatcher | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #logTimer: NodeJS.Timeout | null = null;
+  #polling = false;
   #lastLiveness = 0;
   #busy = false;
 
@@ -58,20 +62,16 @@ export class Monitor {
     this.#t = timing;
   }
 
-  start(logDir: string): void {
-    // Polling, not inotify: a busy session writes hundreds of times a second, and chokidar stats the file on
-    // every inotify event. One stat per log per interval is all that "is it still producing output" needs.
-    this.#watcher = chokidar.watch(logDir, { ignoreInitial: true, depth: 0, usePolling: true, interval: this.#t.logPollMs, binaryInterval: this.#t.logPollMs });
-    this.#watcher.on('change', (file) => this.#onLogChange(file));
-    this.#watcher.on('add', (file) => this.#onLogChange(file));
-    this.#watcher.on('error', (err) => this.#log.warn({ err }, 'log watcher error'));
+  start(): void {
     this.#timer = setInterval(() => void this.#tick(), this.#t.tickMs);
     this.#timer.unref();
+    this.#logTimer = setInterval(() => void this.#pollLogs(), this.#t.logPollMs);
+    this.#logTimer.unref();
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await this.#watcher?.close();
+    if (this.#logTimer) clearInterval(this.#logTimer);
     for (const s of this.#m.live()) this.#persist(s, this.#w(s));
   }
 
@@ -89,23 +89,45 @@ export class Monitor {
   #w(s: SessionRecord): Watch {
     let w = this.#watch.get(s.id);
     if (!w) {
-      w = { lastOutput: s.last_output_at, lastCheck: 0, dirty: true, idleWarned: false, idleLongWarned: false, lastSizeCheck: 0, lastPersist: 0 };
+      w = { lastOutput: s.last_output_at, lastCheck: 0, dirty: true, idleWarned: false, idleLongWarned: false, lastSizeCheck: 0, lastPersist: 0, persisted: s.last_output_at, logSize: null, logMtime: 0 };
       this.#watch.set(s.id, w);
     }
     return w;
   }
 
-  #onLogChange(file: string): void {
-    const match = new RegExp(`^claude-(${SESSION_ID_SOURCE})\\.log$`).exec(basename(file));
-    if (!match) return;
-    const s = this.#m.find(match[1]!);
-    if (!s || s.status === 'dead') return;
+  /**
+   * Polling, not inotify: a busy session writes hundreds of times a second, and "is it still producing
+   * output" needs one stat per log per interval. Only live sessions' logs are looked at, so the logs of
+   * ended sessions (kept until retention) cost nothing. The first look at a log only notes where it stands.
+   */
+  async #pollLogs(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      await Promise.all(
+        this.#m.live().filter((s) => s.log_file !== '').map(async (s) => {
+          const st = await stat(s.log_file).catch(() => null);
+          if (!st || this.#m.find(s.id)?.status === 'dead') return;
+          const w = this.#w(s);
+          const changed = w.logSize !== null && (st.size !== w.logSize || st.mtimeMs !== w.logMtime);
+          w.logSize = st.size;
+          w.logMtime = st.mtimeMs;
+          if (changed) this.#onLogChange(s, w, st.size);
+        }),
+      );
+    } catch (err) {
+      this.#log.warn({ err }, 'log poll failed');
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #onLogChange(s: SessionRecord, w: Watch, size: number): void {
     this.activity(s.id);
-    const w = this.#w(s);
     const now = this.#m.now();
     if (now - w.lastSizeCheck > 5000) {
       w.lastSizeCheck = now;
-      this.#capLog(s.log_file);
+      if (size > this.#m.config.sessions.log_max_bytes) this.#capLog(s.log_file);
     }
   }
 
@@ -121,8 +143,9 @@ export class Monitor {
   }
 
   #persist(s: SessionRecord, w: Watch): void {
-    if (s.status === 'dead' || w.lastOutput === s.last_output_at) return;
-    this.#m.update(s.id, { last_output_at: w.lastOutput });
+    if (s.status === 'dead' || w.lastOutput === w.persisted) return;
+    this.#m.update(s.id, { last_output_at: Math.max(w.lastOutput, s.last_output_at) });
+    w.persisted = w.lastOutput;
     w.lastPersist = this.#m.now();
   }
 
@@ -136,7 +159,9 @@ export class Monitor {
         await this.checkLiveness();
       }
       const due: SessionRecord[] = [];
-      for (const s of this.#m.live()) {
+      const live = this.#m.live();
+      if (this.#watch.size > live.length) this.#forgetGone(live);
+      for (const s of live) {
         const w = this.#w(s);
         this.#idle(s, w, now);
         if (now - w.lastPersist > 10_000) this.#persist(s, w);
@@ -156,6 +181,16 @@ export class Monitor {
       this.#log.error({ err }, 'monitor tick failed');
     } finally {
       this.#busy = false;
+    }
+  }
+
+  /** What was kept for sessions that have ended: a daemon that saw thousands of sessions holds only the live ones. */
+  #forgetGone(live: readonly SessionRecord[]): void {
+    const ids = new Set(live.map((s) => s.id));
+    for (const id of this.#watch.keys()) {
+      if (ids.has(id)) continue;
+      this.#watch.delete(id);
+      this.#screens.forget(id);
     }
   }
 

@@ -82,6 +82,11 @@ export class ScreenWatch {
     this.#pressed.set(sessionId, { at: this.#m.now(), by });
   }
 
+  /** The session is gone (dead): nothing here is needed for it any more. */
+  forget(sessionId: string): void {
+    for (const map of [this.#firstSeen, this.#answered, this.#askBaseline, this.#still, this.#pressed]) map.delete(sessionId);
+  }
+
   /** Whether the session shows a screen nobody recognises that is not surfaced yet: the monitor keeps looking. */
   watching(sessionId: string): boolean {
     return this.#still.has(sessionId);
@@ -271,6 +276,7 @@ export class ScreenWatch {
 }
 
 export function lastLines(screen: string, n: number): string {
-  const lines = screen.replace(/\s+$/, '').split('\n').map((l) => l.trimEnd());
+  // trimEnd, not /\s+$/: that regex retries from every run of blanks, costly on a screen full of padding.
+  const lines = screen.trimEnd().split('\n').map((l) => l.trimEnd());
   return lines.slice(-n).join('\n');
 }

@@ -121,6 +121,15 @@ export class SessionManager {
     return s;
   }
 
+  /**
+   * Activity seen (a hook): noted in memory only. The monitor writes last_output_at to the database every
+   * few seconds, so a busy session's hooks do not each cost a database write.
+   */
+  touch(id: string): void {
+    const s = this.find(id);
+    if (s) s.last_output_at = this.now();
+  }
+
   setStatus(id: string, status: SessionStatus): void {
     const s = this.find(id);
     if (s && s.status !== status && s.status !== 'dead') this.update(id, { status });
@@ -324,6 +333,21 @@ export class SessionManager {
     this.update(id, { status: 'dead', exit_code: exitCode, pending: null });
     if (reason) this.emit(id, { kind: 'error', message: reason, screen_tail: screenTail });
     this.emit(id, { kind: 'dead', exit_code: exitCode });
+  }
+
+  /** Retention: dead sessions leave the registry (their records and files are the sweep's); live ones never do. */
+  forget(ids: readonly string[]): string[] {
+    const gone: string[] = [];
+    for (const id of ids) {
+      const s = this.#sessions.get(id);
+      if (!s || s.status !== 'dead') continue;
+      this.#sessions.delete(id);
+      if (s.credential) this.#credentials.delete(digest(s.credential));
+      this.#pending.delete(id);
+      this.#mcpConnecting.delete(id);
+      gone.push(id);
+    }
+    return gone;
   }
 
   /** Drops in-memory waiters on shutdown; pending requests stay persisted for the next start. */

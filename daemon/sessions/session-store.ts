@@ -1,6 +1,6 @@
 import type { PendingRequest, SessionInfo } from '../events/types.js';
 import { drawSessionId } from '../session-id.js';
-import type { Store } from '../store/store.js';
+import { jsonIds, type Store } from '../store/store.js';
 
 /** What the daemon keeps about a session beyond what it shows: where its pane is. */
 export interface SessionRecord extends SessionInfo {
@@ -49,6 +49,8 @@ export class SessionStore {
       `INSERT OR IGNORE INTO session_ids (id, issued_at) SELECT id, started_at FROM sessions`,
       `ALTER TABLE sessions ADD COLUMN credential TEXT`,
     ]);
+    // session_ids is not pruned: an id is never handed out twice (about 30 bytes a session ever started).
+    store.retain('sessions', (db, scope) => db.prepare('DELETE FROM sessions WHERE id IN (SELECT value FROM json_each(?))').run(jsonIds(scope.sessions)).changes);
   }
 
   /**
@@ -69,21 +71,23 @@ export class SessionStore {
     return this.#store.db.prepare('SELECT 1 FROM session_ids WHERE id = ?').get(id.toLowerCase()) !== undefined;
   }
 
+  /** Prepared once: every hook saves its session, so this runs thousands of times a minute under load. */
+  #saveStatement: ReturnType<Store['db']['prepare']> | null = null;
+
   save(s: SessionRecord): void {
-    this.#store.db
-      .prepare(
-        `INSERT INTO sessions (id, tmux_session, pane_id, tmux_socket, adopted, cwd, log_file, status, started_at,
-           last_output_at, claude_session_id, pending, last_message, exit_code, transcript_path, credential)
-         VALUES (@id, @tmux_session, @pane_id, @tmux_socket, @adopted, @cwd, @log_file, @status, @started_at,
-           @last_output_at, @claude_session_id, @pending, @last_message, @exit_code, @transcript_path, @credential)
-         ON CONFLICT(id) DO UPDATE SET tmux_session = excluded.tmux_session, pane_id = excluded.pane_id,
-           tmux_socket = excluded.tmux_socket, adopted = excluded.adopted, cwd = excluded.cwd,
-           log_file = excluded.log_file, status = excluded.status, started_at = excluded.started_at,
-           last_output_at = excluded.last_output_at, claude_session_id = excluded.claude_session_id,
-           pending = excluded.pending, last_message = excluded.last_message, exit_code = excluded.exit_code,
-           transcript_path = excluded.transcript_path, credential = excluded.credential`,
-      )
-      .run({ ...s, adopted: s.adopted ? 1 : 0, pending: s.pending ? JSON.stringify(s.pending) : null });
+    this.#saveStatement ??= this.#store.db.prepare(
+      `INSERT INTO sessions (id, tmux_session, pane_id, tmux_socket, adopted, cwd, log_file, status, started_at,
+         last_output_at, claude_session_id, pending, last_message, exit_code, transcript_path, credential)
+       VALUES (@id, @tmux_session, @pane_id, @tmux_socket, @adopted, @cwd, @log_file, @status, @started_at,
+         @last_output_at, @claude_session_id, @pending, @last_message, @exit_code, @transcript_path, @credential)
+       ON CONFLICT(id) DO UPDATE SET tmux_session = excluded.tmux_session, pane_id = excluded.pane_id,
+         tmux_socket = excluded.tmux_socket, adopted = excluded.adopted, cwd = excluded.cwd,
+         log_file = excluded.log_file, status = excluded.status, started_at = excluded.started_at,
+         last_output_at = excluded.last_output_at, claude_session_id = excluded.claude_session_id,
+         pending = excluded.pending, last_message = excluded.last_message, exit_code = excluded.exit_code,
+         transcript_path = excluded.transcript_path, credential = excluded.credential`,
+    );
+    this.#saveStatement.run({ ...s, adopted: s.adopted ? 1 : 0, pending: s.pending ? JSON.stringify(s.pending) : null });
   }
 
   /** A session that never started (tmux refused it); its id stays issued. */
@@ -100,8 +104,8 @@ export class SessionStore {
     }));
   }
 
-  /** Dead sessions are kept for a while so that late replies get a clear "this session has ended"; their ids stay issued. */
-  pruneDead(olderThanMs: number, now = Date.now()): void {
-    this.#store.db.prepare(`DELETE FROM sessions WHERE status = 'dead' AND last_output_at < ?`).run(now - olderThanMs);
+  /** The ids of every session record, whatever its state: files they name are not orphans. */
+  ids(): Set<string> {
+    return new Set((this.#store.db.prepare('SELECT id FROM sessions').all() as { id: string }[]).map((r) => r.id));
   }
 }

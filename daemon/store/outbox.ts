@@ -102,3 +102,13 @@ export class Outbox<T> {
     return (this.#store.db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE channel = ?').get(this.#channel) as { n: number }).n;
   }
 }
+
+/**
+ * The lanes (sessions, for the channels) with a message not yet delivered, on every channel: retention keeps
+ * what those messages still need. Empty when no channel has made the table.
+ */
+export function undeliveredLanes(store: Store): Set<string> {
+  const exists = store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'`).get() !== undefined;
+  if (!exists) return new Set();
+  return new Set((store.db.prepare('SELECT DISTINCT lane FROM outbox').all() as { lane: string }[]).map((r) => r.lane));
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../store/store.js';
+import { jsonIds, type Store } from '../../store/store.js';
 
 /** The channel's tables. Append-only: a shipped step is never edited (Store.migrate). */
 export const EMAIL_MIGRATIONS = [
@@ -29,6 +29,14 @@ export class MailThreads {
 
   constructor(store: Store, fromAddress: string) {
     store.migrate('email', EMAIL_MIGRATIONS);
+    // Retention: a forgotten session's token and Message-IDs (a reply to them is then no reply to us: left
+    // unread, nothing typed), and handled mails after the idempotency floor.
+    store.retain('email', (db, scope) => {
+      const ids = jsonIds(scope.sessions);
+      let n = 0;
+      for (const table of ['mail_sessions', 'mail_sent']) n += db.prepare(`DELETE FROM ${table} WHERE session_id IN (SELECT value FROM json_each(?))`).run(ids).changes;
+      return n + db.prepare('DELETE FROM mail_handled WHERE session_id IN (SELECT value FROM json_each(?)) OR handled_at < ?').run(ids, scope.keysBefore).changes;
+    });
     this.#store = store;
     // Message-IDs carry our own domain, as RFC 5322 asks; the token is what makes them ours.
     this.#domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(fromAddress)?.[1] ?? 'csm.localhost';

@@ -1,5 +1,5 @@
 import type { PendingRequest } from '../../events/types.js';
-import type { Store } from '../../store/store.js';
+import { jsonIds, type PruneScope, type Store } from '../../store/store.js';
 
 /** The channel's tables. Append-only: a shipped step is never edited (Store.migrate). */
 export const TELEGRAM_MIGRATIONS = [
@@ -18,7 +18,23 @@ export const TELEGRAM_MIGRATIONS = [
   `CREATE TABLE tg_users (user_id TEXT PRIMARY KEY, name TEXT NOT NULL)`,
   `CREATE TABLE tg_updates (bot_id INTEGER PRIMARY KEY, next_offset INTEGER NOT NULL)`,
   `CREATE TABLE tg_inflight (bot_id INTEGER NOT NULL, update_id INTEGER NOT NULL, PRIMARY KEY (bot_id, update_id))`,
+  // When a message was recorded, for the retention of messages that belong to no session (0: before this step).
+  `ALTER TABLE tg_messages ADD COLUMN at INTEGER NOT NULL DEFAULT 0`,
 ];
+
+/**
+ * Retention (every chat): a forgotten session's thread, messages and requests; messages of no session after
+ * the retention; "which session?" texts after the idempotency floor. A reply to a message forgotten here is
+ * "a message that belongs to no session": nothing is typed. tg_users, tg_updates and tg_inflight stay small.
+ */
+function pruneTelegram(db: Store['db'], scope: PruneScope): number {
+  const ids = jsonIds(scope.sessions);
+  let n = 0;
+  for (const table of ['tg_threads', 'tg_requests']) n += db.prepare(`DELETE FROM ${table} WHERE session_id IN (SELECT value FROM json_each(?))`).run(ids).changes;
+  n += db.prepare('DELETE FROM tg_messages WHERE session_id IN (SELECT value FROM json_each(?)) OR (session_id IS NULL AND at < ?)').run(ids, scope.before).changes;
+  n += db.prepare('DELETE FROM tg_choices WHERE created_at < ?').run(scope.keysBefore).changes;
+  return n;
+}
 
 export interface Thread {
   session: string;
@@ -50,6 +66,7 @@ export class Threads {
 
   constructor(store: Store, chatId: number) {
     store.migrate('telegram', TELEGRAM_MIGRATIONS);
+    store.retain('telegram', pruneTelegram);
     this.#store = store;
     this.#chat = chatId;
   }
@@ -91,9 +108,9 @@ export class Threads {
 
   recordMessage(messageId: number, session: string | null, key: string | null): void {
     this.#db
-      .prepare(`INSERT INTO tg_messages (chat_id, message_id, session_id, key) VALUES (?, ?, ?, ?)
+      .prepare(`INSERT INTO tg_messages (chat_id, message_id, session_id, key, at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (chat_id, message_id) DO UPDATE SET session_id = excluded.session_id, key = excluded.key`)
-      .run(this.#chat, messageId, session, key);
+      .run(this.#chat, messageId, session, key, Date.now());
   }
 
   /** What we know about a message of the chat; null = not one of ours (or from before the channel existed). */

@@ -69,7 +69,7 @@ describe('SessionStore.issueId against a real database', () => {
     let sessions = new SessionStore(store);
     expect(sessions.issueId(1, scripted(['a1b2']).random)).toBe('a1b2');
     sessions.save(record('a1b2'));
-    sessions.pruneDead(0, 10);
+    store.prune({ sessions: ['a1b2'], live: [], before: 10, keysBefore: 10 });
     expect(sessions.all()).toEqual([]);
     store.close();
     store = new Store(file);
