@@ -24,6 +24,7 @@ const layering = [
   zone('./daemon/screen', './daemon/tmux', 'Screen reading is pure: it gets text, never a tmux client.'),
   zone('./daemon/events', './daemon/sessions', 'Events are the shared vocabulary: they import nothing above them.'),
   zone('./daemon/events', './daemon/channels', 'Events are the shared vocabulary: they import nothing above them.'),
+  zone('./daemon/commands', './daemon/tmux', 'The command layer reaches panes through sessions/pane.ts: sessions own their pane.'),
   zone('./daemon/commands', './daemon/channels', 'The command layer never knows a channel.'),
   zone('./daemon/commands', './daemon/http', 'The command layer never knows the HTTP API.'),
   zone('./daemon/http', './daemon/channels', 'Channels and the HTTP API are siblings: neither imports the other.', ['./channel.ts']),

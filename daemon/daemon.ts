@@ -23,6 +23,7 @@ import { DAY_MS } from './store/retention-policy.js';
 import { Monitor, type MonitorTiming } from './sessions/monitor.js';
 import { ScreenWatch } from './sessions/screen-watch.js';
 import { PaneStreams } from './sessions/pane-stream.js';
+import { Panes } from './sessions/pane.js';
 import { WebAuth } from './web/auth.js';
 import { PaneImages } from './sessions/pane-images.js';
 import { PaneRenderer } from './render/renderer.js';
@@ -104,9 +105,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
     manager, log: log.child({ part: 'hooks' }), tmuxAt: (p) => new TmuxClient({ socketPath: p }), ownTmux: tmux,
     ownSocketPath: async () => {
       if (ownSocket === undefined) {
-        ownSocket = await execa('tmux', [...serverArgs(tmuxServer), 'display-message', '-p', '#{socket_path}'])
-          .then((r) => r.stdout.trim() || null)
-          .catch(() => null);
+        ownSocket = await tmux.socketPath();
       }
       return ownSocket ?? null;
     },
@@ -122,7 +121,7 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   const keepMs = config.retention_days * DAY_MS;
   const panes = new PaneStreams(manager);
-  const commands = createCommands({ manager, typer, screens, ledger, panes, images, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
+  const commands = createCommands({ manager, typer, screens, ledger, panes: new Panes((s) => manager.tmuxFor(s), (s) => typer.verifiedPane(s)), streams: panes, images, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
   const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }), prune: (days) => retention.sweep(days === undefined ? keepMs : days * DAY_MS),
     ...(config.web.enabled ? { web: {
       auth: new WebAuth(store, { sessionMs: config.web.session_hours * 3_600_000, linkMs: config.web.link_minutes * 60_000 }),

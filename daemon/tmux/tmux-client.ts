@@ -53,6 +53,13 @@ export class TmuxClient {
     }
   }
 
+  /** The server's socket file (to tell our own server from another), or null when no server runs. */
+  async socketPath(): Promise<string | null> {
+    return this.#run(['display-message', '-p', '#{socket_path}'])
+      .then((out) => out.trim() || null)
+      .catch(() => null);
+  }
+
   /** Returns the new pane's id (%N). */
   async newSession(spec: NewSessionSpec): Promise<string> {
     const out = await this.#run(newSessionArgs(spec));
