@@ -83,6 +83,7 @@ export function createAnswer(d: AnswerDeps): Commands['answer'] {
         return { outcome };
       }
       source.respond({ behavior: 'allow', updatedInput: answeredInput(flow.input, flow.answers) });
+      d.screens.noteHookAnswered(s.id);
       m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
       return { outcome };
     }
@@ -100,6 +101,7 @@ export function createAnswer(d: AnswerDeps): Commands['answer'] {
       const outcome = decision.behavior === 'deny' ? `denied${input.message ? `: ${input.message}` : ''}` : c === 'allow_always' ? 'always allowed' : 'allowed';
       // Respond before resolving, so the hook carries the decision rather than the release's "no decision".
       source.respond(decision);
+      d.screens.noteHookAnswered(s.id);
       m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
       return { outcome };
     }

@@ -11,6 +11,8 @@ import type { SessionRecord } from './session-store.js';
 const HOOK_GRACE_MS = 2500;
 /** After we pressed keys for a dialog, the same dialog on screen for this long is the old frame, not a new one. */
 const ANSWER_ECHO_MS = 2000;
+/** Stands for any dialog in `#answered`: the one a hook answer takes down. */
+const ANY_DIALOG = '*';
 
 /** After someone pressed keys in a screen nobody recognises, the next different screen is shown to them at once. */
 const PRESSED_FRESH_MS = 10_000;
@@ -58,6 +60,14 @@ export class ScreenWatch {
     } catch {
       return '';
     }
+  }
+
+  /**
+   * A request was just answered through its hook (a permission, an AskUserQuestion): Claude Code takes the
+   * dialog down a moment later, and its last frames must not be taken for a new dialog nobody answered.
+   */
+  noteHookAnswered(sessionId: string): void {
+    this.#answered.set(sessionId, { sig: ANY_DIALOG, at: this.#m.now() });
   }
 
   /** Remember that we just answered this dialog, so its last frame is not taken for a new one. */
@@ -116,7 +126,7 @@ export class ScreenWatch {
     const entry = m.pending(s.id);
     const sig = screenSignature(screen);
     const echo = this.#answered.get(s.id);
-    if (echo && echo.sig === sig && now - echo.at < ANSWER_ECHO_MS) return;
+    if (echo && now - echo.at < ANSWER_ECHO_MS && (echo.sig === sig || (echo.sig === ANY_DIALOG && isDialog(screen) && !entry))) return;
 
     if (screen.kind === 'unknown') {
       if (this.#unknown(s, text, entry)) return;

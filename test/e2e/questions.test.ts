@@ -63,6 +63,7 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
   });
 
   it('one question: pending as a question with options and descriptions; `csm answer 2` → the model gets "Teal"', async () => {
+    const seq = (await d.api<{ last_seq: number }>('GET', '/events')).body.last_seq;
     await ask(id, 'toolu_q_single', [COLOUR]);
     const p = await waitQuestion(id, COLOUR.question);
     expect(p).toMatchObject({ allows_text: true, multi_select: false, step: { header: 'Colour', index: 0, count: 1 } });
@@ -77,6 +78,10 @@ describe.each(claudeVersions())('AskUserQuestion on Claude Code $label', ({ bin,
     expect(text(r)).toContain(`"${COLOUR.question}"="Teal"`);
     expect(r.is_error).toBe(false);
     await idleWith(id, 'toolu_q_single');
+    // The dialog's last frames, drawn after the hook's answer, are not taken for a new question: one request, one resolution.
+    const events = (await d.api<{ events: { kind: string; session_id: string; outcome?: string }[] }>('GET', `/events?after=${seq}`)).body.events.filter((e) => e.session_id === id);
+    expect(events.filter((e) => e.kind === 'waiting_input')).toHaveLength(1);
+    expect(events.filter((e) => e.kind === 'resolved').map((e) => e.outcome)).toEqual(['answered: Teal']);
   });
 
   it('multi-select: "3,1" → "Login, Export"', async () => {
