@@ -211,6 +211,8 @@ export const configSchema = z.strictObject({
   voice: voiceSchema,
   web: webSchema,
   screenshots: screenshotsSchema,
+  /** How long the audit log (and other history) is kept, in days. */
+  retention_days: z.number().int().min(1).max(3650).default(30),
 });
 
 export type Config = z.infer<typeof configSchema> & {

@@ -10,6 +10,8 @@ import { registerHookRoute } from './routes/hook.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerNotifyRoutes } from './routes/notify.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import type { AuditEntry, AuditQuery } from '../store/audit.js';
 import type { EventLog } from '../events/event-log.js';
 import type { ChannelHealth } from '../channels/channel.js';
 import fastifyCookie from '@fastify/cookie';
@@ -38,6 +40,8 @@ export interface AppDeps {
   allowRemote?: boolean;
   /** Where unexpected errors are reported (fastify's own logger is usually off). */
   log: Logger;
+  /** The audit log behind GET /audit. */
+  audit?: (q: AuditQuery) => AuditEntry[];
   /** The web dashboard (web.enabled): its logins, its site, and the address its links start with. */
   web?: { auth: WebAuth; site: DashboardSite; baseUrl: string };
 }
@@ -120,6 +124,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHookRoute(app, deps.hooks);
   registerNotifyRoutes(app, deps.commands, deps.channels);
   registerEventRoutes(app, deps.events);
+  if (deps.audit) registerAuditRoutes(app, deps.audit);
   const web = deps.web;
   if (web) {
     // Owner-only API calls behind `csm web` (a session's token is refused: sessionScopeRefusal lists neither).
