@@ -55,6 +55,10 @@ describe('telegram team mode', () => {
     // Reading is everyone's.
     h.fake.userSends({ text: '/status', chatId: GROUP, threadId: topic, from: carol });
     await says(/^⏸ a1b2|^▶️ a1b2|a1b2 waiting/);
+    // …and so is the screen as an image, drawn for (and audited as) the person who asked.
+    h.fake.userSends({ text: '/screenshot', chatId: GROUP, threadId: topic, from: carol });
+    await waitFor(() => h.commands.callsOf('screenshot').length === 1, { message: 'screenshot', intervalMs: 10, timeoutMs: 5000 });
+    expect(h.commands.callsOf('screenshot')[0]).toMatchObject({ id: 'a1b2', args: { origin: { channel: 'telegram', user: String(carol.id) } } });
     expect(h.commands.callsOf('answer')).toHaveLength(0);
     expect(h.commands.callsOf('sendInput')).toHaveLength(0);
     expect(h.commands.callsOf('saveFile')).toHaveLength(0);

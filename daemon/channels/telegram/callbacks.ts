@@ -113,7 +113,7 @@ export class CallbackHandler {
       }
       case 'screenshot': {
         commands.get(a.session);
-        this.#d.messages.sendScreen(turn, { session: a.session, messageId }, a.session);
+        this.#d.messages.sendScreen(turn, { session: a.session, messageId, origin }, a.session);
         return this.#d.answerCallback(q.id, `Drawing the screen of ${a.session}…`);
       }
       case 'open': {

@@ -87,7 +87,7 @@ class TelegramChannel implements Channel {
     // A root is a barrier: the requests of its session reply to it, so none may be sent before it.
     const enqueue = (op: OutOp, o: { urgent?: boolean } = {}): void => void outbox.enqueue(laneOf(op.session), op, { urgent: o.urgent === true, barrier: op.op === 'root' });
 
-    const sender = new OutboxSender(outbox, api, threads, { stream, chatId: cfg.chat_id, topics: cfg.topics, log, screenshot: (id) => commands.screenshot(id), ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
+    const sender = new OutboxSender(outbox, api, threads, { stream, chatId: cfg.chat_id, topics: cfg.topics, log, screenshot: (id, by) => commands.screenshot(id, by), ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     this.#sender = sender;
     const outgoing = new Outgoing({ store, threads, stream, commands, enqueue, poke: () => sender.poke(), home, webUrl: this.#ctx.config.web.public_url, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;

@@ -236,8 +236,8 @@ export class MessageHandler {
   }
 
   /** The screen as an image, drawn when the message goes out (see the photo op). */
-  sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, session: string): void {
-    turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId });
+  sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId' | 'origin'>, session: string): void {
+    turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId, by: c.origin });
   }
 
   /** Remembers the text and asks which session it is for; the tap runs it (see callbacks). */
