@@ -114,6 +114,21 @@ describe('telegram team mode', () => {
     await waitFor(() => h.commands.callsOf('kill').length === 2, { message: 'owner kill', intervalMs: 10, timeoutMs: 5000 });
   });
 
+  it("a viewer's tap on someone else's \"which session?\" is refused and leaves it for its author", async () => {
+    await team();
+    h.commands.addSession('c3d4', '/home/u/projects/two');
+    await says(/^🚀 Session c3d4/);
+    h.fake.userSends({ text: 'for one of them', chatId: GROUP, from: alice });
+    const which = await says(/^Which session is this for\?/);
+    const data = dataOf(which, (which.reply_markup!.inline_keyboard[0]![0]!).text);
+    const byViewer = h.fake.userTaps(which.message_id, data, { from: carol, chatId: GROUP });
+    expect((await h.fake.waitForCallbackAnswer(byViewer)).text).toMatch(/viewer.*typing into sessions/);
+    expect(h.commands.callsOf('sendInput')).toHaveLength(0);
+    h.fake.userTaps(which.message_id, data, { from: alice, chatId: GROUP });
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'typed by its author', intervalMs: 10, timeoutMs: 5000 });
+    expect(h.commands.callsOf('sendInput')[0]).toMatchObject({ args: { text: 'for one of them', origin: { user: String(alice.id) } } });
+  });
+
   it('a stranger in the group is still ignored without a reply', async () => {
     const { topic } = await team();
     h.fake.userSends({ text: 'let me in', chatId: GROUP, threadId: topic, from: eve });

@@ -1,5 +1,6 @@
 import type { CallbackQuery } from 'grammy/types';
 import type { Commands } from '../../commands/types.js';
+import { parseCommand } from '../../commands/parse.js';
 import { CommandError } from '../../errors.js';
 import type { Origin } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
@@ -140,6 +141,8 @@ export class CallbackHandler {
       case 'pick': {
         const choice = threads.choice(a.choice);
         if (!choice || choice.used) return this.#d.answerCallback(q.id, 'Already done.');
+        // Text to type, tapped by someone who may not type: refused before the choice is used up, so its author can still pick.
+        if (parseCommand(choice.text) === null && !(await this.#permit(q, origin, 'type'))) return;
         turn.write(() => threads.useChoice(a.choice));
         turn.send({ op: 'edit', session: null, messageId, html: `→ <b>${escapeHtml(a.session)}</b>` });
         await this.#d.answerCallback(q.id);
