@@ -7,6 +7,8 @@ import { createChannels } from './channels/registry.js';
 import { conversationChannels } from './conversation/router.js';
 import type { Channel } from './channels/channel.js';
 import { createCommands } from './commands/session-commands.js';
+import { audited } from './commands/audited.js';
+import { AuditLog } from './store/audit.js';
 import type { Commands } from './commands/types.js';
 import type { Config } from './config/schema.js';
 import { EventBus } from './events/bus.js';
@@ -121,8 +123,9 @@ export async function createDaemon(o: DaemonOptions): Promise<Daemon> {
   });
   const keepMs = config.retention_days * DAY_MS;
   const panes = new PaneStreams(manager);
-  const commands = createCommands({ manager, typer, screens, ledger, panes: new Panes((s) => manager.tmuxFor(s), (s) => typer.verifiedPane(s)), streams: panes, images, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) });
-  const app = buildApp({ commands, hooks, events, token, tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }), prune: (days) => retention.sweep(days === undefined ? keepMs : days * DAY_MS),
+  const auditLog = new AuditLog(store);
+  const commands = audited(createCommands({ manager, typer, screens, ledger, panes: new Panes((s) => manager.tmuxFor(s), (s) => typer.verifiedPane(s)), streams: panes, images, ...(o.fault ? { fault: o.fault } : {}), channels: () => conversationChannels(channels.map((c) => c.audience)) }), auditLog, log.child({ part: 'audit' }));
+  const app = buildApp({ commands, hooks, events, token, audit: (q) => auditLog.query(q), tokenFile: config.paths.token, sessionOfCredential: (t) => manager.sessionOfCredential(t)?.id ?? null, version: packageVersion(), channels: () => channels.map((c) => c.name), channelHealth: () => channels.map((c) => ({ name: c.name, ...c.health() })), logger: o.httpLogger ?? false, allowRemote: config.server.allow_remote, log: log.child({ part: 'http' }), prune: (days) => retention.sweep(days === undefined ? keepMs : days * DAY_MS),
     ...(config.web.enabled ? { web: {
       auth: new WebAuth(store, { sessionMs: config.web.session_hours * 3_600_000, linkMs: config.web.link_minutes * 60_000 }),
       site: { port: config.server.port, publicUrl: config.web.public_url, allowRemote: config.server.allow_remote },

@@ -43,3 +43,35 @@ export function sessionDetails(s: SessionInfo, now = Date.now()): string {
   if (s.last_message) lines.push(`  last message: ${s.last_message.split('\n').slice(0, 8).join('\n                ')}`);
   return lines.join('\n');
 }
+
+/** An audit entry as GET /audit sends it (`at` as an ISO time). */
+export interface AuditRow {
+  at: string;
+  channel: string;
+  user: string | null;
+  name: string | null;
+  session_id: string | null;
+  action: string;
+  detail: string | null;
+  outcome: 'ok' | 'error';
+  error: string | null;
+}
+
+export function auditTable(rows: AuditRow[]): string {
+  if (rows.length === 0) return 'Nothing in the audit log for that.';
+  const oneLine = (s: string, max: number): string => {
+    const flat = s.replace(/\s+/g, ' ');
+    return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  };
+  return table([
+    ['WHEN', 'WHO', 'SESSION', 'ACTION', 'WHAT', 'OUTCOME'],
+    ...rows.map((r) => [
+      r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      [r.channel, r.name ?? r.user].filter(Boolean).join(' '),
+      r.session_id ?? '-',
+      r.action,
+      oneLine(r.detail ?? '', 60),
+      r.outcome === 'ok' ? 'ok' : `error: ${oneLine(r.error ?? '', 80)}`,
+    ]),
+  ]);
+}

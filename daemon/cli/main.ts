@@ -13,7 +13,7 @@ import { readToken } from '../token.js';
 import { daemonUrl } from '../paths.js';
 import { attachArgs, serverArgs } from '../tmux/commands.js';
 import { ApiClient, ApiError } from '../api-client.js';
-import { sessionDetails, sessionsTable } from './format.js';
+import { auditTable, sessionDetails, sessionsTable, type AuditRow } from './format.js';
 import { runClaudeDoctor, runDoctor } from './doctor.js';
 import { runHooksCommand, runSetup } from './setup.js';
 import { serve } from './serve.js';
@@ -46,6 +46,8 @@ Usage:
   csm setup                      hooks + the MCP server, for sessions you start yourself
   csm service install|uninstall|status   run csm at login and after a crash (launchd on macOS, a
                                  systemd user service on Linux), pinned to this node and this csm
+  csm audit [--session ID] [--since 1h]   who did what: every action from every channel, with its outcome
+                                 (--since: seconds, 15m, 1h, 2d or an ISO time; --limit N, default 100)
   csm web                        the web dashboard: prints (on macOS also opens) a one-time login link
   csm web --revoke               log out every browser
   csm doctor                     check tmux, claude, config, hooks, MCP, the service and the daemon
@@ -70,6 +72,9 @@ async function main(argv: string[]): Promise<number> {
       claude: { type: 'boolean', default: false },
       revoke: { type: 'boolean', default: false },
       'older-than': { type: 'string' },
+      session: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -167,6 +172,12 @@ async function main(argv: string[]): Promise<number> {
       need(1, 'a session id');
       await api().request('POST', `/session/${encodeURIComponent(args[0]!)}/kill`);
       print(`Session ${args[0]} stopped.`, { killed: args[0] });
+      return EXIT.ok;
+    }
+    case 'audit': {
+      const query = new URLSearchParams({ ...(values.session ? { session: values.session } : {}), ...(values.since ? { since: values.since } : {}), ...(values.limit ? { limit: values.limit } : {}) });
+      const r = await api().request<{ entries: AuditRow[] }>('GET', `/audit${query.size ? `?${query}` : ''}`);
+      print(auditTable(r.entries), r);
       return EXIT.ok;
     }
     case 'web': {

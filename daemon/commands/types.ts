@@ -19,9 +19,10 @@ export interface Commands {
   /**
    * The pane as a PNG, drawn as a terminal shows it (colours, wide characters, the cursor), cropped to its
    * content. An ended session gives the screen it ended with while the daemon runs. Throws unavailable
-   * when no monospace font is found (the message says what to install or set).
+   * when no monospace font is found (the message says what to install or set). With `origin` (a person
+   * asked for it) it is an action the audit records; without (a channel illustrating its own message) not.
    */
-  screenshot(id: string): Promise<PaneImage>;
+  screenshot(id: string, origin?: Origin): Promise<PaneImage>;
   /**
    * Types text into the session (verbatim; multi-line as one paste), then Enter. `/clear` and `/compact` are
    * ordinary text here. Resolves when delivery is confirmed (or `delivered: false` after the retry). With

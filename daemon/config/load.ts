@@ -32,8 +32,10 @@ export function loadConfig(options: LoadOptions): Config {
   if (!parsed.success) throw new ConfigError(describeIssues(file, parsed.error));
   const config = parsed.data;
   const logDir = config.sessions.log_dir ? expandHome(config.sessions.log_dir, env) : join(home, 'logs');
+  const roots = config.sessions.allowed_roots?.map((r) => resolve(expandHome(r, env)));
   return deepFreeze({
     ...config,
+    sessions: { ...config.sessions, ...(roots ? { allowed_roots: roots } : {}) },
     paths: {
       home,
       db: join(home, 'csm.db'),

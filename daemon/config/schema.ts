@@ -42,8 +42,23 @@ export const telegramSchema = z.strictObject({
   bot_token: z.string().min(1),
   /** The one chat the bot serves (your private chat with the bot, or a group). */
   chat_id: z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]),
-  /** If set, only these users may command the bot, even inside chat_id. */
+  /** If set, only these users may command the bot, even inside chat_id: shorthand for users with role owner. */
   allowed_user_ids: z.array(z.number().int()).default([]),
+  /**
+   * Team mode: who may do what. owner: everything; operator: answer requests, type, /new under
+   * sessions.allowed_roots, /clear, /compact, stop the sessions they started, no "always allow"; viewer: sees
+   * everything, does nothing. `name` is shown in the chat and the audit ("Allowed by Alice").
+   */
+  users: z
+    .array(z.strictObject({ id: z.number().int(), name: z.string().min(1).max(64).optional(), role: z.enum(['owner', 'operator', 'viewer']) }))
+    .default([])
+    .superRefine((users, ctx) => {
+      const seen = new Set<number>();
+      users.forEach((u, i) => {
+        if (seen.has(u.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `user ${u.id} is listed twice` });
+        seen.add(u.id);
+      });
+    }),
   /** The Bot API base URL; change it for a self-hosted Bot API server. */
   api_root: z.url().default('https://api.telegram.org'),
   /** One forum topic per session where the chat supports topics. */
@@ -92,6 +107,11 @@ export const sessionsSchema = z
      * the owner with a keypad: the session may be waiting for a key.
      */
     stuck_seconds: z.number().int().min(1).default(20),
+    /**
+     * Folders under which /new from Telegram may start a session (~ allowed). Unset: owners may start one in
+     * any folder, operators in none.
+     */
+    allowed_roots: z.array(z.string().min(1)).min(1).optional(),
   })
   .prefault({});
 

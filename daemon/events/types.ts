@@ -11,6 +11,8 @@ export interface Origin {
   channel: ChannelName;
   /** Who, within the channel (a Telegram user id, an email address). */
   user?: string;
+  /** The person's name where the channel knows it (telegram.users' `name`, else their Telegram name): for the audit and "Allowed by Alice". */
+  name?: string;
 }
 
 /**

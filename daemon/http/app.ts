@@ -12,6 +12,8 @@ import { registerNotifyRoutes } from './routes/notify.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerPruneRoute } from './routes/prune.js';
 import type { SweepReport } from '../sessions/retention.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import type { AuditEntry, AuditQuery } from '../store/audit.js';
 import type { EventLog } from '../events/event-log.js';
 import type { ChannelHealth } from '../channels/channel.js';
 import fastifyCookie from '@fastify/cookie';
@@ -40,6 +42,8 @@ export interface AppDeps {
   allowRemote?: boolean;
   /** Where unexpected errors are reported (fastify's own logger is usually off). */
   log: Logger;
+  /** The audit log behind GET /audit. */
+  audit?: (q: AuditQuery) => AuditEntry[];
   /** The web dashboard (web.enabled): its logins, its site, and the address its links start with. */
   web?: { auth: WebAuth; site: DashboardSite; baseUrl: string };
   /** A retention sweep now (POST /prune); absent: no such endpoint. */
@@ -124,6 +128,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerHookRoute(app, deps.hooks);
   registerNotifyRoutes(app, deps.commands, deps.channels);
   registerEventRoutes(app, deps.events);
+  if (deps.audit) registerAuditRoutes(app, deps.audit);
   const web = deps.web;
   if (web) {
     // Owner-only API calls behind `csm web` (a session's token is refused: sessionScopeRefusal lists neither).

@@ -82,8 +82,8 @@ export class FakeCommands implements Commands {
   }
 
   /** The session's screen text drawn by the real renderer, as an 80-column pane. */
-  async screenshot(id: string): Promise<PaneImage> {
-    this.calls.push({ method: 'screenshot', id, args: {} });
+  async screenshot(id: string, origin?: Origin): Promise<PaneImage> {
+    this.calls.push({ method: 'screenshot', id, args: origin ? { origin } : {} });
     this.get(id);
     const lines = (this.screens.get(id) ?? '').split('\n');
     return new PaneRenderer().render({ ansi: lines.join('\n'), cols: 80, rows: Math.max(1, lines.length), cursor: { x: 0, y: 0, visible: false } });

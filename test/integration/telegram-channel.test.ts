@@ -94,10 +94,10 @@ describe('telegram channel: answering requests', () => {
     const tap = h.fake.userTaps(perm.message_id, allow);
     expect(await h.fake.waitForCallbackAnswer(tap)).toEqual({ text: 'Allowed' });
     expect(h.commands.callsOf('answer')).toEqual([
-      { method: 'answer', id: 'a1b2', args: { input: { request_id: 'r0000001', choice: 'allow' }, origin: { channel: 'telegram', user: String(h.fake.owner.id) } } },
+      { method: 'answer', id: 'a1b2', args: { input: { request_id: 'r0000001', choice: 'allow' }, origin: { channel: 'telegram', user: String(h.fake.owner.id), name: '@owner' } } },
     ]);
     const edited = await h.fake.waitForMessage((m) => m.message_id === perm.message_id && m.edits.length > 0);
-    expect(textOf(edited)).toMatch(/\n\n✅ Allowed — @owner \(Telegram\)$/);
+    expect(textOf(edited)).toMatch(/\n\n✅ Allowed by @owner \(Telegram\)$/);
     expect(edited.reply_markup).toBeUndefined();
 
     // The same button again (a second phone, a slow client): nothing reaches the session.
@@ -133,7 +133,7 @@ describe('telegram channel: answering requests', () => {
     expect(h.commands.callsOf('answer')[0]!.args).toMatchObject({ input: { request_id: 'r0000003', choice: 'deny', message: 'no, keep node_modules' } });
     expect(h.commands.callsOf('sendInput')).toHaveLength(0);
     const edited = await h.fake.waitForMessage((m) => m.message_id === perm.message_id && m.edits.length > 0);
-    expect(textOf(edited)).toMatch(/🚫 Denied: no, keep node_modules — @owner \(Telegram\)$/);
+    expect(textOf(edited)).toMatch(/🚫 Denied by @owner \(Telegram\): no, keep node_modules$/);
     await h.fake.waitUntil(() => h.fake.chatMessages().find((m) => m.message_id === reply.message_id)?.reactions.includes('👍') || undefined, 3000, 'a 👍 on the reply');
   });
 

@@ -1,5 +1,6 @@
 import type { CallbackQuery } from 'grammy/types';
 import type { Commands } from '../../commands/types.js';
+import { parseCommand } from '../../commands/parse.js';
 import { CommandError } from '../../errors.js';
 import type { Origin } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
@@ -12,10 +13,13 @@ import { requestKey } from './outgoing.js';
 import { keypadRows, renderDecision, renderStatus, requestKeyboard } from './render.js';
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
+import type { Team } from './team.js';
+import { isAlwaysAllow, type Action } from './roles.js';
 
 export interface CallbackDeps {
   commands: Commands;
   threads: Threads;
+  team: Team;
   messages: MessageHandler;
   media: MediaHandler;
   /** answerCallbackQuery, sent at once (Telegram shows a spinner until it comes); failures are only logged. */
@@ -44,6 +48,14 @@ export class CallbackHandler {
     }
   }
 
+  /** The person's role allows it, or the tap is answered with the reason (an alert) and changes nothing. */
+  async #permit(q: CallbackQuery, origin: Origin, action: Action, o?: Parameters<Team['check']>[2]): Promise<boolean> {
+    const verdict = this.#d.team.check(origin, action, o);
+    if (verdict.ok) return true;
+    await this.#d.answerCallback(q.id, preview(`🔒 ${verdict.reason}`), true);
+    return false;
+  }
+
   async #act(a: CallbackAction, q: CallbackQuery, messageId: number, origin: Origin, turn: Turn): Promise<void> {
     const { commands, threads } = this.#d;
     switch (a.type) {
@@ -60,6 +72,7 @@ export class CallbackHandler {
         if (record.resolved) return this.#d.answerCallback(q.id, 'Already resolved.');
         const choice = a.option.startsWith('#') ? record.options[Number(a.option.slice(1))]?.key : a.option;
         if (!choice) return this.#d.answerCallback(q.id, 'This button no longer works.');
+        if (!(await this.#permit(q, origin, isAlwaysAllow(choice, record.options) ? 'always_allow' : 'answer'))) return;
         turn.beforeEffect();
         let outcome: string;
         try {
@@ -80,6 +93,7 @@ export class CallbackHandler {
         const record = threads.request(a.request);
         if (!record || record.session !== a.session) return this.#d.answerCallback(q.id, 'This button no longer works.');
         if (record.resolved) return this.#d.answerCallback(q.id, 'Already resolved.');
+        if (!(await this.#permit(q, origin, 'answer'))) return;
         const mask = a.mask & ((1 << record.options.length) - 1);
         const keyboard = requestKeyboard(a.session, { request_id: a.request, kind: record.kind, options: record.options, multi_select: true }, mask);
         turn.send({ op: 'edit', session: a.session, key: requestKey(a.request), html: record.html, keyboard });
@@ -93,13 +107,14 @@ export class CallbackHandler {
         return this.#d.answerCallback(q.id);
       }
       case 'key': {
+        if (!(await this.#permit(q, origin, 'answer'))) return;
         turn.beforeEffect();
         const { pressed } = await commands.keys(a.session, [a.key], origin);
         return this.#d.answerCallback(q.id, `Pressed ${pressed.join(' ')} in ${a.session}.`);
       }
       case 'screenshot': {
         commands.get(a.session);
-        this.#d.messages.sendScreen(turn, { session: a.session, messageId }, a.session);
+        this.#d.messages.sendScreen(turn, { session: a.session, messageId, origin }, a.session);
         return this.#d.answerCallback(q.id, `Drawing the screen of ${a.session}…`);
       }
       case 'open': {
@@ -109,6 +124,7 @@ export class CallbackHandler {
         return this.#d.answerCallback(q.id);
       }
       case 'kill': {
+        if (!(await this.#permit(q, origin, 'kill', { session: commands.get(a.session) }))) return;
         turn.beforeEffect();
         await commands.kill(a.session, origin);
         turn.send({ op: 'edit', session: null, messageId, html: `🛑 Session <b>${escapeHtml(a.session)}</b> stopped — ${escapeHtml(threads.name(origin.user) ?? 'you')}` });
@@ -118,11 +134,15 @@ export class CallbackHandler {
         turn.send({ op: 'edit', session: null, messageId, html: 'Cancelled.' });
         return this.#d.answerCallback(q.id);
       case 'voiceSend':
+        if (!(await this.#permit(q, origin, 'type'))) return;
+        return this.#d.media.onButton({ note: a.note, send: true }, q, messageId, origin, turn);
       case 'voiceCancel':
-        return this.#d.media.onButton({ note: a.note, send: a.type === 'voiceSend' }, q, messageId, origin, turn);
+        return this.#d.media.onButton({ note: a.note, send: false }, q, messageId, origin, turn);
       case 'pick': {
         const choice = threads.choice(a.choice);
         if (!choice || choice.used) return this.#d.answerCallback(q.id, 'Already done.');
+        // Text to type, tapped by someone who may not type: refused before the choice is used up, so its author can still pick.
+        if (parseCommand(choice.text) === null && !(await this.#permit(q, origin, 'type'))) return;
         turn.write(() => threads.useChoice(a.choice));
         turn.send({ op: 'edit', session: null, messageId, html: `→ <b>${escapeHtml(a.session)}</b>` });
         await this.#d.answerCallback(q.id);

@@ -18,6 +18,7 @@ import { OutboxSender } from './outbox-sender.js';
 import { sleep } from '../../sleep.js';
 import { Poller, type PollerOptions } from './poller.js';
 import { Threads } from './threads.js';
+import { Team } from './team.js';
 import { LiveStream } from './stream.js';
 import { UpdateLog } from './update-log.js';
 import { laneOf, type OutOp } from './types.js';
@@ -86,7 +87,7 @@ class TelegramChannel implements Channel {
     // A root is a barrier: the requests of its session reply to it, so none may be sent before it.
     const enqueue = (op: OutOp, o: { urgent?: boolean } = {}): void => void outbox.enqueue(laneOf(op.session), op, { urgent: o.urgent === true, barrier: op.op === 'root' });
 
-    const sender = new OutboxSender(outbox, api, threads, { stream, chatId: cfg.chat_id, topics: cfg.topics, log, screenshot: (id) => commands.screenshot(id), ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
+    const sender = new OutboxSender(outbox, api, threads, { stream, chatId: cfg.chat_id, topics: cfg.topics, log, screenshot: (id, by) => commands.screenshot(id, by), ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
     this.#sender = sender;
     const outgoing = new Outgoing({ store, threads, stream, commands, enqueue, poke: () => sender.poke(), home, webUrl: this.#ctx.config.web.public_url, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
     this.#outgoing = outgoing;
@@ -101,7 +102,8 @@ class TelegramChannel implements Channel {
         log.debug({ err: err instanceof Error ? err.message : String(err) }, 'telegram: answerCallbackQuery failed (the tap is still handled)');
       });
     };
-    const messages = new MessageHandler({ commands, threads, stream, log, home });
+    const team = new Team(cfg, this.#ctx.config.sessions.allowed_roots, threads);
+    const messages = new MessageHandler({ commands, threads, team, stream, log, home });
     const media = new MediaHandler({
       commands, messages, notes: new VoiceNotes(store, cfg.chat_id),
       files: new FileFetcher({ api, token: cfg.bot_token, apiRoot: cfg.api_root }),
@@ -109,8 +111,8 @@ class TelegramChannel implements Channel {
       maxUploadBytes: Math.floor(cfg.max_upload_mb * 1024 * 1024),
       voice: this.#ctx.config.voice, answerCallback, signal: this.#abort.signal, log,
     });
-    const callbacks = new CallbackHandler({ commands, threads, messages, media, answerCallback, log, home });
-    const incoming = new Incoming({ telegram: cfg, threads, messages, media, callbacks, answerCallback, botId: botIdOf(cfg.bot_token), settled: () => sender.settled(5000), log });
+    const callbacks = new CallbackHandler({ commands, threads, team, messages, media, answerCallback, log, home });
+    const incoming = new Incoming({ telegram: cfg, threads, team, messages, media, callbacks, answerCallback, botId: botIdOf(cfg.bot_token), settled: () => sender.settled(5000), log });
     this.#poller = new Poller(
       {
         api, log, updates: new UpdateLog(store, botIdOf(cfg.bot_token)),

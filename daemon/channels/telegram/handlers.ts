@@ -12,12 +12,15 @@ import type { Threads } from './threads.js';
 import type { LiveStream } from './stream.js';
 import type { StreamMode } from './stream-render.js';
 import type { Turn } from './turn.js';
+import type { Team } from './team.js';
+import { isAlwaysAllow, type Action } from './roles.js';
 import type { Keyboard } from './types.js';
 import { SESSION_ID_SOURCE } from '../../session-id.js';
 
 export interface HandlerDeps {
   commands: Commands;
   threads: Threads;
+  team: Team;
   stream: LiveStream;
   log: Logger;
   /** For `~` in /new and for showing paths. */
@@ -92,6 +95,19 @@ export class MessageHandler {
     this.reply(turn, c, '📎 Videos, stickers and animations are not supported: send text, a photo, a file or a voice message. Nothing was typed.');
   }
 
+  /** A refusal of the person's role, said politely; nothing was done. */
+  refuse(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, reason: string): void {
+    this.reply(turn, c, `🔒 ${escapeHtml(reason)}`);
+  }
+
+  /** Checks the person's role; refuses (and returns false) when the action is not theirs. */
+  #permit(turn: Turn, c: TextContext, action: Action, o?: Parameters<Team['check']>[2]): boolean {
+    const verdict = this.#d.team.check(c.origin, action, o);
+    if (verdict.ok) return true;
+    this.refuse(turn, c, verdict.reason);
+    return false;
+  }
+
   reply(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, html: string, keyboard?: Keyboard): void {
     turn.send({ op: 'send', session: c.session, html, replyTo: c.messageId, ...(keyboard ? { keyboard } : {}) });
   }
@@ -108,6 +124,7 @@ export class MessageHandler {
   async #input(text: string, c: TextContext, turn: Turn): Promise<void> {
     const { commands, threads } = this.#d;
     if (c.replyKey?.startsWith('req:') && c.session) return this.#answerByText(text, c.replyKey.slice(4), c, turn);
+    if (!this.#permit(turn, c, 'type')) return;
     if (c.strayReply && !c.session) {
       this.reply(turn, c, 'That message belongs to no session I know, so nothing was typed. Reply to a message of a session, or see /list.');
       return;
@@ -133,6 +150,8 @@ export class MessageHandler {
       this.reply(turn, c, `That request was already resolved, so nothing was sent. To type into ${session}, reply to another of its messages.`);
       return;
     }
+    const always = request.kind !== 'permission' && isAlwaysAllow(text, request.options);
+    if (!this.#permit(turn, c, always ? 'always_allow' : 'answer')) return;
     turn.beforeEffect();
     const input = request.kind === 'permission' ? { request_id: requestId, choice: 'deny', message: text } : { request_id: requestId, choice: text };
     await this.#d.commands.answer(session, input, c.origin);
@@ -149,14 +168,22 @@ export class MessageHandler {
         return this.reply(turn, { ...c, session: null }, html, keyboard);
       }
       case 'new': {
+        const cwd = this.#expand(cmd.path);
+        if (!this.#permit(turn, c, 'new', { cwd })) return;
         turn.beforeEffect();
-        const info = await commands.newSession({ cwd: this.#expand(cmd.path) }, c.origin);
+        const info = await commands.newSession({ cwd }, c.origin);
+        const user = c.origin.user;
+        if (user) turn.write(() => this.#d.threads.setStarter(info.id, user, info.started_at));
         turn.send({ op: 'react', session: null, messageId: c.messageId, emoji: '👍', fallback: `✓ starting ${info.id}` });
         return;
       }
       default:
         break;
     }
+    // Refused before "which session?": a viewer gets the reason at once.
+    if ((cmd.name === 'clear' || cmd.name === 'compact') && !this.#permit(turn, c, cmd.name)) return;
+    if (cmd.name === 'stream' && cmd.mode !== undefined && !this.#permit(turn, c, 'stream')) return;
+    if (cmd.name === 'kill' && this.#d.team.role(c.origin) === 'viewer' && !this.#permit(turn, c, 'kill')) return;
     const target = this.#resolve(cmd.session, c);
     if ('error' in target) return this.reply(turn, c, target.error);
     if ('ask' in target) return this.askWhich(text, target.ask, c, turn);
@@ -198,6 +225,7 @@ export class MessageHandler {
       }
       case 'kill': {
         const info = commands.get(session);
+        if (!this.#permit(turn, here, 'kill', { session: info })) return;
         const keyboard = [[
           { text: `🛑 Stop ${session}`, data: encodeCallback({ type: 'kill', session }) },
           { text: 'Cancel', data: encodeCallback({ type: 'cancel' }) },
@@ -208,8 +236,8 @@ export class MessageHandler {
   }
 
   /** The screen as an image, drawn when the message goes out (see the photo op). */
-  sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, session: string): void {
-    turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId });
+  sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId' | 'origin'>, session: string): void {
+    turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId, by: c.origin });
   }
 
   /** Remembers the text and asks which session it is for; the tap runs it (see callbacks). */

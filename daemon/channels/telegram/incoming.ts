@@ -7,11 +7,13 @@ import { contextOf, type MessageHandler } from './handlers.js';
 import type { MediaHandler } from './media.js';
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
+import type { Team } from './team.js';
 import { parseCommand } from '../../commands/parse.js';
 
 export interface IncomingDeps {
-  telegram: Pick<TelegramConfig, 'chat_id' | 'allowed_user_ids'>;
+  telegram: Pick<TelegramConfig, 'chat_id'>;
   threads: Threads;
+  team: Team;
   messages: MessageHandler;
   media: MediaHandler;
   callbacks: CallbackHandler;
@@ -45,6 +47,11 @@ export class Incoming {
       const c = contextOf(m, this.#d.threads, this.#origin(m.from), this.#d.botId);
       if (m.text !== undefined) return this.#d.messages.handleText(m.text, c, turn);
       // An animation also carries a `document`: it is not a file the person means to hand over.
+      if (!m.animation && (m.photo || m.document || m.voice || m.audio)) {
+        // Refused before anything is fetched: a viewer's file is neither saved nor transcribed.
+        const verdict = this.#d.team.check(c.origin, 'type');
+        if (!verdict.ok) return this.#d.messages.refuse(turn, c, verdict.reason);
+      }
       if (!m.animation && (await this.#d.media.handle(m, c, turn))) return;
       if (m.video || m.video_note || m.sticker || m.animation) this.#d.messages.unsupported(c, turn);
       return;
@@ -77,8 +84,7 @@ export class Incoming {
   }
 
   #allowed(chatId: number, from: User): boolean {
-    const { chat_id, allowed_user_ids } = this.#d.telegram;
-    const ok = chatId === chat_id && (allowed_user_ids.length === 0 || allowed_user_ids.includes(from.id));
+    const ok = chatId === this.#d.telegram.chat_id && this.#d.team.role({ channel: 'telegram', user: String(from.id) }) !== null;
     if (!ok) {
       const key = `${chatId}:${from.id}`;
       if (!this.#strangers.has(key)) {
@@ -91,8 +97,9 @@ export class Incoming {
 
   #origin(from: User): Origin {
     const user = String(from.id);
+    const name = this.#d.team.name(from.id) ?? (from.username ? `@${from.username}` : [from.first_name, from.last_name].filter(Boolean).join(' '));
     // Remembered at once (not with the turn): the resolved event that names who decided comes mid-handling.
-    this.#d.threads.setName(user, from.username ? `@${from.username}` : [from.first_name, from.last_name].filter(Boolean).join(' '));
-    return { channel: 'telegram', user };
+    this.#d.threads.setName(user, name);
+    return { channel: 'telegram', user, ...(name ? { name } : {}) };
   }
 }

@@ -4,6 +4,7 @@ import { CommandError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { OutboxDrainer, type Delivery, type Verdict } from '../../conversation/outbox-drainer.js';
 import type { PaneImage } from '../../render/renderer.js';
+import type { Origin } from '../../events/types.js';
 import type { Outbox, OutboxItem } from '../../store/outbox.js';
 import { apiSignal, StoppingError, type ApiSignal, type Express, type WireGate } from './bot.js';
 import { htmlToText } from './format.js';
@@ -23,7 +24,7 @@ export interface SenderOptions {
   /** Marks the calls that skip the throttler (urgent rows); without one, every call is throttled. */
   express?: Express;
   /** Draws a session's screen for a photo op (the command layer's screenshot). */
-  screenshot?: (session: string) => Promise<PaneImage>;
+  screenshot?: (session: string, by?: Origin) => Promise<PaneImage>;
 }
 
 /**
@@ -124,7 +125,7 @@ export class OutboxSender implements Delivery<OutOp> {
         return () => this.#threads.recordMessage(sent.message_id, op.session, null);
       }
       case 'photo': {
-        const image = await this.#screenshot(op.of);
+        const image = await this.#screenshot(op.of, op.by);
         if (typeof image === 'string') {
           const sent = await this.#api.sendMessage(chat, `🖼 ${image}`, { ...this.#placement(op.session, op.replyTo) }, signal);
           return () => this.#threads.recordMessage(sent.message_id, op.session, null);
@@ -194,10 +195,10 @@ export class OutboxSender implements Delivery<OutOp> {
   }
 
   /** The image, or the sentence saying why there is none (an ended session, no font): sent instead. */
-  async #screenshot(session: string): Promise<PaneImage | string> {
+  async #screenshot(session: string, by: Origin | undefined): Promise<PaneImage | string> {
     if (!this.#o.screenshot) return 'Screen images are not available here.';
     try {
-      return await this.#o.screenshot(session);
+      return await this.#o.screenshot(session, by);
     } catch (err) {
       if (err instanceof CommandError) return err.message;
       this.#o.log.error({ err, session }, 'telegram: drawing a screen image failed');

@@ -137,9 +137,13 @@ export function renderDecision(outcome: string, by: Origin, name: string | null)
   const icon = /^denied|^deny/i.test(outcome) ? '🚫' : by.channel === 'daemon' ? '⌛' : '✅';
   if (by.channel === 'terminal') return `${icon} ${escapeHtml(outcome === 'answered in the terminal' ? 'Answered in the terminal' : `${outcome} (in the terminal)`)}`;
   if (by.channel === 'daemon') return `${icon} ${escapeHtml(outcome)}`;
-  const who = name ?? (by.user ? `user ${by.user}` : null);
+  const who = by.name ?? name ?? (by.user ? `user ${by.user}` : null);
   const where = by.channel === 'telegram' ? 'Telegram' : by.channel === 'web' ? 'the dashboard' : by.channel;
-  return `${icon} ${escapeHtml(capitalize(outcome))} — ${escapeHtml(who ? `${who} (${where})` : `via ${where}`)}`;
+  const by_ = who ? `by ${who} (${where})` : `via ${where}`;
+  // "Denied: not now" → "Denied by Alice (Telegram): not now": the person right after what they did.
+  const colon = outcome.indexOf(': ');
+  const text = colon > 0 ? `${capitalize(outcome.slice(0, colon))} ${by_}: ${outcome.slice(colon + 2)}` : `${capitalize(outcome)} ${by_}`;
+  return `${icon} ${escapeHtml(text)}`;
 }
 
 export function renderIdle(e: EventOf<'idle'>): string {

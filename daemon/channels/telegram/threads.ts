@@ -20,6 +20,7 @@ export const TELEGRAM_MIGRATIONS = [
   `CREATE TABLE tg_inflight (bot_id INTEGER NOT NULL, update_id INTEGER NOT NULL, PRIMARY KEY (bot_id, update_id))`,
   // When a message was recorded, for the retention of messages that belong to no session (0: before this step).
   `ALTER TABLE tg_messages ADD COLUMN at INTEGER NOT NULL DEFAULT 0`,
+  `CREATE TABLE tg_starters (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, started_at INTEGER NOT NULL)`,
 ];
 
 /**
@@ -167,6 +168,16 @@ export class Threads {
 
   setName(userId: string, name: string): void {
     this.#db.prepare('INSERT INTO tg_users (user_id, name) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET name = excluded.name').run(userId, name);
+  }
+
+  /** Who started a session with /new (an operator may stop only those); `started_at` tells a reused id apart. */
+  setStarter(session: string, userId: string, startedAt: number): void {
+    this.#db.prepare('INSERT INTO tg_starters (session_id, user_id, started_at) VALUES (?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, started_at = excluded.started_at').run(session, userId, startedAt);
+  }
+
+  starter(session: string): { user: string; started_at: number } | null {
+    const row = this.#db.prepare('SELECT user_id, started_at FROM tg_starters WHERE session_id = ?').get(session) as { user_id: string; started_at: number } | undefined;
+    return row ? { user: row.user_id, started_at: row.started_at } : null;
   }
 
   name(userId: string | undefined): string | null {

@@ -1,3 +1,5 @@
+import type { Origin } from '../../events/types.js';
+
 /**
  * What the Telegram channel queues in the Outbox. Each op is plain JSON (it is persisted) and names its
  * target logically (a session, a key like `req:<request_id>`), because the message ids it depends on may
@@ -22,7 +24,8 @@ export type OutOp =
    * The screen of session `of` as an image, drawn when it is sent (so it shows the pane as it is then, and
    * the outbox keeps no image bytes). If it cannot be drawn, the reason is sent as text instead.
    */
-  | { op: 'photo'; session: string | null; of: string; caption: string; replyTo?: number; keyboard?: Keyboard }
+  /** `by`: the person who asked for it (the audit records the screenshot); none when the channel illustrates its own message. */
+  | { op: 'photo'; session: string | null; of: string; caption: string; replyTo?: number; keyboard?: Keyboard; by?: Origin }
   /** Replaces the text of a sent message; no keyboard = buttons removed. */
   | { op: 'edit'; session: string | null; key?: string; messageId?: number; html: string; keyboard?: Keyboard }
   /**

@@ -36,7 +36,7 @@ export function registerSessionRoutes(app: FastifyInstance, commands: Commands):
   app.get('/session/:id/screenshot.png', async (req, reply) => {
     const { id } = parseBody(idParams, req.params);
     parseBody(noFields, req.query);
-    const image = await commands.screenshot(id);
+    const image = await commands.screenshot(id, API);
     return reply.type('image/png').header('cache-control', 'no-store').send(image.png);
   });
 

@@ -118,8 +118,8 @@ describe('permission requests', () => {
   });
 
   it('the decision line names who decided and where', () => {
-    expect(htmlToText(renderDecision('allowed', { channel: 'telegram', user: '1' }, '@owner'))).toBe('✅ Allowed — @owner (Telegram)');
-    expect(htmlToText(renderDecision('denied: no <way>', { channel: 'telegram', user: '1' }, null))).toBe('🚫 Denied: no <way> — user 1 (Telegram)');
+    expect(htmlToText(renderDecision('allowed', { channel: 'telegram', user: '1' }, '@owner'))).toBe('✅ Allowed by @owner (Telegram)');
+    expect(htmlToText(renderDecision('denied: no <way>', { channel: 'telegram', user: '1' }, null))).toBe('🚫 Denied by user 1 (Telegram): no <way>');
     expect(htmlToText(renderDecision('answered in the terminal', { channel: 'terminal' }, null))).toBe('✅ Answered in the terminal');
   });
 });
@@ -221,6 +221,6 @@ describe('the root message', () => {
 
 describe('decided from the dashboard', () => {
   it('says so', () => {
-    expect(renderDecision('allowed', { channel: 'web' }, null)).toBe('✅ Allowed — via the dashboard');
+    expect(renderDecision('allowed', { channel: 'web' }, null)).toBe('✅ Allowed via the dashboard');
   });
 });
