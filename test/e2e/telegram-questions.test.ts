@@ -56,7 +56,7 @@ describe.each(claudeVersions())('Telegram: AskUserQuestion on Claude Code $label
     expect(await resultFor('toolu_tg_single')).toContain(`"${COLOUR.question}"="Teal"`);
     const edited = await tg.waitForMessage((m) => m.message_id === q.message_id && m.edits.length > 0, 15_000);
     expect(edited.reply_markup).toBeUndefined();
-    expect(textOf(edited)).toMatch(/Answered: Teal/);
+    expect(textOf(edited)).toMatch(/✅ Answered by .+ \(Telegram\): Teal/);
     await finished('toolu_tg_single');
   });
 
