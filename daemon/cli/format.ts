@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../store/audit.js';
 import type { SessionInfo } from '../events/types.js';
 
 /** Pure renderers for the CLI's human output. */
@@ -45,17 +46,7 @@ export function sessionDetails(s: SessionInfo, now = Date.now()): string {
 }
 
 /** An audit entry as GET /audit sends it (`at` as an ISO time). */
-export interface AuditRow {
-  at: string;
-  channel: string;
-  user: string | null;
-  name: string | null;
-  session_id: string | null;
-  action: string;
-  detail: string | null;
-  outcome: 'ok' | 'error';
-  error: string | null;
-}
+export type AuditRow = Omit<AuditEntry, 'at'> & { at: string };
 
 export function auditTable(rows: AuditRow[]): string {
   if (rows.length === 0) return 'Nothing in the audit log for that.';
