@@ -10,5 +10,6 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default', './test/no-empty-run.ts'],
+    setupFiles: ['./test/setup-env.ts'],
   },
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
 import { CommandError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -258,8 +259,15 @@ export class SessionManager {
    * remain-on-exit: say what it printed and its exit code instead of tmux's "target pane has exited".
    */
   async #refuseExitedAtOnce(paneId: string, name: string): Promise<void> {
-    const pane = (await this.#d.tmux.listPanes()).find((p) => p.paneId === paneId);
+    const find = async () => (await this.#d.tmux.listPanes()).find((p) => p.paneId === paneId);
+    let pane = await find();
     if (pane && !pane.dead) return;
+    // tmux marks the pane dead when the terminal closes, and learns the exit status only when it reaps the
+    // child a moment later: until then #{pane_dead_status} is empty.
+    for (let waited = 0; pane?.dead && pane.exitStatus === null && waited < 1_000; waited += 50) {
+      await delay(50);
+      pane = await find();
+    }
     // With history: a program that exits at once has its first line scrolled off the visible screen (tmux 3.3a).
     const screen = await this.#d.tmux.capturePane(paneId, 100).catch(() => '');
     throw new CommandError('bad_request', exitedAtOnceMessage(this.#d.config.claude.command, pane?.exitStatus ?? null, screen, name));
