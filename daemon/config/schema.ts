@@ -37,11 +37,18 @@ export function isLoopbackAddress(host: string): boolean {
   return v4 !== null && v4[1] === '127' && v4.slice(1).every((n) => Number(n) <= 255);
 }
 
+const chatIdSchema = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+
 export const telegramSchema = z.strictObject({
   /** From @BotFather. May come from CSM_TELEGRAM_BOT_TOKEN instead. */
   bot_token: z.string().min(1),
-  /** The one chat the bot serves (your private chat with the bot, or a group). */
-  chat_id: z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]),
+  /** The chat the bot serves (your private chat with the bot, or a group). */
+  chat_id: chatIdSchema.optional(),
+  /**
+   * More chats served alike (each person's private chat with the bot, or a group and a private chat): every
+   * message goes to each, and a request answered in one is marked answered, by whom, in all.
+   */
+  chat_ids: z.array(chatIdSchema).default([]),
   /** If set, only these users may command the bot, even inside chat_id: shorthand for users with role owner. */
   allowed_user_ids: z.array(z.number().int()).default([]),
   /**
@@ -74,7 +81,17 @@ export const telegramSchema = z.strictObject({
    * files of at most 20 MB; a higher value helps only with a self-hosted Bot API server.
    */
   max_upload_mb: z.number().positive().max(2000).default(20),
-});
+})
+  .superRefine((t, ctx) => {
+    if (t.chat_id === undefined && t.chat_ids.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['chat_id'], message: 'set telegram.chat_id (the chat the bot serves) or telegram.chat_ids (several chats)' });
+    }
+  })
+  // Read as: chat_id the first chat served, chat_ids every chat served (chat_id first, each once).
+  .transform((t) => {
+    const chats = [...new Set([...(t.chat_id !== undefined ? [t.chat_id] : []), ...t.chat_ids])];
+    return { ...t, chat_id: chats[0]!, chat_ids: chats };
+  });
 
 export const emailSchema = z.strictObject({
   smtp_host: z.string().min(1),

@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-api.js';
 import { FakeTelegramBotApi, type FakeMessage } from '../fakes/telegram-bot-api.js';
 import { claudeVersions, prepareClaudeHome, workspace } from '../helpers/claude.js';
 import type { DaemonHandle } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/wait.js';
 import { newSessionFromChat, startTelegramDaemon, telegramConfig, textOf } from '../helpers/telegram.js';
 
 /**
@@ -115,6 +117,10 @@ describe.each(claudeVersions())('Telegram live output with Claude Code $label', 
     );
     tg.userSends({ text: 'three steps please', replyTo: root.message_id });
     await tg.waitForMessage((m) => textOf(m).startsWith(`💬 ${id}\n`) && textOf(m).includes('⚙ Bash echo one'), 30_000);
+    // Mid-stream, not inside the one HTTP reply that carries the new message's id: Telegram has no idempotent
+    // send, so a crash between its answer and the daemon's record of it would show the part twice whatever
+    // the daemon did (the README says so). The kill comes once the daemon holds the id.
+    await waitFor(() => liveMessageRecorded(d, id), { message: 'the daemon recorded the live message' });
     await d.stop('SIGKILL');
     // The third reply was asked for: step two is in the transcript, unseen by any daemon.
     await api.waitForRequest((r) => r.mainTurn && JSON.stringify(r.body.messages).includes('second line') && JSON.stringify(r.body.messages).includes('Step two.'), 30_000);
@@ -128,3 +134,13 @@ describe.each(claudeVersions())('Telegram live output with Claude Code $label', 
     expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 });
+
+/** The daemon's own record: the session's live message has its Telegram id. */
+function liveMessageRecorded(d: DaemonHandle, session: string): boolean {
+  const db = new Database(join(d.home, 'csm.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT 1 FROM tg_stream_parts WHERE session_id = ? AND message_id IS NOT NULL').get(session) !== undefined;
+  } finally {
+    db.close();
+  }
+}

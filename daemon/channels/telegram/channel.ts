@@ -1,27 +1,19 @@
 import { homedir } from 'node:os';
 import { GrammyError, type Api } from 'grammy';
+import type { Update } from 'grammy/types';
 import { COMMAND_HELP } from '../../commands/parse.js';
 import type { TelegramConfig } from '../../config/schema.js';
-import { Outbox, type OutboxOptions } from '../../store/outbox.js';
+import type { OutboxOptions } from '../../store/outbox.js';
 import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
 import type { Audience } from '../../conversation/router.js';
 import { apiSignal, botIdOf, createBotApi, Express, WireGate, type BotApiOptions } from './bot.js';
-import { CallbackHandler } from './callbacks.js';
-import { MessageHandler } from './handlers.js';
+import { TelegramChat } from './chat.js';
 import { FileFetcher } from './files.js';
-import { MediaHandler } from './media.js';
-import { VoiceNotes } from './voice-notes.js';
 import { createTranscriber } from '../../voice/transcriber.js';
-import { Incoming } from './incoming.js';
-import { Outgoing } from './outgoing.js';
-import { OutboxSender } from './outbox-sender.js';
 import { sleep } from '../../sleep.js';
 import { Poller, type PollerOptions } from './poller.js';
-import { Threads } from './threads.js';
-import { Team } from './team.js';
-import { LiveStream } from './stream.js';
+import type { Turn } from './turn.js';
 import { UpdateLog } from './update-log.js';
-import { laneOf, type OutOp } from './types.js';
 
 export interface TelegramDeps {
   /** A ready grammY Api (tests); default: createBotApi from the config with `bot` options. */
@@ -55,10 +47,11 @@ class TelegramChannel implements Channel {
   readonly #deps: TelegramDeps;
   readonly #log: ChannelContext['log'];
   readonly #abort = new AbortController();
-  #sender: OutboxSender | null = null;
-  #outgoing: Outgoing | null = null;
+  readonly #chats = new Map<number, TelegramChat>();
+  /** Which chat each update's turn belongs to, for the commit that records its effects. */
+  readonly #turnChat = new WeakMap<Turn, TelegramChat>();
+  readonly #strangers = new Set<string>();
   #poller: Poller | null = null;
-  #unsubscribe: (() => void) | null = null;
   #boot: Promise<void> | null = null;
   #state: ChannelHealth = { ok: false, detail: 'connecting to the Bot API' };
 
@@ -74,27 +67,12 @@ class TelegramChannel implements Channel {
   }
 
   async start(): Promise<void> {
-    const { store, commands, bus } = this.#ctx;
     const cfg = this.#cfg;
     const log = this.#log;
     const home = this.#deps.home ?? homedir();
     const gate = this.#deps.api ? undefined : new WireGate();
     const express = this.#deps.api ? undefined : new Express();
     const api = this.#deps.api ?? createBotApi(cfg.bot_token, { apiRoot: cfg.api_root, pollTimeoutSeconds: this.#deps.poller?.pollTimeoutSeconds, ...this.#deps.bot, ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
-    const threads = new Threads(store, cfg.chat_id);
-    const stream = new LiveStream(store, cfg.chat_id, cfg.stream);
-    const outbox = new Outbox<OutOp>(store, 'telegram', this.#deps.outbox);
-    // A root is a barrier: the requests of its session reply to it, so none may be sent before it.
-    const enqueue = (op: OutOp, o: { urgent?: boolean } = {}): void => void outbox.enqueue(laneOf(op.session), op, { urgent: o.urgent === true, barrier: op.op === 'root' });
-
-    const sender = new OutboxSender(outbox, api, threads, { stream, chatId: cfg.chat_id, topics: cfg.topics, log, screenshot: (id, by) => commands.screenshot(id, by), ...(gate ? { gate } : {}), ...(express ? { express } : {}) });
-    this.#sender = sender;
-    const outgoing = new Outgoing({ store, threads, stream, commands, enqueue, poke: () => sender.poke(), home, webUrl: this.#ctx.config.web.public_url, coalesceMs: this.#deps.coalesceMs ?? 2000, log });
-    this.#outgoing = outgoing;
-    this.#unsubscribe = bus.subscribe((e) => {
-      if (this.#ctx.reaches(e, this.name)) outgoing.onEvent(e);
-    }, { replay: true });
-    sender.start();
 
     // Not awaited: a slow answer must not hold up the updates behind it, and a lost one only leaves a spinner.
     const answerCallback = async (id: string, text?: string, alert?: boolean): Promise<void> => {
@@ -102,32 +80,48 @@ class TelegramChannel implements Channel {
         log.debug({ err: err instanceof Error ? err.message : String(err) }, 'telegram: answerCallbackQuery failed (the tap is still handled)');
       });
     };
-    const team = new Team(cfg, this.#ctx.config.sessions.allowed_roots, threads);
-    const messages = new MessageHandler({ commands, threads, team, stream, log, home });
-    const media = new MediaHandler({
-      commands, messages, notes: new VoiceNotes(store, cfg.chat_id),
-      files: new FileFetcher({ api, token: cfg.bot_token, apiRoot: cfg.api_root }),
-      transcriber: createTranscriber(this.#ctx.config.voice, { home }),
-      maxUploadBytes: Math.floor(cfg.max_upload_mb * 1024 * 1024),
-      voice: this.#ctx.config.voice, answerCallback, signal: this.#abort.signal, log,
-    });
-    const callbacks = new CallbackHandler({ commands, threads, team, messages, media, answerCallback, log, home });
-    const incoming = new Incoming({ telegram: cfg, threads, team, messages, media, callbacks, answerCallback, botId: botIdOf(cfg.bot_token), settled: () => sender.settled(5000), log });
+    const files = new FileFetcher({ api, token: cfg.bot_token, apiRoot: cfg.api_root });
+    const transcriber = createTranscriber(this.#ctx.config.voice, { home });
+    for (const chatId of cfg.chat_ids) {
+      const chat = new TelegramChat({
+        ctx: this.#ctx, cfg, chatId, api, gate, express, files, transcriber, answerCallback, signal: this.#abort.signal,
+        home, coalesceMs: this.#deps.coalesceMs ?? 2000, outbox: this.#deps.outbox, log: cfg.chat_ids.length > 1 ? log.child({ chat: chatId }) : log,
+      });
+      this.#chats.set(chatId, chat);
+      chat.start();
+    }
     this.#poller = new Poller(
       {
-        api, log, updates: new UpdateLog(store, botIdOf(cfg.bot_token)),
-        handle: (u, turn) => incoming.handle(u, turn),
-        interrupted: (u, turn) => incoming.interrupted(u, turn),
-        record: (turn) => {
-          for (const write of turn.writes) write();
-          for (const op of turn.ops) enqueue(op);
+        api, log, updates: new UpdateLog(this.#ctx.store, botIdOf(cfg.bot_token)),
+        handle: (u, turn) => this.#chatOf(u, turn)?.incoming.handle(u, turn) ?? Promise.resolve(),
+        interrupted: (u, turn) => this.#chatOf(u, turn)?.incoming.interrupted(u, turn) ?? Promise.resolve(),
+        record: (turn) => this.#turnChat.get(turn)?.record(turn),
+        committed: () => {
+          for (const chat of this.#chats.values()) chat.poke();
         },
-        committed: () => sender.poke(),
       },
       this.#deps.poller,
     );
     // Reaching Telegram may take a while (or forever, with a bad token): never hold up the daemon's start.
     this.#boot = this.#connect(api);
+  }
+
+  /** The chat an update comes from, if it is one we serve; anyone else is ignored without a reply, logged once. */
+  #chatOf(u: Update, turn: Turn): TelegramChat | undefined {
+    const id = (u.message ?? u.callback_query?.message)?.chat.id;
+    if (id === undefined) return undefined;
+    const chat = this.#chats.get(id);
+    if (chat) {
+      this.#turnChat.set(turn, chat);
+      return chat;
+    }
+    const from = u.message?.from ?? u.callback_query?.from;
+    const key = `${id}:${from?.id}`;
+    if (!this.#strangers.has(key)) {
+      this.#strangers.add(key);
+      this.#log.warn({ chat_id: id, user_id: from?.id, username: from?.username }, 'telegram: ignoring a message from outside the configured chat or allowed users (the chat is not in telegram.chat_id or chat_ids)');
+    }
+    return undefined;
   }
 
   /** getMe until Telegram answers, then the command menu, then polling. */
@@ -138,7 +132,8 @@ class TelegramChannel implements Channel {
       try {
         const me = await api.getMe(apiSignal(signal));
         this.#log.info({ bot: me.username }, 'telegram: connected');
-        this.#state = { ok: true, detail: `connected as @${me.username}, serving chat ${this.#cfg.chat_id}` };
+        const chats = this.#cfg.chat_ids;
+        this.#state = { ok: true, detail: `connected as @${me.username}, serving ${chats.length === 1 ? `chat ${chats[0]}` : `chats ${chats.join(', ')}`}` };
         break;
       } catch (err) {
         if (signal.aborted) return;
@@ -170,8 +165,6 @@ class TelegramChannel implements Channel {
     this.#abort.abort();
     await this.#boot;
     await this.#poller?.stop();
-    this.#unsubscribe?.();
-    this.#outgoing?.flush();
-    await this.#sender?.stop();
+    await Promise.all([...this.#chats.values()].map((chat) => chat.stop()));
   }
 }

@@ -1,5 +1,4 @@
 import type { Update, User } from 'grammy/types';
-import type { TelegramConfig } from '../../config/schema.js';
 import type { Origin } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import type { CallbackHandler } from './callbacks.js';
@@ -11,7 +10,8 @@ import type { Team } from './team.js';
 import { parseCommand } from '../../commands/parse.js';
 
 export interface IncomingDeps {
-  telegram: Pick<TelegramConfig, 'chat_id'>;
+  /** The chat this serves (see chat.ts). */
+  chatId: number;
   threads: Threads;
   team: Team;
   messages: MessageHandler;
@@ -84,7 +84,7 @@ export class Incoming {
   }
 
   #allowed(chatId: number, from: User): boolean {
-    const ok = chatId === this.#d.telegram.chat_id && this.#d.team.role({ channel: 'telegram', user: String(from.id) }) !== null;
+    const ok = chatId === this.#d.chatId && this.#d.team.role({ channel: 'telegram', user: String(from.id) }) !== null;
     if (!ok) {
       const key = `${chatId}:${from.id}`;
       if (!this.#strangers.has(key)) {

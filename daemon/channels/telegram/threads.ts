@@ -21,6 +21,10 @@ export const TELEGRAM_MIGRATIONS = [
   // When a message was recorded, for the retention of messages that belong to no session (0: before this step).
   `ALTER TABLE tg_messages ADD COLUMN at INTEGER NOT NULL DEFAULT 0`,
   `CREATE TABLE tg_starters (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, started_at INTEGER NOT NULL)`,
+  // Several chats (telegram.chat_ids) each show a request: whether it is marked decided is per chat.
+  `CREATE TABLE tg_request_chats (chat_id INTEGER NOT NULL, request_id TEXT NOT NULL, resolved TEXT NOT NULL, PRIMARY KEY (chat_id, request_id))`,
+  `INSERT OR IGNORE INTO tg_request_chats (chat_id, request_id, resolved)
+     SELECT m.chat_id, r.request_id, r.resolved FROM tg_requests r JOIN tg_messages m ON m.key = 'req:' || r.request_id WHERE r.resolved IS NOT NULL`,
 ];
 
 /**
@@ -31,6 +35,7 @@ export const TELEGRAM_MIGRATIONS = [
 function pruneTelegram(db: Store['db'], scope: PruneScope): number {
   const ids = jsonIds(scope.sessions);
   let n = 0;
+  n += db.prepare('DELETE FROM tg_request_chats WHERE request_id IN (SELECT request_id FROM tg_requests WHERE session_id IN (SELECT value FROM json_each(?)))').run(ids).changes;
   for (const table of ['tg_threads', 'tg_requests']) n += db.prepare(`DELETE FROM ${table} WHERE session_id IN (SELECT value FROM json_each(?))`).run(ids).changes;
   n += db.prepare('DELETE FROM tg_messages WHERE session_id IN (SELECT value FROM json_each(?)) OR (session_id IS NULL AND at < ?)').run(ids, scope.before).changes;
   n += db.prepare('DELETE FROM tg_choices WHERE created_at < ?').run(scope.keysBefore).changes;
@@ -137,7 +142,10 @@ export class Threads {
   }
 
   request(requestId: string): RequestRecord | null {
-    const row = this.#db.prepare('SELECT * FROM tg_requests WHERE request_id = ?').get(requestId) as
+    const row = this.#db
+      .prepare(`SELECT r.request_id, r.session_id, r.kind, r.options, r.allows_text, r.html, c.resolved FROM tg_requests r
+                LEFT JOIN tg_request_chats c ON c.request_id = r.request_id AND c.chat_id = ? WHERE r.request_id = ?`)
+      .get(this.#chat, requestId) as
       | { request_id: string; session_id: string; kind: PendingRequest['kind']; options: string; allows_text: number; html: string; resolved: string | null }
       | undefined;
     if (!row) return null;
@@ -147,9 +155,9 @@ export class Threads {
     };
   }
 
-  /** Marks a request decided; false when it already was (so its message is edited once). */
+  /** Marks a request decided in this chat; false when it already was (so its message is edited once). */
   resolveRequest(requestId: string, decision: string): boolean {
-    return this.#db.prepare('UPDATE tg_requests SET resolved = ? WHERE request_id = ? AND resolved IS NULL').run(decision, requestId).changes === 1;
+    return this.#db.prepare('INSERT OR IGNORE INTO tg_request_chats (chat_id, request_id, resolved) VALUES (?, ?, ?)').run(this.#chat, requestId, decision).changes === 1;
   }
 
   /** Remembers a text (or command) until the person says which session it is for. */

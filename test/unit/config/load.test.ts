@@ -34,6 +34,15 @@ describe('loadConfig', () => {
     expect(c.paths.config_file).toBe(file);
   });
 
+  it.each([
+    ['chat_id alone', 'chat_id: 5', 5, [5]],
+    ['chat_ids alone: the first is chat_id', 'chat_ids: [7, "-100200"]', 7, [7, -100200]],
+    ['both: chat_id first, each chat once', 'chat_id: 7\n  chat_ids: [8, 7, 9]', 7, [7, 8, 9]],
+  ])('telegram chats: %s', (_name, lines, chatId, chatIds) => {
+    const { home } = withFile(`telegram:\n  bot_token: "1:a"\n  ${lines}\n`);
+    expect(loadConfig({ env: { CSM_HOME: home } }).telegram).toMatchObject({ chat_id: chatId, chat_ids: chatIds });
+  });
+
   it('voice: off by default; the API key may come from CSM_VOICE_API_KEY; max_upload_mb defaults to 20', () => {
     const none = loadConfig({ env: { CSM_HOME: withFile(null).home } });
     expect(none.voice).toMatchObject({ auto_send: false, max_seconds: 300, timeout_seconds: 120, ffmpeg: 'ffmpeg', model: 'whisper-1' });
@@ -56,6 +65,8 @@ describe('loadConfig', () => {
     ['voice: command and api_url both', 'voice:\n  command: "stt {wav}"\n  api_url: http://127.0.0.1:8080/v1\n', /voice\.api_url: set either voice\.command or voice\.api_url, not both/],
     ['voice: a command that never sees the audio', 'voice:\n  command: whisper-cli -nt\n', /voice\.command: the command has no \{wav\} or \{file\} placeholder/],
     ['voice: unknown key', 'voice:\n  comand: "stt {wav}"\n', /voice: unknown key "comand"/],
+    ['telegram: no chat at all', 'telegram:\n  bot_token: "1:a"\n', /telegram\.chat_id: set telegram\.chat_id \(the chat the bot serves\) or telegram\.chat_ids/],
+    ['telegram: a chat id that is a name', 'telegram:\n  bot_token: "1:a"\n  chat_ids: [1, alice]\n', /telegram\.chat_ids\.1/],
     ['telegram: max_upload_mb not a number', 'telegram:\n  bot_token: "1:a"\n  chat_id: 1\n  max_upload_mb: lots\n', /telegram\.max_upload_mb/],
     ['any address, not allowed', 'server:\n  host: 0.0.0.0\n', /server\.host: "0\.0\.0\.0" is not a loopback address.*allow_remote: true/],
     ['a LAN address, not allowed', 'server:\n  host: 192.168.1.5\n  allow_remote: false\n', /server\.host: "192\.168\.1\.5" is not a loopback/],

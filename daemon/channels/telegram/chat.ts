@@ -1,0 +1,116 @@
+import type { Api } from 'grammy';
+import type { TelegramConfig } from '../../config/schema.js';
+import { Outbox, type OutboxOptions } from '../../store/outbox.js';
+import type { ChannelContext } from '../channel.js';
+import type { Transcriber } from '../../voice/transcriber.js';
+import { botIdOf, type Express, type WireGate } from './bot.js';
+import { CallbackHandler } from './callbacks.js';
+import type { FileFetcher } from './files.js';
+import { MessageHandler } from './handlers.js';
+import { Incoming } from './incoming.js';
+import { MediaHandler } from './media.js';
+import { OutboxSender } from './outbox-sender.js';
+import { Outgoing } from './outgoing.js';
+import { LiveStream } from './stream.js';
+import { Team } from './team.js';
+import { Threads } from './threads.js';
+import type { Turn } from './turn.js';
+import { laneOf, type OutOp } from './types.js';
+import { VoiceNotes } from './voice-notes.js';
+
+export interface ChatDeps {
+  ctx: ChannelContext;
+  cfg: TelegramConfig;
+  chatId: number;
+  /** The bot's connection, shared by every chat it serves. */
+  api: Api;
+  gate: WireGate | undefined;
+  express: Express | undefined;
+  files: FileFetcher;
+  transcriber: Transcriber | null;
+  answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
+  signal: AbortSignal;
+  home: string;
+  coalesceMs: number;
+  outbox: OutboxOptions | undefined;
+  log: ChannelContext['log'];
+}
+
+/**
+ * The outbox of one chat. The first chat keeps the name it had before telegram.chat_ids existed, so what
+ * was queued before an upgrade is still sent.
+ */
+export const outboxName = (chatId: number, first: boolean): string => (first ? 'telegram' : `telegram:${chatId}`);
+
+/**
+ * One chat the bot serves: its threads, live output, outbox and handlers. With telegram.chat_ids each chat
+ * has its own, fed from the same event stream, so every chat sees every session, and a request decided in
+ * one is edited in the others by the resolved event that names who decided.
+ */
+export class TelegramChat {
+  readonly id: number;
+  readonly incoming: Incoming;
+  readonly #ctx: ChannelContext;
+  readonly #outbox: Outbox<OutOp>;
+  readonly #sender: OutboxSender;
+  readonly #outgoing: Outgoing;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(d: ChatDeps) {
+    const { ctx, cfg, chatId, log } = d;
+    const { store, commands } = ctx;
+    this.id = chatId;
+    this.#ctx = ctx;
+    const threads = new Threads(store, chatId);
+    const stream = new LiveStream(store, chatId, cfg.stream);
+    this.#outbox = new Outbox<OutOp>(store, outboxName(chatId, chatId === cfg.chat_id), d.outbox);
+    this.#sender = new OutboxSender(this.#outbox, d.api, threads, {
+      stream, chatId, topics: cfg.topics, log, screenshot: (id, by) => commands.screenshot(id, by),
+      ...(d.gate ? { gate: d.gate } : {}), ...(d.express ? { express: d.express } : {}),
+    });
+    this.#outgoing = new Outgoing({
+      store, threads, stream, commands, enqueue: (op, o) => this.enqueue(op, o), poke: () => this.#sender.poke(),
+      home: d.home, webUrl: ctx.config.web.public_url, coalesceMs: d.coalesceMs, log,
+    });
+    const team = new Team(cfg, ctx.config.sessions.allowed_roots, threads);
+    const messages = new MessageHandler({ commands, threads, team, stream, log, home: d.home });
+    const media = new MediaHandler({
+      commands, messages, notes: new VoiceNotes(store, chatId), files: d.files, transcriber: d.transcriber,
+      maxUploadBytes: Math.floor(cfg.max_upload_mb * 1024 * 1024),
+      voice: ctx.config.voice, answerCallback: d.answerCallback, signal: d.signal, log,
+    });
+    const callbacks = new CallbackHandler({ commands, threads, team, messages, media, answerCallback: d.answerCallback, log, home: d.home });
+    this.incoming = new Incoming({
+      chatId, threads, team, messages, media, callbacks, answerCallback: d.answerCallback,
+      botId: botIdOf(cfg.bot_token), settled: () => this.#sender.settled(5000), log,
+    });
+  }
+
+  /** A root is a barrier: the requests of its session reply to it, so none may be sent before it. */
+  enqueue(op: OutOp, o: { urgent?: boolean } = {}): void {
+    void this.#outbox.enqueue(laneOf(op.session), op, { urgent: o.urgent === true, barrier: op.op === 'root' });
+  }
+
+  /** A handled update's effects in this chat (inside the poller's commit transaction). */
+  record(turn: Turn): void {
+    for (const write of turn.writes) write();
+    for (const op of turn.ops) this.enqueue(op);
+  }
+
+  poke(): void {
+    this.#sender.poke();
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#ctx.bus.subscribe((e) => {
+      if (this.#ctx.reaches(e, 'telegram')) this.#outgoing.onEvent(e);
+    }, { replay: true });
+    this.#sender.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#outgoing.flush();
+    await this.#sender.stop();
+  }
+}

@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeMessage } from '../fakes/telegram-bot-api.js';
+import { startHarness, type Harness } from './telegram-harness.js';
+
+const textOf = (m: FakeMessage): string => m.text ?? m.caption ?? '';
+const BOB = 2002;
+const NEVER_STARTED = 3003;
+
+let h: Harness;
+afterEach(async () => h?.cleanup());
+
+/** telegram.chat_ids against the fake Bot API: each chat its own thread and outbox, one decision shown in all. */
+describe('telegram: several chats', () => {
+  it('every chat gets the thread and the request; an answer in one edits the request in each, naming who', async () => {
+    h = await startHarness({ fake: { chats: [{ id: BOB, type: 'private' }] }, telegram: { chat_ids: [BOB], allowed_user_ids: [1001], users: [{ id: BOB, name: 'Bob', role: 'operator' }] } });
+    h.commands.addSession('c001', '/home/u/c');
+    h.commands.request('c001', { request_id: 'r1', detail: 'rm -rf build' });
+    const perm = (chat: number) => h.fake.waitForMessage((m) => m.chat_id === chat && textOf(m).startsWith('🔔 c001') && m.reply_markup !== undefined, 5000);
+    const [mine, bobs] = await Promise.all([perm(h.fake.owner.id), perm(BOB)]);
+    for (const chat of [h.fake.owner.id, BOB]) expect(h.fake.botMessages(chat).filter((m) => textOf(m).includes('Session c001'))).toHaveLength(1);
+
+    const tap = h.fake.userTaps(bobs.message_id, String(bobs.reply_markup!.inline_keyboard[0]![0]!.callback_data), { from: { id: BOB, first_name: 'Robert' }, chatId: BOB });
+    await h.fake.waitForCallbackAnswer(tap, 5000);
+    expect(h.commands.callsOf('answer')).toHaveLength(1);
+    await Promise.all([[h.fake.owner.id, mine], [BOB, bobs]].map(([chat, m]) =>
+      h.fake.waitForMessage((x) => x.chat_id === chat && x.message_id === (m as FakeMessage).message_id && /Allowed by Bob \(Telegram\)$/.test(textOf(x)), 5000)));
+
+    // The owner's stale button, tapped after Bob decided: nothing answered twice.
+    const late = h.fake.userTaps(mine.message_id, String(mine.reply_markup!.inline_keyboard[0]![0]!.callback_data));
+    expect(await h.fake.waitForCallbackAnswer(late, 5000)).toMatchObject({ text: 'Already resolved.' });
+    expect(h.commands.callsOf('answer')).toHaveLength(1);
+  });
+
+  it('a chat that never started the bot is refused by Telegram, logged, and holds up no other chat', async () => {
+    h = await startHarness({ telegram: { chat_ids: [NEVER_STARTED] } });
+    h.commands.addSession('c002', '/home/u/c');
+    for (let i = 0; i < 3; i++) h.commands.emit('c002', { kind: 'notify', notify_id: `n${i}`, channel: 'telegram', subject: null, message: `note ${i}` });
+    await h.fake.waitUntil(() => (h.fake.botMessages().filter((m) => textOf(m).startsWith('📣')).length === 3 ? true : undefined), 5000, 'three notes in the owner chat');
+    await h.fake.waitUntil(() => (h.logs.some((l) => l.msg?.includes('refused a message for good') && JSON.stringify(l.obj).includes('chat not found')) ? true : undefined), 5000, 'the refusal logged');
+    expect(h.fake.calls.filter((c) => c.method === 'sendMessage' && Number(c.params['chat_id']) === NEVER_STARTED).every((c) => c.status === 400)).toBe(true);
+  });
+});
