@@ -169,5 +169,13 @@ export async function newIdleSession(d: DaemonHandle, cwd: string, timeoutMs = 4
 
 /** Waits until the session shows Claude Code's prompt: it can take input. */
 export async function newIdleSessionWait(d: DaemonHandle, id: string, timeoutMs = 45_000): Promise<void> {
-  await waitFor(async () => (await d.api<{ status: string }>('GET', `/session/${id}`)).body.status === 'idle', { timeoutMs, message: `${id} idle` });
+  let last: { status?: string; pending?: unknown } = {};
+  try {
+    await waitFor(async () => (last = (await d.api<{ status: string; pending: unknown }>('GET', `/session/${id}`)).body).status === 'idle', { timeoutMs, message: `${id} idle` });
+  } catch (err) {
+    // What the session was doing instead, and what the daemon said about it: a failure here is a race to find.
+    const screen = await d.api<{ output?: string }>('GET', `/session/${id}/output?lines=15`).then((r) => r.body.output ?? '').catch(() => '');
+    const logs = d.logs().split('\n').filter((l) => l.includes(id)).slice(-25).join('\n');
+    throw new Error(`${(err as Error).message}\nstatus ${last.status}, pending ${JSON.stringify(last.pending)}\nscreen:\n${screen}\ndaemon log about ${id}:\n${logs}`, { cause: err });
+  }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localDate } from '../../daemon/inbox-name.js';
 import { TINY_JPEG } from '../fakes/telegram-bot-api-files.js';
@@ -105,7 +108,9 @@ describe('telegram: voice notes', () => {
     await waitFor(() => h.commands.typed.length === 1, { message: 'the transcript typed' });
     expect(typed()).toEqual(['please run the tests']);
     expect(h.commands.callsOf('sendInput')[0]!.args).toMatchObject({ key: `telegram:${h.fake.owner.id}:${voice.message_id}` });
-    const edited = await h.fake.waitForMessage((m) => m.message_id === shown.message_id && m.edits.length > 0);
+    // The reply went "Transcribing…" → the transcript → sent.
+    const edited = await h.fake.waitForMessage((m) => m.message_id === shown.message_id && m.edits.length === 2);
+    expect(edited.edits.map((e) => e.text)).toEqual(['🎤 Transcribing…', '🎤 "please run the tests"']);
     expect(textOf(edited)).toBe('🎤 "please run the tests"\n\n➤ Sent to a1b2');
     expect(edited.reply_markup).toBeUndefined();
     const again = h.fake.userTaps(shown.message_id, dataOf(shown, '➤ Send'));
@@ -168,6 +173,29 @@ describe('telegram: voice notes', () => {
     const hung = await h.fake.waitForMessage((m) => textOf(m).includes('did not finish within'), 10_000);
     expect(textOf(hung)).toBe('⚠️ The transcriber (tail) did not finish within 1 s (voice.timeout_seconds) and was stopped. Nothing was typed.');
     expect(Date.now() - started).toBeLessThan(6000);
+    expect(typed()).toEqual([]);
+  });
+
+  it('a transcription runs beside the update loop: a tap behind it is handled at once; a restart picks it up again', async () => {
+    const gate = join(mkdtempSync(join(tmpdir(), 'csm-voice-gate-')), 'go');
+    const waitsForGate = ['sh', '-c', 'while [ ! -e "$1" ]; do sleep 0.05; done; cat "$2"', 'sh', gate, '{file}'];
+    const root = await withSession({ config: { voice: { command: waitsForGate, timeout_seconds: 60 } } });
+    const voice = h.fake.userSends({ voice: { bytes: Buffer.from('deploy it'), duration: 1 }, replyTo: root.message_id });
+    const placeholder = await h.fake.waitForMessage((m) => m.reply_to === voice.message_id && textOf(m) === '🎤 Transcribing…');
+
+    h.commands.request('a1b2', { request_id: 'r0000009', detail: 'npm test' });
+    const perm = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 a1b2') && m.reply_markup !== undefined);
+    await h.fake.waitForCallbackAnswer(h.fake.userTaps(perm.message_id, dataOf(perm, 'Allow')));
+    expect(h.commands.callsOf('answer')).toHaveLength(1);
+    expect(textOf((await h.fake.waitForMessage((m) => m.message_id === placeholder.message_id))!)).toBe('🎤 Transcribing…');
+
+    // Stopped mid-transcription: the next start runs it again, and the same reply becomes the transcript.
+    await h.channel.stop();
+    await h.restart();
+    writeFileSync(gate, '');
+    const shown = await h.fake.waitForMessage((m) => m.message_id === placeholder.message_id && textOf(m) === '🎤 "deploy it"', 10_000);
+    expect(dataOf(shown, '➤ Send')).toBeTruthy();
+    expect(h.fake.botMessages().filter((m) => m.reply_to === voice.message_id)).toHaveLength(1);
     expect(typed()).toEqual([]);
   });
 

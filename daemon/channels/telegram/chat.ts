@@ -14,7 +14,7 @@ import { Outgoing } from './outgoing.js';
 import { LiveStream } from './stream.js';
 import { Team } from './team.js';
 import { Threads } from './threads.js';
-import type { Turn } from './turn.js';
+import { Turn } from './turn.js';
 import { laneOf, type OutOp } from './types.js';
 import { VoiceNotes } from './voice-notes.js';
 
@@ -51,9 +51,11 @@ export class TelegramChat {
   readonly id: number;
   readonly incoming: Incoming;
   readonly #ctx: ChannelContext;
+  readonly #log: ChannelContext['log'];
   readonly #outbox: Outbox<OutOp>;
   readonly #sender: OutboxSender;
   readonly #outgoing: Outgoing;
+  readonly #media: MediaHandler;
   #unsubscribe: (() => void) | null = null;
 
   constructor(d: ChatDeps) {
@@ -61,6 +63,7 @@ export class TelegramChat {
     const { store, commands } = ctx;
     this.id = chatId;
     this.#ctx = ctx;
+    this.#log = log;
     const threads = new Threads(store, chatId);
     const stream = new LiveStream(store, chatId, cfg.stream);
     this.#outbox = new Outbox<OutOp>(store, outboxName(chatId, chatId === cfg.chat_id), d.outbox);
@@ -78,7 +81,9 @@ export class TelegramChat {
       commands, messages, notes: new VoiceNotes(store, chatId), files: d.files, transcriber: d.transcriber,
       maxUploadBytes: Math.floor(cfg.max_upload_mb * 1024 * 1024),
       voice: ctx.config.voice, answerCallback: d.answerCallback, signal: d.signal, log,
+      later: (fill) => this.#later(fill),
     });
+    this.#media = media;
     const callbacks = new CallbackHandler({ commands, threads, team, messages, media, answerCallback: d.answerCallback, log, home: d.home });
     this.incoming = new Incoming({
       chatId, threads, team, messages, media, callbacks, answerCallback: d.answerCallback,
@@ -97,6 +102,18 @@ export class TelegramChat {
     for (const op of turn.ops) this.enqueue(op);
   }
 
+  /** Effects that belong to no update (a transcription finished): recorded as one turn, then sent. */
+  async #later(fill: (turn: Turn) => void | Promise<void>): Promise<void> {
+    const turn = new Turn(() => undefined);
+    try {
+      await fill(turn);
+    } catch (err) {
+      this.#log.error({ err }, 'telegram: finishing a background job failed');
+    }
+    this.#ctx.store.db.transaction(() => this.record(turn))();
+    this.poke();
+  }
+
   poke(): void {
     this.#sender.poke();
   }
@@ -106,6 +123,7 @@ export class TelegramChat {
       if (this.#ctx.reaches(e, 'telegram')) this.#outgoing.onEvent(e);
     }, { replay: true });
     this.#sender.start();
+    this.#media.resume();
   }
 
   async stop(): Promise<void> {

@@ -113,12 +113,14 @@ export class MessageHandler {
   }
 
   replyError(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, err: unknown): void {
-    if (err instanceof CommandError) {
-      this.reply(turn, c, `⚠️ ${escapeHtml(err.message)}`);
-      return;
-    }
+    this.reply(turn, c, this.errorHtml(err));
+  }
+
+  /** What a failure says in the chat: a command's own words, or (logged) what went wrong. */
+  errorHtml(err: unknown): string {
+    if (err instanceof CommandError) return `⚠️ ${escapeHtml(err.message)}`;
     this.#d.log.error({ err }, 'telegram: a command failed unexpectedly');
-    this.reply(turn, c, `⚠️ That failed: ${escapeHtml(err instanceof Error ? err.message : String(err))}`);
+    return `⚠️ That failed: ${escapeHtml(err instanceof Error ? err.message : String(err))}`;
   }
 
   async #input(text: string, c: TextContext, turn: Turn): Promise<void> {

@@ -12,7 +12,8 @@ import { mb, type FileFetcher } from './files.js';
 import { escapeHtml } from './format.js';
 import type { MessageHandler, TextContext } from './handlers.js';
 import type { Turn } from './turn.js';
-import type { VoiceNotes } from './voice-notes.js';
+import type { VoiceJob, VoiceNote, VoiceNotes } from './voice-notes.js';
+import type { Keyboard } from './types.js';
 
 export interface MediaDeps {
   commands: Commands;
@@ -24,6 +25,8 @@ export interface MediaDeps {
   maxUploadBytes: number;
   voice: Pick<VoiceConfig, 'auto_send' | 'max_seconds'>;
   answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
+  /** Records what `fill` puts on a turn of its own, outside any update (a transcription's outcome). */
+  later: (fill: (turn: Turn) => void | Promise<void>) => Promise<void>;
   /** Aborted when the channel stops: a download or transcription in progress gives up. */
   signal: AbortSignal;
   log: Logger;
@@ -94,8 +97,13 @@ export class MediaHandler {
     }
   }
 
+  /**
+   * A transcription takes seconds to minutes, so it runs beside the update loop: taps and replies behind
+   * it are handled meanwhile. The update only records the note and a "Transcribing…" reply (in its commit);
+   * the transcript replaces that reply when it is in. A restart picks up what was left unfinished.
+   */
   async #voice(c: TextContext, turn: Turn, f: Incoming, duration: number, audio: { ext: string; mime?: string }): Promise<void> {
-    const { messages, transcriber, voice } = this.#d;
+    const { messages, transcriber, voice, notes } = this.#d;
     const session = this.#target(c, turn);
     if (!session) return;
     const here = { ...c, session };
@@ -103,24 +111,60 @@ export class MediaHandler {
     if (duration > voice.max_seconds) {
       return messages.reply(turn, here, `🎤 That voice message is ${formatSeconds(duration)} long; csm transcribes up to ${formatSeconds(voice.max_seconds)} (voice.max_seconds). Nothing was typed.`);
     }
+    const job: VoiceJob = { fileId: f.fileId, size: f.size, ...audio, origin: c.origin };
+    let started: VoiceNote | null = null;
+    turn.write(() => {
+      const { id, fresh } = notes.begin({ session, messageId: c.messageId, replyKey: c.replyKey, job });
+      if (fresh) started = notes.get(id);
+    });
+    turn.send({ op: 'send', session, html: '🎤 Transcribing…', replyTo: c.messageId, key: voiceKey(c.messageId) });
+    turn.afterCommit(() => {
+      if (started) void this.#transcribe(started);
+    });
+  }
+
+  /** The transcriptions a stop or crash left unfinished: run again (their "Transcribing…" reply is in the chat). */
+  resume(): void {
+    for (const note of this.#d.notes.unfinished()) void this.#transcribe(note);
+  }
+
+  async #transcribe(note: VoiceNote): Promise<void> {
+    const { transcriber, messages, notes, voice, signal } = this.#d;
+    const job = note.job;
+    const c: TextContext = { origin: job?.origin ?? { channel: 'telegram' }, messageId: note.messageId, session: note.session, strayReply: false, replyKey: note.replyKey };
+    const show = (turn: Turn, html: string, keyboard?: Keyboard): void =>
+      turn.send({ op: 'edit', session: note.session, key: voiceKey(note.messageId), html, ...(keyboard ? { keyboard } : {}) });
+    const fail = (html: string): Promise<void> =>
+      this.#d.later((turn) => {
+        turn.write(() => notes.transcribed(note.id, '', 'failed'));
+        show(turn, html);
+      });
+    if (!transcriber || !job) return fail(`🎤 ${escapeHtml(VOICE_SETUP_HELP)}`);
     let text: string;
     try {
-      const bytes = await this.#fetch(f);
-      text = await transcriber.transcribe({ bytes, ...audio }, this.#d.signal);
+      const bytes = await this.#fetch({ fileId: job.fileId, size: job.size });
+      text = await transcriber.transcribe({ bytes, ext: job.ext, ...(job.mime ? { mime: job.mime } : {}) }, signal);
     } catch (err) {
-      if (err instanceof TranscribeError) return messages.reply(turn, here, `⚠️ ${escapeHtml(err.message)}`);
-      return messages.replyError(turn, here, err);
+      // Stopping: the note stays unfinished, and the next start runs it again.
+      if (signal.aborted) return;
+      return fail(err instanceof TranscribeError ? `⚠️ ${escapeHtml(err.message)}` : messages.errorHtml(err));
     }
-    if (text === '') return messages.reply(turn, here, '🎤 No words could be made out in that voice message, so nothing was typed.');
+    if (text === '') return fail('🎤 No words could be made out in that voice message, so nothing was typed.');
     if (voice.auto_send) {
-      messages.reply(turn, here, transcriptHtml(text));
-      return messages.handleInput(text, here, turn);
+      return this.#d.later(async (turn) => {
+        turn.write(() => notes.transcribed(note.id, text, 'sent'));
+        show(turn, transcriptHtml(text));
+        // Typed keyed by the voice message, like any text: a restart that runs this again types it once.
+        await messages.handleInput(text, c, turn);
+      });
     }
-    const note = this.#d.notes.save({ session, messageId: c.messageId, replyKey: c.replyKey, text });
-    messages.reply(turn, here, transcriptHtml(text), [[
-      { text: '➤ Send', data: encodeCallback({ type: 'voiceSend', note }) },
-      { text: 'Cancel', data: encodeCallback({ type: 'voiceCancel', note }) },
-    ]]);
+    return this.#d.later((turn) => {
+      turn.write(() => notes.transcribed(note.id, text, 'shown'));
+      show(turn, transcriptHtml(text), [[
+        { text: '➤ Send', data: encodeCallback({ type: 'voiceSend', note: note.id }) },
+        { text: 'Cancel', data: encodeCallback({ type: 'voiceCancel', note: note.id }) },
+      ]]);
+    });
   }
 
   /** Send or Cancel tapped under a transcript. */
@@ -179,6 +223,9 @@ export class MediaHandler {
     return this.#d.files.fetch(f.fileId, max, this.#d.signal);
   }
 }
+
+/** The chat's reply to a voice message, edited from "Transcribing…" to its transcript. */
+const voiceKey = (voiceMessageId: number): string => `voice:${voiceMessageId}`;
 
 /** The transcript as the person sees it: quoted, cut to fit a message. */
 export function transcriptHtml(text: string): string {

@@ -122,6 +122,7 @@ export class Poller {
     }
     updates.commit(u.update_id, () => this.#d.record(turn));
     this.#d.committed();
+    for (const fn of turn.after) fn();
   }
 }
 

@@ -7,6 +7,8 @@ import type { OutOp } from './types.js';
 export class Turn {
   readonly ops: OutOp[] = [];
   readonly writes: (() => void)[] = [];
+  /** Run once the turn is committed: work that must not start before its rows exist (a transcription). */
+  readonly after: (() => void)[] = [];
   readonly #markEffect: () => void;
 
   /** `markEffect` persists that the update is about to do something that must not run twice. */
@@ -20,6 +22,10 @@ export class Turn {
 
   write(fn: () => void): void {
     this.writes.push(fn);
+  }
+
+  afterCommit(fn: () => void): void {
+    this.after.push(fn);
   }
 
   /** Call right before typing, answering, starting or killing: see UpdateLog. */
