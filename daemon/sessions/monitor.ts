@@ -18,6 +18,9 @@ export interface MonitorTiming {
   logPollMs: number;
 }
 
+/** How long an ended session waits for tmux to learn its exit status before it is reported without it. */
+const EXIT_STATUS_WAIT_MS = 3000;
+
 // busyCheckMs is only a safety net: a dialog stops the output, so it is read when the output settles.
 export const DEFAULT_MONITOR_TIMING: MonitorTiming = { tickMs: 250, settleMs: 300, busyCheckMs: 15_000, watchMs: 1000, livenessMs: 1000, logPollMs: 500 };
 
@@ -47,6 +50,8 @@ export class Monitor {
   readonly #t: MonitorTiming;
   readonly #keepFinal: (s: SessionRecord) => Promise<void>;
   readonly #watch = new Map<string, Watch>();
+  /** When each dead pane was first seen without its exit status. */
+  readonly #deadSince = new Map<string, number>();
   #timer: NodeJS.Timeout | null = null;
   #logTimer: NodeJS.Timeout | null = null;
   #polling = false;
@@ -233,10 +238,18 @@ export class Monitor {
           continue;
         }
         if (!pane.dead) continue;
+        // tmux marks a pane dead when its terminal closes and learns how the program ended when it reaps
+        // it, which on a busy machine can be a while later: the ending waits a little for that.
+        const known = pane.exitStatus !== null || pane.exitSignal !== null;
+        const firstDead = this.#deadSince.get(s.id) ?? this.#m.now();
+        this.#deadSince.set(s.id, firstDead);
+        if (!known && this.#m.now() - firstDead < EXIT_STATUS_WAIT_MS) continue;
+        this.#deadSince.delete(s.id);
         const tail = await this.#screens.tail(s, 20);
         await this.#keepFinal(s);
         const code = pane.exitStatus;
-        const reason = code === 0 ? null : `Claude Code exited with ${code === null ? 'an unknown status' : `code ${code}`}`;
+        const how = code !== null ? `code ${code}` : pane.exitSignal !== null ? `signal ${pane.exitSignal}` : 'an unknown status';
+        const reason = code === 0 ? null : `Claude Code exited with ${how}`;
         this.#m.markDead(s.id, code, tail, reason);
         await this.#m.tmuxFor(s).killSession(s.tmux_session).catch(() => undefined);
       }

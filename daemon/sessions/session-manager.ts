@@ -264,13 +264,13 @@ export class SessionManager {
     if (pane && !pane.dead) return;
     // tmux marks the pane dead when the terminal closes, and learns the exit status only when it reaps the
     // child a moment later: until then #{pane_dead_status} is empty.
-    for (let waited = 0; pane?.dead && pane.exitStatus === null && waited < 1_000; waited += 50) {
+    for (let waited = 0; pane?.dead && pane.exitStatus === null && pane.exitSignal === null && waited < 3_000; waited += 50) {
       await delay(50);
       pane = await find();
     }
     // With history: a program that exits at once has its first line scrolled off the visible screen (tmux 3.3a).
     const screen = await this.#d.tmux.capturePane(paneId, 100).catch(() => '');
-    throw new CommandError('bad_request', exitedAtOnceMessage(this.#d.config.claude.command, pane?.exitStatus ?? null, screen, name));
+    throw new CommandError('bad_request', exitedAtOnceMessage(this.#d.config.claude.command, { code: pane?.exitStatus ?? null, signal: pane?.exitSignal ?? null }, screen, name));
   }
 
   /** A session started by hand in tmux, with our hooks installed, announced itself through a hook. */
@@ -384,11 +384,17 @@ function digest(token: string): string {
 }
 
 /** The 4xx message for a program that died before the session was up, with the last lines it printed. */
-export function exitedAtOnceMessage(command: string, exitCode: number | null, screen: string, tmuxSession: string): string {
-  const lines = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '' && !/^Pane is dead/.test(l));
+export function exitedAtOnceMessage(command: string, exit: { code: number | null; signal: number | null }, screen: string, tmuxSession: string): string {
+  const all = screen.split('\n').map((l) => l.trimEnd());
+  const lines = all.filter((l) => l !== '' && !/^Pane is dead/.test(l));
+  // tmux's own line in the dead pane ("Pane is dead (status 3, …)") when its list did not say.
+  const told = all.map((l) => /^Pane is dead \((status|signal) (\d+)/.exec(l)).find((m) => m !== null);
+  const code = exit.code ?? (told?.[1] === 'status' ? Number(told[2]) : null);
+  const signal = exit.signal ?? (told?.[1] === 'signal' ? Number(told[2]) : null);
+  const how = code !== null ? ` with exit code ${code}` : signal !== null ? `, ended by signal ${signal}` : '';
   const tail = lines.slice(-10).join('\n');
   return (
-    `The program "${command}" exited at once${exitCode !== null ? ` with exit code ${exitCode}` : ''}, so no session was started (tmux session ${tmuxSession} removed). ` +
+    `The program "${command}" exited at once${how}, so no session was started (tmux session ${tmuxSession} removed). ` +
     (tail ? `Its last output:\n${tail}\n` : 'It printed nothing (or exited before tmux could read what it printed). ') +
     'Check claude.command, claude.default_args and the args you passed (run the command by hand in that folder to see it fail).'
   );

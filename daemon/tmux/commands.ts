@@ -127,13 +127,15 @@ export function parseSnapshot(stdout: string): PaneSnapshot {
   return { ansi: stdout.slice(nl + 1), cols, rows, cursor: { x, y, visible: flag === 1 } };
 }
 
-export const PANE_FORMAT = '#{pane_id}\t#{session_name}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_current_path}\t#{pane_pid}';
+export const PANE_FORMAT = '#{pane_id}\t#{session_name}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_current_path}\t#{pane_pid}\t#{pane_dead_signal}';
 
 export interface PaneInfo {
   paneId: string;
   session: string;
   dead: boolean;
   exitStatus: number | null;
+  /** The signal that ended the program, when one did (then there is no exit status). */
+  exitSignal: number | null;
   cwd: string;
   pid: number;
 }
@@ -143,12 +145,13 @@ export function parsePanes(stdout: string): PaneInfo[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const [paneId = '', session = '', dead = '0', status = '', cwd = '', pid = '0'] = line.split('\t');
+      const [paneId = '', session = '', dead = '0', status = '', cwd = '', pid = '0', signal = ''] = line.split('\t');
       return {
         paneId,
         session,
         dead: dead === '1',
         exitStatus: status === '' ? null : Number(status),
+        exitSignal: signal === '' ? null : Number(signal),
         cwd,
         pid: Number(pid),
       };
