@@ -115,6 +115,9 @@ export class Monitor {
           if (!st || this.#m.find(s.id)?.status === 'dead') return;
           const w = this.#w(s);
           const changed = w.logSize !== null && (st.size !== w.logSize || st.mtimeMs !== w.logMtime);
+          // The first look after a start: output since the last recorded activity (around a restart, when
+          // no hook may have reached anyone) gets the screen read once more, without counting as activity.
+          if (w.logSize === null && st.mtimeMs > w.lastOutput) w.dirty = true;
           w.logSize = st.size;
           w.logMtime = st.mtimeMs;
           if (changed) this.#onLogChange(s, w, st.size);

@@ -106,6 +106,7 @@ export class ScreenWatch {
   async checkMany(sessions: SessionRecord[]): Promise<void> {
     for (const { tmux, sessions: group } of this.#m.byTmuxServer(sessions)) {
       let screens: Map<string, string>;
+      const stamps = new Map(group.map((s) => [s.id, this.#m.statusStamp(s.id)]));
       try {
         screens = await tmux.capturePanes(group.map((s) => s.pane_id));
       } catch (err) {
@@ -115,12 +116,13 @@ export class ScreenWatch {
       for (const s of group) {
         const text = screens.get(s.pane_id);
         if (text === undefined || this.#m.find(s.id)?.status === 'dead') continue;
-        this.apply(s, classifyScreen(text), text);
+        this.apply(s, classifyScreen(text), text, stamps.get(s.id));
       }
     }
   }
 
-  apply(s: SessionRecord, screen: ScreenState, text = ''): void {
+  /** `stamp`: the session's statusStamp when the screen was read (see SessionManager.statusStamp). */
+  apply(s: SessionRecord, screen: ScreenState, text = '', stamp?: number): void {
     const m = this.#m;
     const now = m.now();
     const entry = m.pending(s.id);
@@ -136,7 +138,7 @@ export class ScreenWatch {
       if (entry?.request.kind === 'screen') {
         const by = this.#pressed.get(s.id)?.by ?? { channel: 'terminal' as const };
         m.resolvePending(s.id, entry.request.request_id, 'the screen moved on', by);
-        this.apply(s, screen, text);
+        this.apply(s, screen, text, m.statusStamp(s.id));
         return;
       }
     }
@@ -192,6 +194,7 @@ export class ScreenWatch {
       return;
     }
     if (m.pending(s.id)) return;
+    if (stamp !== undefined && m.statusStamp(s.id) !== stamp) return;
     if (screen.kind === 'idle') m.setStatus(s.id, 'idle');
     else if (screen.kind === 'busy') m.setStatus(s.id, 'running');
   }

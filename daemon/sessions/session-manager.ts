@@ -117,9 +117,20 @@ export class SessionManager {
 
   update(id: string, patch: Partial<SessionRecord>): SessionRecord {
     const s = this.get(id);
+    if ('status' in patch || 'pending' in patch) this.#stamps.set(id, this.statusStamp(id) + 1);
     Object.assign(s, patch);
     this.#d.store.save(s);
     return s;
+  }
+
+  readonly #stamps = new Map<string, number>();
+
+  /**
+   * Counts the session's status changes. A screen read takes a moment; a hook that changed the status
+   * meanwhile is newer than that screen, which must then not set the status back.
+   */
+  statusStamp(id: string): number {
+    return this.#stamps.get(id) ?? 0;
   }
 
   /**
