@@ -1,6 +1,6 @@
 import type { HookOrigin, HookPayload } from '../hook-endpoint/payloads.js';
 import type { Logger } from '../logger.js';
-import type { TmuxClient } from '../tmux/tmux-client.js';
+import type { Tmux } from '../tmux/tmux.js';
 import { newRequestId, PERMISSION_OPTIONS, type HookDecision, type QuestionFlow } from './pending.js';
 import { ASK_USER_QUESTION, parseAskUserQuestion, questionRequest } from './questions.js';
 import type { SessionManager } from './session-manager.js';
@@ -12,8 +12,8 @@ export type HookAnswer = { hookSpecificOutput: { hookEventName: 'PermissionReque
 export interface HookIntakeDeps {
   manager: SessionManager;
   log: Logger;
-  tmuxAt: (socketPath: string) => TmuxClient;
-  ownTmux: TmuxClient;
+  tmuxAt: (socketPath: string) => Tmux;
+  ownTmux: Tmux;
   ownSocketPath: () => Promise<string | null>;
   /** Called when a prompt reached Claude (UserPromptSubmit, or /clear's new SessionStart): input.ts waits on it. */
   onPromptSubmitted: (sessionId: string, prompt: string | null) => void;

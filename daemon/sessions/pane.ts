@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { TmuxClient } from '../tmux/tmux-client.js';
+import type { Tmux } from '../tmux/tmux.js';
 import type { PaneIo } from './screen-answer.js';
 import type { SessionRecord } from './session-store.js';
 
@@ -11,10 +11,10 @@ const KEY_GAP_MS = 40;
  * layer types, presses keys and reads the screen. It never touches tmux itself.
  */
 export class Pane implements PaneIo {
-  readonly #tmux: TmuxClient;
+  readonly #tmux: Tmux;
 
   constructor(
-    tmux: TmuxClient,
+    tmux: Tmux,
     readonly id: string,
     readonly sessionId: string,
   ) {
@@ -59,11 +59,11 @@ export class Pane implements PaneIo {
 
 /** Sessions own their panes: open one (verified), read a screen, or end the session's Claude Code. */
 export class Panes {
-  readonly #tmuxFor: (s: SessionRecord) => TmuxClient;
+  readonly #tmuxFor: (s: SessionRecord) => Tmux;
   readonly #verify: (s: SessionRecord) => Promise<string>;
 
   /** `verify`: the pane id, checked against tmux right now (InputTyper.verifiedPane); throws when it is gone. */
-  constructor(tmuxFor: (s: SessionRecord) => TmuxClient, verify: (s: SessionRecord) => Promise<string>) {
+  constructor(tmuxFor: (s: SessionRecord) => Tmux, verify: (s: SessionRecord) => Promise<string>) {
     this.#tmuxFor = tmuxFor;
     this.#verify = verify;
   }

@@ -7,7 +7,7 @@ import { CommandError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Origin, PendingRequest, SessionEvent, SessionInfo, SessionStatus } from '../events/types.js';
 import type { Logger } from '../logger.js';
-import type { TmuxClient } from '../tmux/tmux-client.js';
+import type { Tmux } from '../tmux/tmux.js';
 import { buildLaunch, validateCommand, validateCwd } from './launch.js';
 import type { PendingEntry, PendingSource } from './pending.js';
 import type { SessionRecord, SessionStore } from './session-store.js';
@@ -16,9 +16,9 @@ type EventBody = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E
 
 export interface SessionManagerDeps {
   config: Config;
-  tmux: TmuxClient;
+  tmux: Tmux;
   /** A tmux client for another server (adopted sessions live on the user's own tmux server). */
-  tmuxAt: (socketPath: string) => TmuxClient;
+  tmuxAt: (socketPath: string) => Tmux;
   store: SessionStore;
   bus: EventBus;
   log: Logger;
@@ -95,12 +95,12 @@ export class SessionManager {
     return s;
   }
 
-  tmuxFor(s: SessionRecord): TmuxClient {
+  tmuxFor(s: SessionRecord): Tmux {
     return s.tmux_socket ? this.#d.tmuxAt(s.tmux_socket) : this.#d.tmux;
   }
 
   /** `sessions` grouped by the tmux server they run on, for one tmux call per server. */
-  byTmuxServer(sessions: readonly SessionRecord[]): { tmux: TmuxClient; sessions: SessionRecord[] }[] {
+  byTmuxServer(sessions: readonly SessionRecord[]): { tmux: Tmux; sessions: SessionRecord[] }[] {
     const groups = new Map<string | null, SessionRecord[]>();
     for (const s of sessions) groups.set(s.tmux_socket, [...(groups.get(s.tmux_socket) ?? []), s]);
     return [...groups.values()].map((group) => ({ tmux: this.tmuxFor(group[0]!), sessions: group }));

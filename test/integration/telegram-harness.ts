@@ -9,18 +9,13 @@ import { EventBus } from '../../daemon/events/bus.js';
 import type { Logger } from '../../daemon/logger.js';
 import { Store } from '../../daemon/store/store.js';
 import { FakeCommands } from '../fakes/commands.js';
+import { memoryLogger, type LogLine } from '../helpers/memory-logger.js';
 import { FakeTelegramBotApi, type FakeBotApiOptions } from '../fakes/telegram-bot-api.js';
 
 export { FakeCommands };
 
 
-export interface LogLine { level: string; obj: unknown; msg: string | undefined }
-
-export function memoryLogger(lines: LogLine[]): Logger {
-  const at = (level: string) => (obj: unknown, msg?: string): void => void lines.push({ level, obj, msg });
-  const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
-  return log;
-}
+export { memoryLogger, type LogLine };
 
 /** Settings that keep tests fast: short waits everywhere, the throttler wide open (the fake enforces limits). */
 export const FAST: TelegramDeps = {
