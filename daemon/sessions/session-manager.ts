@@ -1,16 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { CommandError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Origin, PendingRequest, SessionEvent, SessionInfo, SessionStatus } from '../events/types.js';
 import type { Logger } from '../logger.js';
 import type { Tmux } from '../tmux/tmux.js';
-import { buildLaunch, validateCommand, validateCwd } from './launch.js';
+import { McpReadiness } from './mcp-readiness.js';
+import { startSession } from './session-start.js';
 import type { PendingEntry, PendingSource } from './pending.js';
-import type { SessionRecord, SessionStore } from './session-store.js';
+import { newSessionRecord, type SessionRecord, type SessionStore } from './session-store.js';
 
 type EventBody = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'session_id' | 'at'> : never) : never;
 
@@ -45,9 +43,11 @@ export class SessionManager {
   /** sha256(credential) → session id: looked up by digest, so no comparison leaks a credential's prefix. */
   readonly #credentials = new Map<string, string>();
   readonly now: () => number;
+  readonly #mcp: McpReadiness;
 
   constructor(deps: SessionManagerDeps) {
     this.#d = deps;
+    this.#mcp = new McpReadiness(deps.log);
     this.now = deps.now ?? Date.now;
     for (const record of deps.store.all()) this.#add(record);
   }
@@ -147,107 +147,31 @@ export class SessionManager {
     if (s && s.status !== status && s.status !== 'dead') this.update(id, { status });
   }
 
-  /**
-   * Claude Code connects MCP servers in the background, after its prompt box is up: a prompt typed at once
-   * would reach the model without our tools. Sessions we start with our MCP server wait for it (bounded).
-   */
-  readonly #mcpConnecting = new Map<string, { ready: Promise<void>; resolve: () => void }>();
-
   /** Our MCP server in session `id` has been initialized by Claude Code. */
   markMcpReady(id: string): void {
-    this.#mcpConnecting.get(id)?.resolve();
-    this.#mcpConnecting.delete(id);
+    this.#mcp.connected(id);
   }
 
   /** Resolves when the session's MCP server is connected, at once if it has no pending one, or after `ms`. */
-  async mcpReady(id: string, ms: number): Promise<void> {
-    const entry = this.#mcpConnecting.get(id);
+  mcpReady(id: string, ms: number): Promise<void> {
     // Only Claude Code connects MCP servers; it announces itself with its SessionStart hook, or by its prompt
     // box on screen (status idle), which can come first when the hook script is slow on a loaded machine. A
     // program that shows neither (a wrapper, a test stand-in) is not kept waiting.
     const s = this.find(id);
-    if (!entry || !s || (!s.claude_session_id && s.status !== 'idle')) return;
-    let timer: NodeJS.Timeout | undefined;
-    const connected = await Promise.race([entry.ready.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
-    clearTimeout(timer);
-    if (!connected) this.#d.log.warn({ session: id, waited_ms: ms }, 'the csm MCP server did not connect in time; typing anyway (notify, send_email and ask_user may be missing in this session: see `claude mcp list` in it)');
-    // Waited once: a server that never connects (crashed, removed) must not delay every later input.
-    this.#mcpConnecting.delete(id);
+    return this.#mcp.wait(id, ms, s !== undefined && (s.claude_session_id !== null || s.status === 'idle'));
   }
 
   async create(cwd: string, args: string[] = []): Promise<SessionRecord> {
-    validateCwd(cwd);
-    const { config } = this.#d;
-    validateCommand(config.claude.command, config.paths.search_path);
-    const id = this.#d.store.issueId(this.now(), this.#d.idRandom);
-    // The session's hooks and MCP server get this, not the owner's token: it acts for this session only.
-    const credential = randomBytes(32).toString('hex');
-    const name = `claude-${id}`;
-    mkdirSync(config.paths.log_dir, { recursive: true });
-    const logFile = join(config.paths.log_dir, `${name}.log`);
-    const launch = buildLaunch({
-      sessionId: id,
-      sessionDir: join(config.paths.home, 'sessions', id),
-      claudeCommand: config.claude.command,
-      defaultArgs: config.claude.default_args,
-      args,
-      extraEnv: config.claude.env,
-      url: this.#d.url,
-      token: credential,
-      hookScript: this.#d.hookScript,
-      waitSeconds: config.permissions.remote_timeout_seconds,
-      mcpServer: this.#d.mcpServer,
-    });
-    const now = this.now();
-    const record: SessionRecord = {
-      id, tmux_session: name, pane_id: '', tmux_socket: null, adopted: false, cwd, log_file: logFile,
-      status: 'starting', started_at: now, last_output_at: now, claude_session_id: null, pending: null,
-      last_message: null, exit_code: null, transcript_path: null, credential,
-    };
-    // Stored before tmux starts it: a daemon killed in between finds it on restart (resumeStart) instead of
-    // leaving it running unknown, its hooks refused for a credential nobody kept.
-    this.#d.store.save(record);
-    const forget = (): void => {
-      this.#d.store.remove(id);
-      rmSync(join(config.paths.home, 'sessions', id), { recursive: true, force: true });
-      rmSync(logFile, { force: true });
-    };
-    let paneId: string;
-    try {
-      paneId = await this.#d.tmux.newSession({ name, cwd, command: launch.command, env: launch.env });
-    } catch (err) {
-      forget();
-      throw err;
-    }
-    this.#d.fault?.('after-spawn', cwd);
-    try {
-      // pipe-pane fails on a pane that has exited: the dead pane then tells why, which is the better error.
-      const piped = await this.#d.tmux.pipePane(paneId, logFile).then(() => null, (err: unknown) => err);
-      await this.#refuseExitedAtOnce(paneId, name);
-      if (piped) throw piped;
-    } catch (err) {
-      await this.#d.tmux.killSession(name).catch(() => undefined);
-      forget();
-      throw err;
-    }
-    record.pane_id = paneId;
+    const d = this.#d;
+    const record = await startSession({ ...d, idRandom: d.idRandom, fault: d.fault, now: this.now }, cwd, args);
     this.#add(record);
-    this.#d.store.save(record);
-    if (this.#d.mcpServer) {
-      let resolve!: () => void;
-      const ready = new Promise<void>((r) => (resolve = r));
-      this.#mcpConnecting.set(id, { ready, resolve });
-    }
-    this.#pending.delete(id);
-    this.emit(id, { kind: 'started', cwd, adopted: false });
-    this.#d.openWindow(name).catch((err: unknown) => this.#d.log.warn({ err, session: id }, 'could not open a terminal window; `csm attach` still works'));
+    if (d.mcpServer) this.#mcp.expect(record.id);
+    this.#pending.delete(record.id);
+    this.emit(record.id, { kind: 'started', cwd, adopted: false });
+    d.openWindow(record.tmux_session).catch((err: unknown) => d.log.warn({ err, session: record.id }, 'could not open a terminal window; `csm attach` still works'));
     return record;
   }
 
-  /**
-   * A session whose start the daemon did not see through (killed between storing it and tmux answering):
-   * its tmux session was found running, so it gets its pane, its log and the "started" it never had.
-   */
   /** A session stored as starting whose tmux session never came: it never existed for anyone, so it is forgotten. */
   dropUnstarted(id: string): void {
     const s = this.#sessions.get(id);
@@ -258,6 +182,10 @@ export class SessionManager {
     this.#d.log.info({ session: id }, 'forgot a session whose start was interrupted by a restart before tmux ran it');
   }
 
+  /**
+   * A session whose start the daemon did not see through (killed between storing it and tmux answering):
+   * its tmux session was found running, so it gets its pane, its log and the "started" it never had.
+   */
   async resumeStart(id: string, paneId: string): Promise<void> {
     const s = this.update(id, { pane_id: paneId });
     await this.tmuxFor(s).pipePane(paneId, s.log_file).catch((err: unknown) => this.#d.log.warn({ err, session: id }, 'could not log the output of a session found starting'));
@@ -265,34 +193,13 @@ export class SessionManager {
     this.emit(id, { kind: 'started', cwd: s.cwd, adopted: false });
   }
 
-  /**
-   * A program that exits at once (a wrong wrapper, arguments it rejects) leaves a dead pane, kept by
-   * remain-on-exit: say what it printed and its exit code instead of tmux's "target pane has exited".
-   */
-  async #refuseExitedAtOnce(paneId: string, name: string): Promise<void> {
-    const find = async () => (await this.#d.tmux.listPanes()).find((p) => p.paneId === paneId);
-    let pane = await find();
-    if (pane && !pane.dead) return;
-    // tmux marks the pane dead when the terminal closes, and learns the exit status only when it reaps the
-    // child a moment later: until then #{pane_dead_status} is empty.
-    for (let waited = 0; pane?.dead && pane.exitStatus === null && pane.exitSignal === null && waited < 3_000; waited += 50) {
-      await delay(50);
-      pane = await find();
-    }
-    // With history: a program that exits at once has its first line scrolled off the visible screen (tmux 3.3a).
-    const screen = await this.#d.tmux.capturePane(paneId, 100).catch(() => '');
-    throw new CommandError('bad_request', exitedAtOnceMessage(this.#d.config.claude.command, { code: pane?.exitStatus ?? null, signal: pane?.exitSignal ?? null }, screen, name));
-  }
-
   /** A session started by hand in tmux, with our hooks installed, announced itself through a hook. */
   adopt(input: { paneId: string; tmuxSession: string; socketPath: string | null; cwd: string; logFile: string }): SessionRecord {
     const id = this.#d.store.issueId(this.now(), this.#d.idRandom);
-    const now = this.now();
-    const record: SessionRecord = {
+    const record = newSessionRecord({
       id, tmux_session: input.tmuxSession, pane_id: input.paneId, tmux_socket: input.socketPath, adopted: true,
-      cwd: input.cwd, log_file: input.logFile, status: 'running', started_at: now, last_output_at: now,
-      claude_session_id: null, pending: null, last_message: null, exit_code: null, transcript_path: null, credential: null,
-    };
+      cwd: input.cwd, log_file: input.logFile, status: 'running', credential: null,
+    }, this.now());
     this.#add(record);
     this.#d.store.save(record);
     this.emit(id, { kind: 'started', cwd: input.cwd, adopted: true });
@@ -363,7 +270,7 @@ export class SessionManager {
       this.#sessions.delete(id);
       if (s.credential) this.#credentials.delete(digest(s.credential));
       this.#pending.delete(id);
-      this.#mcpConnecting.delete(id);
+      this.#mcp.forget(id);
       gone.push(id);
     }
     return gone;
@@ -392,21 +299,4 @@ export class SessionManager {
 
 function digest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
-}
-
-/** The 4xx message for a program that died before the session was up, with the last lines it printed. */
-export function exitedAtOnceMessage(command: string, exit: { code: number | null; signal: number | null }, screen: string, tmuxSession: string): string {
-  const all = screen.split('\n').map((l) => l.trimEnd());
-  const lines = all.filter((l) => l !== '' && !/^Pane is dead/.test(l));
-  // tmux's own line in the dead pane ("Pane is dead (status 3, …)") when its list did not say.
-  const told = all.map((l) => /^Pane is dead \((status|signal) (\d+)/.exec(l)).find((m) => m !== null);
-  const code = exit.code ?? (told?.[1] === 'status' ? Number(told[2]) : null);
-  const signal = exit.signal ?? (told?.[1] === 'signal' ? Number(told[2]) : null);
-  const how = code !== null ? ` with exit code ${code}` : signal !== null ? `, ended by signal ${signal}` : '';
-  const tail = lines.slice(-10).join('\n');
-  return (
-    `The program "${command}" exited at once${how}, so no session was started (tmux session ${tmuxSession} removed). ` +
-    (tail ? `Its last output:\n${tail}\n` : 'It printed nothing (or exited before tmux could read what it printed). ') +
-    'Check claude.command, claude.default_args and the args you passed (run the command by hand in that folder to see it fail).'
-  );
 }

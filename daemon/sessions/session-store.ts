@@ -17,6 +17,11 @@ export interface SessionRecord extends SessionInfo {
   credential: string | null;
 }
 
+/** A session as it is first recorded: nothing seen of it yet. */
+export function newSessionRecord(s: Pick<SessionRecord, 'id' | 'tmux_session' | 'pane_id' | 'tmux_socket' | 'adopted' | 'cwd' | 'log_file' | 'status' | 'credential'>, now: number): SessionRecord {
+  return { ...s, started_at: now, last_output_at: now, claude_session_id: null, pending: null, last_message: null, exit_code: null, transcript_path: null };
+}
+
 /** A sessions row as SQLite returns it: booleans as 0/1, the pending request as JSON. */
 type Row = Omit<SessionRecord, 'adopted' | 'pending'> & { adopted: number; pending: string | null };
 

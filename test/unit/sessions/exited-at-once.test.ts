@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitedAtOnceMessage } from '../../../daemon/sessions/session-manager.js';
+import { exitedAtOnceMessage } from '../../../daemon/sessions/tmux-start.js';
 
 // tmux 3.3a's dead pane, as capture-pane shows it under remain-on-exit.
 const DEAD_3 = "error: unknown option '--exit-at-once'\n(run with --help for usage)\n\nPane is dead (status 3, Tue Dec  1 14:31:59 2026)\n";
