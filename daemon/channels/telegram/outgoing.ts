@@ -10,6 +10,7 @@ import type { Threads } from './threads.js';
 import type { LiveStream } from './stream.js';
 import { wants } from './stream-render.js';
 import { isUrgent } from '../urgent.js';
+import { Coalescer } from '../../conversation/coalescer.js';
 import type { Keyboard, OutOp } from './types.js';
 
 export interface OutgoingDeps {
@@ -39,31 +40,30 @@ type Coalesced = EventOf<'idle'> | EventOf<'dead'>;
  */
 export class Outgoing {
   readonly #d: OutgoingDeps;
-  #held: Coalesced[] = [];
-  #timer: NodeJS.Timeout | null = null;
+  readonly #burst: Coalescer<Coalesced>;
 
   constructor(deps: OutgoingDeps) {
     this.#d = deps;
+    this.#burst = new Coalescer({ windowMs: deps.coalesceMs, release: (held) => this.#sendHeld(held) });
   }
 
   onEvent(e: SessionEvent): void {
     if (e.kind === 'idle' || e.kind === 'dead') {
-      this.#hold(e);
+      this.#burst.hold(e);
       return;
     }
     // Keep a session's order: its held notice goes out before anything newer about it.
-    if (this.#held.some((h) => h.session_id === e.session_id)) this.flush();
+    if (this.#burst.holds((h) => h.session_id === e.session_id)) this.flush();
     this.#d.store.db.transaction(() => this.#render(e))();
     this.#d.poke();
   }
 
   /** Sends held notices now (on stop, so none is lost). */
   flush(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    const held = this.#held;
-    this.#held = [];
-    if (held.length === 0) return;
+    this.#burst.flush();
+  }
+
+  #sendHeld(held: Coalesced[]): void {
     this.#d.store.db.transaction(() => {
       if (held.length === 1) {
         const e = held[0]!;
@@ -75,11 +75,6 @@ export class Outgoing {
       }
     })();
     this.#d.poke();
-  }
-
-  #hold(e: Coalesced): void {
-    this.#held.push(e);
-    this.#timer ??= setTimeout(() => this.flush(), this.#d.coalesceMs);
   }
 
   #render(e: SessionEvent): void {
