@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeMessage } from '../fakes/telegram-bot-api.js';
+import { waitFor } from '../helpers/wait.js';
 import { startHarness, type Harness } from './telegram-harness.js';
 
 const textOf = (m: FakeMessage): string => m.text ?? m.caption ?? '';
@@ -29,6 +30,42 @@ describe('telegram: several chats', () => {
     const late = h.fake.userTaps(mine.message_id, String(mine.reply_markup!.inline_keyboard[0]![0]!.callback_data));
     expect(await h.fake.waitForCallbackAnswer(late, 5000)).toMatchObject({ text: 'Already resolved.' });
     expect(h.commands.callsOf('answer')).toHaveLength(1);
+  });
+
+  it('roles hold in every private chat: a viewer is refused in hers, an operator answers and types in his, only the owner may always-allow', async () => {
+    const CAROL = 3004;
+    const carol = { id: CAROL, first_name: 'Carol' };
+    const bobUser = { id: BOB, first_name: 'Robert' };
+    h = await startHarness({
+      fake: { chats: [{ id: BOB, type: 'private' }, { id: CAROL, type: 'private' }] },
+      telegram: { chat_ids: [BOB, CAROL], allowed_user_ids: [1001], users: [{ id: BOB, name: 'Bob', role: 'operator' }, { id: CAROL, name: 'Carol', role: 'viewer' }] },
+    });
+    h.commands.addSession('c003', '/home/u/c');
+    const root = (chat: number) => h.fake.waitForMessage((m) => m.chat_id === chat && textOf(m).startsWith('🚀 Session c003'), 5000);
+    const roots = { bob: await root(BOB), carol: await root(CAROL) };
+    h.commands.request('c003', { request_id: 'r3', detail: 'npm test' });
+    const perm = (chat: number) => h.fake.waitForMessage((m) => m.chat_id === chat && textOf(m).startsWith('🔔 c003') && m.reply_markup !== undefined, 5000);
+    const [mine, bobs, carols] = await Promise.all([perm(h.fake.owner.id), perm(BOB), perm(CAROL)]);
+
+    const byCarol = h.fake.userTaps(carols.message_id, String(carols.reply_markup!.inline_keyboard[0]![0]!.callback_data), { from: carol, chatId: CAROL });
+    expect(await h.fake.waitForCallbackAnswer(byCarol, 5000)).toMatchObject({ text: expect.stringMatching(/viewer.*answering requests/), show_alert: true });
+    h.fake.userSends({ text: 'type this', chatId: CAROL, replyTo: roots.carol.message_id, from: carol });
+    await h.fake.waitForMessage((m) => m.chat_id === CAROL && /^🔒 You are a viewer here.*typing into sessions/.test(textOf(m)), 5000);
+
+    const always = (m: FakeMessage): string => String(m.reply_markup!.inline_keyboard.flat().find((b) => b.text === 'Always allow')!.callback_data);
+    expect((await h.fake.waitForCallbackAnswer(h.fake.userTaps(bobs.message_id, always(bobs), { from: bobUser, chatId: BOB }), 5000)).text).toMatch(/Only an owner may choose "always allow"/);
+    expect(h.commands.callsOf('answer')).toHaveLength(0);
+
+    h.fake.userTaps(mine.message_id, always(mine));
+    await waitFor(() => h.commands.callsOf('answer').length === 1, { message: 'the owner answered', intervalMs: 10, timeoutMs: 5000 });
+    expect(h.commands.callsOf('answer')[0]!.args).toMatchObject({ input: { choice: 'allow_always' } });
+    await Promise.all([[h.fake.owner.id, mine], [BOB, bobs], [CAROL, carols]].map(([chat, m]) =>
+      h.fake.waitForMessage((x) => x.chat_id === chat && x.message_id === (m as FakeMessage).message_id && /by @owner \(Telegram\)/.test(textOf(x)) && x.reply_markup === undefined, 5000)));
+
+    const typed = h.fake.userSends({ text: 'bob types', chatId: BOB, replyTo: roots.bob.message_id, from: bobUser });
+    await waitFor(() => h.commands.callsOf('sendInput').length === 1, { message: 'Bob typed', intervalMs: 10, timeoutMs: 5000 });
+    // Keyed by his chat and message: the same message id in another chat is another message.
+    expect(h.commands.callsOf('sendInput')[0]!.args).toMatchObject({ text: 'bob types', key: `telegram:${BOB}:${typed.message_id}`, origin: { user: String(BOB), name: 'Bob' } });
   });
 
   it('a chat that never started the bot is refused by Telegram, logged, and holds up no other chat', async () => {
