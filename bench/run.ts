@@ -192,6 +192,8 @@ async function urgent(): Promise<void> {
   console.log(`urgent path with Claude Code ${version}:`);
   reportUrgent('telegram', await urgentPath({ claudeBin: bin, channel: 'telegram', busyRounds: 5, quietRounds: 5, peerRounds: 1 }));
   reportUrgent('email', await urgentPath({ claudeBin: bin, channel: 'email', busyRounds: 3, quietRounds: 3, peerRounds: 0 }));
+  // telegram.chat_ids: each chat has its own outbox, so the last of three should not wait for the others.
+  reportUrgent('telegram', await urgentPath({ claudeBin: bin, channel: 'telegram', busyRounds: 3, quietRounds: 3, peerRounds: 0, chats: 3 }), console.log, 3);
 }
 
 console.log(`csm bench on ${process.platform}/${process.arch}, node ${process.version}${quick ? ' (--quick)' : ''}`);

@@ -42,6 +42,8 @@ export interface UrgentOptions {
   quietRounds: number;
   /** Rounds (of the quiet ones) that wait for Claude Code's own Notification before answering. */
   peerRounds: number;
+  /** Telegram: private chats served (telegram.chat_ids); the request counts as out when it left for the last of them. */
+  chats?: number;
 }
 
 export interface Round {
@@ -96,7 +98,9 @@ export async function urgentPath(o: UrgentOptions): Promise<Round[]> {
   const { root, project, home } = workspace('csm-bench-urgent');
   const api = await startFakeAnthropic();
   const markers = await startMarkers();
-  const tg = o.channel === 'telegram' ? await FakeTelegramBotApi.start() : null;
+  const others = Array.from({ length: Math.max(0, (o.chats ?? 1) - 1) }, (_, i) => 2001 + i);
+  const tg = o.channel === 'telegram' ? await FakeTelegramBotApi.start({ chats: others.map((id) => ({ id, type: 'private' as const })) }) : null;
+  const chatIds = tg ? [tg.owner.id, ...others] : [];
   const smtp: SmtpSink | null = o.channel === 'email' ? await startSmtpSink() : null;
   const claudeEnv = prepareClaudeHome({ dir: home, apiUrl: api.url, trustedDirs: [project] });
   mkdirSync(join(home, '.claude'), { recursive: true });
@@ -109,7 +113,7 @@ export async function urgentPath(o: UrgentOptions): Promise<Round[]> {
   writeFileSync(file, stringify({
     server: { port }, tmux: { socket_name: socket }, terminal: { launcher: 'none' },
     claude: { command: o.claudeBin, default_args: ['--permission-mode', 'default'], env: claudeEnv },
-    ...(tg ? { telegram: { bot_token: tg.token, chat_id: tg.owner.id, api_root: tg.url } } : {}),
+    ...(tg ? { telegram: { bot_token: tg.token, chat_ids: chatIds, api_root: tg.url } } : {}),
     // IMAP points nowhere: only sending is measured; the inbox retries quietly.
     ...(smtp ? { email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, imap_host: '127.0.0.1', imap_port: await freePort(), username: 'u', password: 'p', from_address: 'csm@localhost', to_address: 'me@localhost' } } : {}),
   }));
@@ -154,7 +158,9 @@ export async function urgentPath(o: UrgentOptions): Promise<Round[]> {
       let answer: () => void;
       if (tg) {
         const perm = await tg.waitForMessage((m) => textOf(m).startsWith(`🔔 ${s.id} Bash`) && textOf(m).includes(tag), 30_000);
-        out = tg.calls.find((c) => c.method === 'sendMessage' && String(c.params.text ?? '').includes(tag) && c.params.reply_markup !== undefined)!.arrivedAt;
+        // Every chat has the request before it counts as out: the last one to get it.
+        await Promise.all(chatIds.map((chat) => tg.waitForMessage((m) => m.chat_id === chat && textOf(m).startsWith(`🔔 ${s.id} Bash`) && textOf(m).includes(tag), 30_000)));
+        out = Math.max(...chatIds.map((chat) => tg.calls.find((c) => c.method === 'sendMessage' && Number(c.params.chat_id) === chat && String(c.params.text ?? '').includes(tag) && c.params.reply_markup !== undefined)!.arrivedAt));
         answer = () => void tg.userTaps(perm.message_id, button(perm, /^Allow/));
       } else {
         const mail = await smtp!.waitForMessage((m) => (m.parsed.text ?? '').includes(`touch ${tag}.txt`), 30_000);
@@ -189,13 +195,13 @@ const pct = (xs: number[], p: number): number => {
 const ms = (x: number): string => `${x.toFixed(0)} ms`;
 
 /** The figures, one line each, with ratios against the floor and the peer. */
-export function reportUrgent(channel: 'telegram' | 'email', rounds: Round[], print: (line: string) => void = console.log): void {
+export function reportUrgent(channel: 'telegram' | 'email', rounds: Round[], print: (line: string) => void = console.log, chats = 1): void {
   const line = (label: string, xs: number[]): string => `${label.padEnd(44)} p50 ${ms(pct(xs, 50)).padStart(7)}   p99 ${ms(pct(xs, 99)).padStart(7)}`;
   const sink = channel === 'telegram' ? 'Bot API request' : 'SMTP send starts';
   const busyName = channel === 'telegram' ? '3 notices to the chat just before' : '3 notices just before, the server slow';
   for (const [name, set] of [['quiet', rounds.filter((r) => !r.busy)], [busyName, rounds.filter((r) => r.busy)]] as const) {
     if (set.length === 0) continue;
-    print(`permission → ${channel === 'telegram' ? 'phone' : 'mail'}, ${name} (${set.length} rounds, real Claude Code):`);
+    print(`permission → ${channel === 'telegram' ? (chats > 1 ? `the last of ${chats} chats` : 'phone') : 'mail'}, ${name} (${set.length} rounds, real Claude Code):`);
     print(line('  model tool_use out → CLI calls its hook', set.map((r) => r.hookCalled - r.toolUseOut)));
     print(line("  CLI calls its hook → csm's hook parsed", set.map((r) => r.hookArrived - r.hookCalled)));
     print(line('  hook parsed → event', set.map((r) => r.event - r.hookArrived)));

@@ -50,8 +50,10 @@ describe.each(claudeVersions())('Telegram photos, files and voice with Claude Co
     const note = await speakVoiceNote(root, 'please run the tests');
     api.reply({ text: 'Running the tests now.' });
     const voice = tg.userSends({ voice: note, replyTo: rootMsg.message_id });
-    const shown = await tg.waitForMessage((m) => textOf(m).startsWith('🎤'), 30_000);
+    // "🎤 Transcribing…" at once, edited into the transcript when pocketsphinx is done.
+    const shown = await tg.waitForMessage((m) => m.reply_to === voice.message_id && textOf(m).startsWith('🎤 "'), 30_000);
     expect(textOf(shown)).toBe('🎤 "please run the tests"');
+    expect(shown.edits.map((e) => e.text)).toEqual(['🎤 Transcribing…']);
     expect(api.requests.some((r) => r.mainTurn && conversation(r).includes('please run the tests'))).toBe(false);
     tg.userTaps(shown.message_id, button(shown, '➤ Send'));
     await promptReached(id, 'please run the tests');
