@@ -112,3 +112,21 @@ export function undeliveredLanes(store: Store): Set<string> {
   if (!exists) return new Set();
   return new Set((store.db.prepare('SELECT DISTINCT lane FROM outbox').all() as { lane: string }[]).map((r) => r.lane));
 }
+
+/** The channel names with rows in the outbox (queued or retrying). */
+export function outboxChannels(store: Store): string[] {
+  const exists = store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'`).get() !== undefined;
+  if (!exists) return [];
+  return (store.db.prepare('SELECT DISTINCT channel FROM outbox').all() as { channel: string }[]).map((r) => r.channel);
+}
+
+/** Moves a channel's queued rows to another name (a channel whose rows are now split by chat); returns how many. */
+export function renameOutbox(store: Store, from: string, to: string): number {
+  if (!outboxChannels(store).includes(from)) return 0;
+  return store.db.prepare('UPDATE outbox SET channel = ? WHERE channel = ?').run(to, from).changes;
+}
+
+/** Removes what is queued under `channel` (a chat no longer served: its messages have nowhere to go); returns how many. */
+export function discardOutbox(store: Store, channel: string): number {
+  return store.db.prepare('DELETE FROM outbox WHERE channel = ?').run(channel).changes;
+}

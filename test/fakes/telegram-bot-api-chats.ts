@@ -62,6 +62,13 @@ export class FakeChats {
     return out;
   }
 
+  /** getChat: what the bot may know of a chat; a private chat whose person never started the bot is not found. */
+  getChat(p: RequestParams): ApiResult {
+    const chat = this.#chat(p);
+    if ('status' in chat) return chat;
+    return ok({ id: chat.id, type: chat.type, ...(chat.title ? { title: chat.title } : {}), ...(chat.is_forum ? { is_forum: true } : {}) });
+  }
+
   #chat(p: RequestParams): FakeChat | ApiResult {
     const id = getNumber(p.fields['chat_id']);
     const chat = id === undefined ? undefined : this.chats.get(id);

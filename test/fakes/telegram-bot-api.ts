@@ -281,6 +281,7 @@ export class FakeTelegramBotApi {
       case 'getMe': return ok({ ...this.bot, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false });
       case 'deleteWebhook': return ok(true);
       case 'getWebhookInfo': return ok({ url: '', has_custom_certificate: false, pending_update_count: this.#updates.length });
+      case 'getChat': return c.getChat(p);
       case 'sendMessage': return c.sendMessage(p);
       case 'sendDocument': return c.sendDocument(p);
       case 'sendPhoto': return sendPhoto(c, p);

@@ -77,8 +77,8 @@ describe('telegram channel: events out', () => {
     for (const id of ids) h.commands.emit(id, { kind: 'idle', idle_seconds: 60, last_message: null });
     const burst = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 10 updates'));
     for (const id of ids) expect(textOf(burst)).toContain(`${id} (60s)`);
-    await waitFor(() => h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }, { message: 'outbox row count', intervalMs: 10, timeoutMs: 5000 });
-    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }).n === 0, { message: 'outbox drained', intervalMs: 10, timeoutMs: 5000 });
+    await waitFor(() => h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel LIKE 'telegram:%'").get() as { n: number }, { message: 'outbox row count', intervalMs: 10, timeoutMs: 5000 });
+    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel LIKE 'telegram:%'").get() as { n: number }).n === 0, { message: 'outbox drained', intervalMs: 10, timeoutMs: 5000 });
     expect(h.fake.botMessages().filter((m) => textOf(m).includes('idle'))).toHaveLength(1);
   });
 });
@@ -386,7 +386,7 @@ describe('telegram channel: nothing lost, nothing twice', () => {
     await h.fake.waitUntil(() => (h.fake.botMessages().filter((m) => textOf(m).startsWith('📣')).length >= 3 * N ? true : undefined), 60_000, 'all messages');
     await waitFor(() => h.commands.callsOf('sendInput').length >= 3, { message: 'replies typed', intervalMs: 10, timeoutMs: 60_000 });
     h.fake.failRate(0);
-    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }).n === 0, { message: 'outbox drained', intervalMs: 10, timeoutMs: 30_000 });
+    await waitFor(() => (h.store.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE channel LIKE 'telegram:%'").get() as { n: number }).n === 0, { message: 'outbox drained', intervalMs: 10, timeoutMs: 30_000 });
 
     expect(h.fake.calls.filter((c) => c.fault).length).toBeGreaterThan(5);
     for (const s of sessions) {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { OutOp } from '../../daemon/channels/telegram/types.js';
+import { Outbox, outboxChannels } from '../../daemon/store/outbox.js';
 import type { FakeMessage } from '../fakes/telegram-bot-api.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHarness, type Harness } from './telegram-harness.js';
@@ -68,6 +70,19 @@ describe('telegram: several chats', () => {
     expect(h.commands.callsOf('sendInput')[0]!.args).toMatchObject({ text: 'bob types', key: `telegram:${BOB}:${typed.message_id}`, origin: { user: String(BOB), name: 'Bob' } });
   });
 
+  it('what was queued under the old outbox name goes to the first chat; what waits for a chat no longer served is dropped, and said', async () => {
+    h = await startHarness();
+    await h.channel.stop();
+    new Outbox<OutOp>(h.store, 'telegram').enqueue('_', { op: 'send', session: null, html: 'queued before the upgrade' });
+    new Outbox<OutOp>(h.store, 'telegram:777').enqueue('_', { op: 'send', session: null, html: 'for a chat no longer served' });
+    await h.restart();
+    await h.fake.waitForMessage((m) => m.chat_id === h.fake.owner.id && textOf(m) === 'queued before the upgrade', 5000);
+    expect(h.logs.find((l) => l.msg?.includes('no longer in telegram.chat_id'))?.obj).toEqual({ chat_id: 777, messages: 1 });
+    // The row goes once the send is recorded, a moment after the message shows.
+    await waitFor(() => outboxChannels(h.store).length === 0, { message: 'the outbox empty', intervalMs: 10, timeoutMs: 5000 });
+    expect(h.fake.calls.some((c) => Number(c.params['chat_id']) === 777)).toBe(false);
+  });
+
   it('a chat that never started the bot is refused by Telegram, logged, and holds up no other chat', async () => {
     h = await startHarness({ telegram: { chat_ids: [NEVER_STARTED] } });
     h.commands.addSession('c002', '/home/u/c');
@@ -75,5 +90,7 @@ describe('telegram: several chats', () => {
     await h.fake.waitUntil(() => (h.fake.botMessages().filter((m) => textOf(m).startsWith('📣')).length === 3 ? true : undefined), 5000, 'three notes in the owner chat');
     await h.fake.waitUntil(() => (h.logs.some((l) => l.msg?.includes('refused a message for good') && JSON.stringify(l.obj).includes('chat not found')) ? true : undefined), 5000, 'the refusal logged');
     expect(h.fake.calls.filter((c) => c.method === 'sendMessage' && Number(c.params['chat_id']) === NEVER_STARTED).every((c) => c.status === 400)).toBe(true);
+    // csm doctor and /health say which chat and what to do.
+    expect(h.channel.health()).toEqual({ ok: true, detail: `connected as @csm_test_bot, serving chats ${h.fake.owner.id}, ${NEVER_STARTED}; chat ${NEVER_STARTED} cannot be reached (Bad Request: chat not found): that person must open @csm_test_bot and press Start` });
   });
 });

@@ -17,7 +17,7 @@ describe('telegram channel: stop with a throttled queue', () => {
   const ids = Array.from({ length: 12 }, (_, i) => `b0${i.toString(16).padStart(2, '0')}`);
   const roots = (): string[] => h!.fake.botMessages().map(textOf).filter((t) => t.startsWith('🚀 Session'));
   const queued = (): { n: number; attempts: number } =>
-    h!.store.db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(attempts), 0) AS attempts FROM outbox WHERE channel = 'telegram'`).get() as { n: number; attempts: number };
+    h!.store.db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(attempts), 0) AS attempts FROM outbox WHERE channel LIKE 'telegram:%'`).get() as { n: number; attempts: number };
 
   it('returns at once, leaves what was not sent untouched in the outbox; the next start sends each exactly once', async () => {
     h = await startHarness({ deps: THROTTLED });

@@ -110,7 +110,7 @@ describe('telegram: urgent messages first', () => {
     // Longer than auto-retry waits here (1 s): the outbox records the failure, so the test sees the 429 was read.
     h.fake.failNext('sendMessage', 1, { kind: '429', retryAfter: 2 });
     h.commands.emit('b9c0', notice('n', 'refused once'));
-    const attempts = (): number => (h!.store.db.prepare("SELECT COALESCE(MAX(attempts), 0) AS n FROM outbox WHERE channel = 'telegram'").get() as { n: number }).n;
+    const attempts = (): number => (h!.store.db.prepare("SELECT COALESCE(MAX(attempts), 0) AS n FROM outbox WHERE channel LIKE 'telegram:%'").get() as { n: number }).n;
     await waitFor(() => attempts() === 1, { message: 'the 429 recorded', intervalMs: 5 });
     h.commands.request('b9c0', bash('r0000004', 'rm -rf /tmp/x'));
     await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 b9c0'), 10_000);

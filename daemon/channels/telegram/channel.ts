@@ -3,11 +3,11 @@ import { GrammyError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import { COMMAND_HELP } from '../../commands/parse.js';
 import type { TelegramConfig } from '../../config/schema.js';
-import type { OutboxOptions } from '../../store/outbox.js';
+import { discardOutbox, outboxChannels, renameOutbox, type OutboxOptions } from '../../store/outbox.js';
 import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
 import type { Audience } from '../../conversation/router.js';
 import { apiSignal, botIdOf, createBotApi, Express, WireGate, type BotApiOptions } from './bot.js';
-import { TelegramChat } from './chat.js';
+import { outboxName, TelegramChat } from './chat.js';
 import { FileFetcher } from './files.js';
 import { createTranscriber } from '../../voice/transcriber.js';
 import { sleep } from '../../sleep.js';
@@ -80,6 +80,7 @@ class TelegramChannel implements Channel {
         log.debug({ err: err instanceof Error ? err.message : String(err) }, 'telegram: answerCallbackQuery failed (the tap is still handled)');
       });
     };
+    this.#sortOutbox();
     const files = new FileFetcher({ api, token: cfg.bot_token, apiRoot: cfg.api_root });
     const transcriber = createTranscriber(this.#ctx.config.voice, { home });
     for (const chatId of cfg.chat_ids) {
@@ -104,6 +105,23 @@ class TelegramChannel implements Channel {
     );
     // Reaching Telegram may take a while (or forever, with a bad token): never hold up the daemon's start.
     this.#boot = this.#connect(api);
+  }
+
+  /**
+   * Each chat has its own outbox (chat.ts). What a version before that queued, under the channel's name, was
+   * for the one chat it served, taken to be the first chat now. What is queued for a chat no longer served
+   * has nowhere to go: it is dropped, and said so.
+   */
+  #sortOutbox(): void {
+    const store = this.#ctx.store;
+    const first = this.#cfg.chat_id;
+    const moved = renameOutbox(store, 'telegram', outboxName(first));
+    if (moved > 0) this.#log.info({ chat_id: first, messages: moved }, 'telegram: messages queued before an upgrade go to the first chat');
+    const served = new Set(this.#cfg.chat_ids.map(outboxName));
+    for (const name of outboxChannels(store).filter((n) => n.startsWith('telegram:') && !served.has(n))) {
+      const dropped = discardOutbox(store, name);
+      this.#log.warn({ chat_id: Number(name.slice('telegram:'.length)), messages: dropped }, 'telegram: dropped the messages queued for a chat that is no longer in telegram.chat_id / chat_ids');
+    }
   }
 
   /** The chat an update comes from, if it is one we serve; anyone else is ignored without a reply, logged once. */
@@ -133,7 +151,11 @@ class TelegramChannel implements Channel {
         const me = await api.getMe(apiSignal(signal));
         this.#log.info({ bot: me.username }, 'telegram: connected');
         const chats = this.#cfg.chat_ids;
-        this.#state = { ok: true, detail: `connected as @${me.username}, serving ${chats.length === 1 ? `chat ${chats[0]}` : `chats ${chats.join(', ')}`}` };
+        const unreachable = await this.#unreachable(api, me.username);
+        this.#state = {
+          ok: unreachable.length < chats.length,
+          detail: `connected as @${me.username}, serving ${chats.length === 1 ? `chat ${chats[0]}` : `chats ${chats.join(', ')}`}${unreachable.length ? `; ${unreachable.join('; ')}` : ''}`,
+        };
         break;
       } catch (err) {
         if (signal.aborted) return;
@@ -159,6 +181,25 @@ class TelegramChannel implements Channel {
     }
     if (signal.aborted) return;
     this.#poller?.start();
+  }
+
+  /**
+   * The configured chats Telegram says the bot cannot reach, each with what to do. A private chat is known
+   * to the bot only after its person pressed Start; until then every message to it is refused.
+   */
+  async #unreachable(api: Api, bot: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const chat of this.#cfg.chat_ids) {
+      try {
+        await api.getChat(chat, apiSignal(this.#abort.signal));
+      } catch (err) {
+        if (!(err instanceof GrammyError) || err.error_code !== 400) continue;
+        const what = `chat ${chat} cannot be reached (${err.description}): ${chat > 0 ? `that person must open @${bot} and press Start` : `add @${bot} to that group`}`;
+        this.#log.warn({ chat_id: chat }, `telegram: ${what}`);
+        out.push(what);
+      }
+    }
+    return out;
   }
 
   async stop(): Promise<void> {

@@ -36,11 +36,8 @@ export interface ChatDeps {
   log: ChannelContext['log'];
 }
 
-/**
- * The outbox of one chat. The first chat keeps the name it had before telegram.chat_ids existed, so what
- * was queued before an upgrade is still sent.
- */
-export const outboxName = (chatId: number, first: boolean): string => (first ? 'telegram' : `telegram:${chatId}`);
+/** The outbox of one chat: a row never goes to another chat, also after telegram.chat_id is changed. */
+export const outboxName = (chatId: number): string => `telegram:${chatId}`;
 
 /**
  * One chat the bot serves: its threads, live output, outbox and handlers. With telegram.chat_ids each chat
@@ -66,7 +63,7 @@ export class TelegramChat {
     this.#log = log;
     const threads = new Threads(store, chatId);
     const stream = new LiveStream(store, chatId, cfg.stream);
-    this.#outbox = new Outbox<OutOp>(store, outboxName(chatId, chatId === cfg.chat_id), d.outbox);
+    this.#outbox = new Outbox<OutOp>(store, outboxName(chatId), d.outbox);
     this.#sender = new OutboxSender(this.#outbox, d.api, threads, {
       stream, chatId, topics: cfg.topics, log, screenshot: (id, by) => commands.screenshot(id, by),
       ...(d.gate ? { gate: d.gate } : {}), ...(d.express ? { express: d.express } : {}),
