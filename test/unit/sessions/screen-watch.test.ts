@@ -1,55 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configSchema, type Config } from '../../../daemon/config/schema.js';
-import { EventBus } from '../../../daemon/events/bus.js';
-import type { SessionEvent } from '../../../daemon/events/types.js';
-import { Monitor, type MonitorTiming } from '../../../daemon/sessions/monitor.js';
-import { ScreenWatch } from '../../../daemon/sessions/screen-watch.js';
-import { SessionManager } from '../../../daemon/sessions/session-manager.js';
-import { SessionStore } from '../../../daemon/sessions/session-store.js';
-import { Store } from '../../../daemon/store/store.js';
-import { TmuxTwin } from '../../fakes/tmux-twin.js';
-import { memoryLogger, type LogLine } from '../../helpers/memory-logger.js';
+import { screen, twinSessions } from '../../helpers/twin-sessions.js';
 
-const SCREENS = join(import.meta.dirname, '../../fixtures/screens');
-const screen = (version: string, name: string): string => readFileSync(join(SCREENS, version, `${name}.txt`), 'utf8');
 const VERSIONS = ['2.1.197', 'latest'];
 
-/** The session code on an in-memory tmux: the manager, its screen watch and its monitor, on a clock the test moves. */
-function setUp() {
-  const dir = mkdtempSync(join(tmpdir(), 'csm-screen-watch-'));
-  const store = new Store(join(dir, 'csm.db'));
-  const lines: LogLine[] = [];
-  const log = memoryLogger(lines);
-  const bus = new EventBus(log);
-  const events: SessionEvent[] = [];
-  bus.subscribe((e) => void events.push(e));
-  const tmux = new TmuxTwin();
-  const clock = { now: 1_800_000_000_000 };
-  const config: Config = {
-    ...configSchema.parse({}),
-    paths: { home: dir, db: join(dir, 'csm.db'), token: join(dir, 'token'), log_dir: dir, config_file: null, search_path: '' },
-  };
-  const manager = new SessionManager({
-    config, tmux, tmuxAt: () => tmux, store: new SessionStore(store), bus, log, url: 'http://127.0.0.1:1', hookScript: '/bin/true',
-    mcpServer: null, openWindow: async () => undefined, now: () => clock.now,
-  });
-  const screens = new ScreenWatch(manager, log);
-  const timing: MonitorTiming = { tickMs: 1_000_000, settleMs: 0, busyCheckMs: 0, watchMs: 0, livenessMs: 0, logPollMs: 1_000_000 };
-  const monitor = new Monitor(manager, screens, log, timing);
-  /** A session running in a pane of the twin, showing `text`. */
-  const session = (text: string) => {
-    const pane = tmux.addPane(`claude-${tmux.panes.size}`, text);
-    const record = manager.adopt({ paneId: pane.id, tmuxSession: pane.session, socketPath: null, cwd: '/tmp/app', logFile: '' });
-    return { id: record.id, pane, record: () => manager.get(record.id) };
-  };
-  return { store, tmux, clock, manager, screens, monitor, events, lines, session, close: () => store.close() };
-}
-
-let t: ReturnType<typeof setUp>;
-beforeEach(() => (t = setUp()));
+let t: ReturnType<typeof twinSessions>;
+beforeEach(() => (t = twinSessions()));
 afterEach(() => t.close());
 
 describe.each(VERSIONS)('screen watch on Claude Code %s screens', (version) => {
