@@ -3,6 +3,7 @@ import type { EmailConfig } from '../../config/schema.js';
 import type { Logger } from '../../logger.js';
 import type { ChannelHealth } from '../channel.js';
 import type { Store } from '../../store/store.js';
+import { Backoff } from '../../backoff.js';
 import { sleep } from '../../sleep.js';
 
 export interface FetchedMail {
@@ -75,7 +76,7 @@ export class Inbox {
   }
 
   async #run(): Promise<void> {
-    let delay = this.#reconnectMs;
+    const backoff = new Backoff(this.#reconnectMs, 60_000);
     let failures = 0;
     const signal = this.#abort.signal;
     while (!signal.aborted) {
@@ -106,9 +107,9 @@ export class Inbox {
         connected = true;
         const idle = client.capabilities.has('IDLE');
         this.#state = { ok: true, detail: `watching ${this.#cfg.username}'s inbox at ${this.#cfg.imap_host}:${this.#cfg.imap_port} (${idle ? 'IMAP IDLE' : `polled every ${this.#cfg.poll_interval_seconds} s`})` };
-        if (failures > 0 || delay !== this.#reconnectMs) this.#log.info({}, 'email: IMAP connection restored');
+        if (failures > 0 || backoff.failing) this.#log.info({}, 'email: IMAP connection restored');
         else this.#log.info({ idle: client.capabilities.has('IDLE') }, 'email: watching the inbox');
-        delay = this.#reconnectMs;
+        backoff.reset();
         failures = 0;
         client.on('exists', () => this.#kick(client));
         this.#kick(client);
@@ -132,9 +133,9 @@ export class Inbox {
       }
       if (signal.aborted) return;
       if (connected) this.#state = { ok: false, detail: 'the IMAP connection was lost; reconnecting' };
-      if (connected) this.#log.warn({ retry_ms: delay }, 'email: IMAP connection lost; reconnecting');
-      await sleep(delay, signal);
-      delay = Math.min(60_000, delay * 2);
+      const wait = backoff.next();
+      if (connected) this.#log.warn({ retry_ms: wait }, 'email: IMAP connection lost; reconnecting');
+      await sleep(wait, signal);
     }
   }
 

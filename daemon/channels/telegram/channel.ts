@@ -10,6 +10,7 @@ import { apiSignal, botIdOf, createBotApi, Express, WireGate, type BotApiOptions
 import { outboxName, TelegramChat } from './chat.js';
 import { FileFetcher } from './files.js';
 import { createTranscriber } from '../../voice/transcriber.js';
+import { Backoff } from '../../backoff.js';
 import { sleep } from '../../sleep.js';
 import { Poller, type PollerOptions } from './poller.js';
 import type { Turn } from './turn.js';
@@ -145,7 +146,7 @@ class TelegramChannel implements Channel {
   /** getMe until Telegram answers, then the command menu, then polling. */
   async #connect(api: Api): Promise<void> {
     const signal = this.#abort.signal;
-    let wait = this.#deps.initRetryMs ?? 5000;
+    const backoff = new Backoff(this.#deps.initRetryMs ?? 5000, 300_000);
     for (;;) {
       try {
         const me = await api.getMe(apiSignal(signal));
@@ -160,6 +161,7 @@ class TelegramChannel implements Channel {
       } catch (err) {
         if (signal.aborted) return;
         const rejected = err instanceof GrammyError && err.error_code === 401;
+        const wait = backoff.next();
         this.#state = {
           ok: false,
           detail: rejected ? 'the bot token was rejected (401): check telegram.bot_token' : `cannot reach the Bot API at ${this.#cfg.api_root} (${err instanceof Error ? err.message : String(err)}); retrying`,
@@ -170,7 +172,6 @@ class TelegramChannel implements Channel {
           this.#log.warn({ err: err instanceof Error ? err.message : String(err), retry_ms: wait }, 'telegram: cannot reach the Bot API yet; retrying');
         }
         await sleep(wait, signal);
-        wait = Math.min(300_000, wait * 2);
         if (signal.aborted) return;
       }
     }

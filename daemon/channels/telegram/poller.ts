@@ -1,3 +1,4 @@
+import { Backoff } from '../../backoff.js';
 import { sleep } from '../../sleep.js';
 import { GrammyError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
@@ -62,6 +63,8 @@ export class Poller {
     const signal = this.#abort.signal;
     let conflict = false;
     let failures = 0;
+    // errorMs doubling, at most 64 times it and at most a minute.
+    const backoff = new Backoff(this.#errorMs, Math.min(60_000, this.#errorMs * 64));
     while (!signal.aborted) {
       let updates: Update[];
       try {
@@ -88,7 +91,7 @@ export class Poller {
           continue;
         }
         failures++;
-        const wait = Math.min(60_000, this.#errorMs * 2 ** Math.min(failures - 1, 6));
+        const wait = backoff.next();
         const level = failures === 1 || failures % 20 === 0 ? 'warn' : 'debug';
         this.#d.log[level]({ err: describe(err), failures, retry_ms: wait }, 'telegram: getUpdates failed; retrying');
         await sleep(wait, signal);
@@ -97,6 +100,7 @@ export class Poller {
       if (conflict) this.#d.log.info({}, 'telegram: polling again; the other poller is gone');
       conflict = false;
       failures = 0;
+      backoff.reset();
       try {
         for (const u of updates) {
           // Not checking `signal` here: updates already fetched are handled, then the loop ends.
