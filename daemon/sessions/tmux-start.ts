@@ -59,7 +59,7 @@ export function exitedAtOnceMessage(command: string, exit: { code: number | null
   const told = all.map((l) => /^Pane is dead \((status|signal) (\d+)/.exec(l)).find((m) => m !== null);
   const code = exit.code ?? (told?.[1] === 'status' ? Number(told[2]) : null);
   const signal = exit.signal ?? (told?.[1] === 'signal' ? Number(told[2]) : null);
-  const how = code !== null ? ` with exit code ${code}` : signal !== null ? `, ended by signal ${signal}` : '';
+  const how = code !== null ? ` with exit code ${code}` : signal !== null ? `, ended by signal ${signal}` : ' (tmux did not learn its exit code)';
   const tail = lines.slice(-10).join('\n');
   return (
     `The program "${command}" exited at once${how}, so no session was started (tmux session ${tmuxSession} removed). ` +

@@ -90,12 +90,14 @@ describe('arguments and texts reach tmux as data', () => {
     const before = await tmuxSessions();
     const sessionsBefore = (await d.api<{ sessions: unknown[] }>('GET', '/sessions')).body.sessions.length;
     // tmux on Linux now and then loses the output of a program that exits within milliseconds (about 1 in 30
-    // here; the exit code is always kept): every attempt must be a clean 400, and one must show the output.
+    // here): every attempt must be a clean 400, and one must show the output.
     const errors: string[] = [];
     for (let attempt = 0; attempt < 4 && !errors.some((e) => e.includes('unknown option')); attempt++) {
       const r = await d.api<{ error: string; code: string }>('POST', '/session/new', { cwd: work, args: ['--exit-at-once'] });
       expect(r.status, JSON.stringify(r.body)).toBe(400);
-      expect(r.body.error).toMatch(/exited at once with exit code 3/);
+      // In the full suite tmux now and then never reaps such a program within the daemon's 3 s wait (seen in
+      // every fresh-clone run, never alone); the daemon then says it does not know the code.
+      expect(r.body.error).toMatch(/exited at once( with exit code 3| \(tmux did not learn its exit code\)), so no session was started/);
       expect(await tmuxSessions()).toEqual(before);
       expect((await d.api<{ sessions: unknown[] }>('GET', '/sessions')).body.sessions.length).toBe(sessionsBefore);
       errors.push(r.body.error);

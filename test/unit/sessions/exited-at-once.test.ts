@@ -11,7 +11,7 @@ describe('exitedAtOnceMessage', () => {
     ['the status from the dead pane when list-panes had none yet', { code: null, signal: null }, DEAD_3, /exited at once with exit code 3, so no session/],
     ['a signal from list-panes', { code: null, signal: 15 }, '', /exited at once, ended by signal 15, so no session/],
     ['a signal from the dead pane', { code: null, signal: null }, DEAD_SIGNAL, /exited at once, ended by signal 1, so no session/],
-    ['nothing known', { code: null, signal: null }, '', /exited at once, so no session was started/],
+    ['nothing known', { code: null, signal: null }, '', /exited at once \(tmux did not learn its exit code\), so no session was started/],
   ])('%s', (_name, exit, screen, expected) => {
     const m = exitedAtOnceMessage('claude', exit, screen, 'claude-ab12');
     expect(m).toMatch(expected);
