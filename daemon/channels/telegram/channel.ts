@@ -181,6 +181,7 @@ class TelegramChannel implements Channel {
       this.#log.warn({ err: err instanceof Error ? err.message : String(err) }, 'telegram: could not set the command menu; commands still work when typed');
     }
     if (signal.aborted) return;
+    for (const chat of this.#chats.values()) chat.resumeVoice();
     this.#poller?.start();
   }
 

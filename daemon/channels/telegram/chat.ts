@@ -120,6 +120,10 @@ export class TelegramChat {
       if (this.#ctx.reaches(e, 'telegram')) this.#outgoing.onEvent(e);
     }, { replay: true });
     this.#sender.start();
+  }
+
+  /** Once Telegram answers: the transcriptions a stop or crash left unfinished (their files are fetched again). */
+  resumeVoice(): void {
     this.#media.resume();
   }
 
