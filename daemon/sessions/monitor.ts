@@ -198,6 +198,7 @@ export class Monitor {
     for (const id of this.#watch.keys()) {
       if (ids.has(id)) continue;
       this.#watch.delete(id);
+      this.#deadSince.delete(id);
       this.#screens.forget(id);
     }
   }

@@ -42,6 +42,8 @@ export class SessionManager {
   readonly #pending = new Map<string, PendingEntry>();
   /** sha256(credential) → session id: looked up by digest, so no comparison leaks a credential's prefix. */
   readonly #credentials = new Map<string, string>();
+  /** session → how many times its status (or pending request) changed: see statusStamp. */
+  readonly #stamps = new Map<string, number>();
   readonly now: () => number;
   readonly #mcp: McpReadiness;
 
@@ -123,8 +125,6 @@ export class SessionManager {
     return s;
   }
 
-  readonly #stamps = new Map<string, number>();
-
   /**
    * Counts the session's status changes. A screen read takes a moment; a hook that changed the status
    * meanwhile is newer than that screen, which must then not set the status back.
@@ -163,7 +163,7 @@ export class SessionManager {
 
   async create(cwd: string, args: string[] = []): Promise<SessionRecord> {
     const d = this.#d;
-    const record = await startSession({ ...d, idRandom: d.idRandom, fault: d.fault, now: this.now }, cwd, args);
+    const record = await startSession({ ...d, now: this.now }, cwd, args);
     this.#add(record);
     if (d.mcpServer) this.#mcp.expect(record.id);
     this.#pending.delete(record.id);
@@ -176,8 +176,7 @@ export class SessionManager {
   dropUnstarted(id: string): void {
     const s = this.#sessions.get(id);
     if (!s || s.pane_id !== '') return;
-    this.#sessions.delete(id);
-    if (s.credential) this.#credentials.delete(digest(s.credential));
+    this.#drop(s);
     this.#d.store.remove(id);
     this.#d.log.info({ session: id }, 'forgot a session whose start was interrupted by a restart before tmux ran it');
   }
@@ -267,13 +266,19 @@ export class SessionManager {
     for (const id of ids) {
       const s = this.#sessions.get(id);
       if (!s || s.status !== 'dead') continue;
-      this.#sessions.delete(id);
-      if (s.credential) this.#credentials.delete(digest(s.credential));
-      this.#pending.delete(id);
-      this.#mcp.forget(id);
+      this.#drop(s);
       gone.push(id);
     }
     return gone;
+  }
+
+  /** Everything held in memory for a session, for one that leaves the registry. */
+  #drop(s: SessionRecord): void {
+    this.#sessions.delete(s.id);
+    if (s.credential) this.#credentials.delete(digest(s.credential));
+    this.#pending.delete(s.id);
+    this.#stamps.delete(s.id);
+    this.#mcp.forget(s.id);
   }
 
   /** Drops in-memory waiters on shutdown; pending requests stay persisted for the next start. */

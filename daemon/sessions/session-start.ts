@@ -14,8 +14,8 @@ export interface SessionStartDeps {
   url: string;
   hookScript: string;
   mcpServer: { command: string; args: string[] } | null;
-  idRandom: ((digits: number) => string) | undefined;
-  fault: ((step: 'after-spawn', cwd: string) => void) | undefined;
+  idRandom?: (digits: number) => string;
+  fault?: (step: 'after-spawn', cwd: string) => void;
   now: () => number;
 }
 

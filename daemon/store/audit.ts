@@ -42,7 +42,7 @@ const MIGRATIONS = [
   `CREATE INDEX audit_session ON audit (session_id, at)`,
 ];
 
-/** The audit table. Kept for `retention_days`; pruned by `pruneAudit`. */
+/** The audit table. Kept for `retention_days`: its pruner runs with every retention sweep (Store.prune). */
 export class AuditLog {
   readonly #store: Store;
 
@@ -73,13 +73,4 @@ export class AuditLog {
     const sql = `SELECT at, channel, user, name, session_id, action, detail, outcome, error FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.#store.db.prepare(sql).all(...args, q.limit) as AuditEntry[]).reverse();
   }
-}
-
-/**
- * Deletes the audit entries recorded before `olderThanMs` (ms since the epoch: now − retention_days), for
- * the retention sweep. Returns how many went.
- */
-export function pruneAudit(store: Store, olderThanMs: number): number {
-  store.migrate('audit', MIGRATIONS);
-  return store.db.prepare('DELETE FROM audit WHERE at < ?').run(olderThanMs).changes;
 }

@@ -103,26 +103,29 @@ export class Outbox<T> {
   }
 }
 
+/** Whether any channel has made the outbox table yet (retention and start-up tidying may run before). */
+function hasOutbox(store: Store): boolean {
+  return store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'`).get() !== undefined;
+}
+
 /**
  * The lanes (sessions, for the channels) with a message not yet delivered, on every channel: retention keeps
  * what those messages still need. Empty when no channel has made the table.
  */
 export function undeliveredLanes(store: Store): Set<string> {
-  const exists = store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'`).get() !== undefined;
-  if (!exists) return new Set();
+  if (!hasOutbox(store)) return new Set();
   return new Set((store.db.prepare('SELECT DISTINCT lane FROM outbox').all() as { lane: string }[]).map((r) => r.lane));
 }
 
 /** The channel names with rows in the outbox (queued or retrying). */
 export function outboxChannels(store: Store): string[] {
-  const exists = store.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'`).get() !== undefined;
-  if (!exists) return [];
+  if (!hasOutbox(store)) return [];
   return (store.db.prepare('SELECT DISTINCT channel FROM outbox').all() as { channel: string }[]).map((r) => r.channel);
 }
 
 /** Moves a channel's queued rows to another name (a channel whose rows are now split by chat); returns how many. */
 export function renameOutbox(store: Store, from: string, to: string): number {
-  if (!outboxChannels(store).includes(from)) return 0;
+  if (!hasOutbox(store)) return 0;
   return store.db.prepare('UPDATE outbox SET channel = ? WHERE channel = ?').run(to, from).changes;
 }
 

@@ -15,6 +15,7 @@ import { sleep } from '../../sleep.js';
 import { Poller, type PollerOptions } from './poller.js';
 import type { Turn } from './turn.js';
 import { UpdateLog } from './update-log.js';
+import { Strangers } from './incoming.js';
 
 export interface TelegramDeps {
   /** A ready grammY Api (tests); default: createBotApi from the config with `bot` options. */
@@ -51,7 +52,7 @@ class TelegramChannel implements Channel {
   readonly #chats = new Map<number, TelegramChat>();
   /** Which chat each update's turn belongs to, for the commit that records its effects. */
   readonly #turnChat = new WeakMap<Turn, TelegramChat>();
-  readonly #strangers = new Set<string>();
+  readonly #strangers: Strangers;
   #poller: Poller | null = null;
   #boot: Promise<void> | null = null;
   #state: ChannelHealth = { ok: false, detail: 'connecting to the Bot API' };
@@ -61,6 +62,7 @@ class TelegramChannel implements Channel {
     this.#cfg = cfg;
     this.#deps = deps;
     this.#log = ctx.log.child({ channel: 'telegram' });
+    this.#strangers = new Strangers(this.#log);
   }
 
   health(): ChannelHealth {
@@ -86,7 +88,7 @@ class TelegramChannel implements Channel {
     const transcriber = createTranscriber(this.#ctx.config.voice, { home });
     for (const chatId of cfg.chat_ids) {
       const chat = new TelegramChat({
-        ctx: this.#ctx, cfg, chatId, api, gate, express, files, transcriber, answerCallback, signal: this.#abort.signal,
+        ctx: this.#ctx, cfg, chatId, api, gate, express, files, transcriber, answerCallback, strangers: this.#strangers, signal: this.#abort.signal,
         home, coalesceMs: this.#deps.coalesceMs ?? 2000, outbox: this.#deps.outbox, log: cfg.chat_ids.length > 1 ? log.child({ chat: chatId }) : log,
       });
       this.#chats.set(chatId, chat);
@@ -134,12 +136,7 @@ class TelegramChannel implements Channel {
       this.#turnChat.set(turn, chat);
       return chat;
     }
-    const from = u.message?.from ?? u.callback_query?.from;
-    const key = `${id}:${from?.id}`;
-    if (!this.#strangers.has(key)) {
-      this.#strangers.add(key);
-      this.#log.warn({ chat_id: id, user_id: from?.id, username: from?.username }, 'telegram: ignoring a message from outside the configured chat or allowed users (the chat is not in telegram.chat_id or chat_ids)');
-    }
+    this.#strangers.note(id, u.message?.from ?? u.callback_query?.from);
     return undefined;
   }
 

@@ -7,7 +7,7 @@ import { botIdOf, type Express, type WireGate } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import type { FileFetcher } from './files.js';
 import { MessageHandler } from './handlers.js';
-import { Incoming } from './incoming.js';
+import { Incoming, type Strangers } from './incoming.js';
 import { MediaHandler } from './media.js';
 import { OutboxSender } from './outbox-sender.js';
 import { Outgoing } from './outgoing.js';
@@ -29,6 +29,7 @@ export interface ChatDeps {
   files: FileFetcher;
   transcriber: Transcriber | null;
   answerCallback: (id: string, text?: string, alert?: boolean) => Promise<void>;
+  strangers: Strangers;
   signal: AbortSignal;
   home: string;
   coalesceMs: number;
@@ -45,7 +46,6 @@ export const outboxName = (chatId: number): string => `telegram:${chatId}`;
  * one is edited in the others by the resolved event that names who decided.
  */
 export class TelegramChat {
-  readonly id: number;
   readonly incoming: Incoming;
   readonly #ctx: ChannelContext;
   readonly #log: ChannelContext['log'];
@@ -58,7 +58,6 @@ export class TelegramChat {
   constructor(d: ChatDeps) {
     const { ctx, cfg, chatId, log } = d;
     const { store, commands } = ctx;
-    this.id = chatId;
     this.#ctx = ctx;
     this.#log = log;
     const threads = new Threads(store, chatId);
@@ -84,7 +83,7 @@ export class TelegramChat {
     const callbacks = new CallbackHandler({ commands, threads, team, messages, media, answerCallback: d.answerCallback, log, home: d.home });
     this.incoming = new Incoming({
       chatId, threads, team, messages, media, callbacks, answerCallback: d.answerCallback,
-      botId: botIdOf(cfg.bot_token), settled: () => this.#sender.settled(5000), log,
+      botId: botIdOf(cfg.bot_token), settled: () => this.#sender.settled(5000), strangers: d.strangers, log,
     });
   }
 

@@ -23,7 +23,26 @@ export interface IncomingDeps {
   botId?: number;
   /** Waits for the sends in flight to be recorded (see below). */
   settled: () => Promise<void>;
+  /** Shared by every chat the bot serves, and by the routing of updates from chats it does not serve. */
+  strangers: Strangers;
   log: Logger;
+}
+
+/** Each stranger (chat and user) is logged once; the bot answers them nothing, so it gives nothing away. */
+export class Strangers {
+  readonly #seen = new Set<string>();
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  note(chatId: number, from: User | undefined): void {
+    const key = `${chatId}:${from?.id}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    this.#log.warn({ chat_id: chatId, user_id: from?.id, username: from?.username }, 'telegram: ignoring a message from outside the configured chats or allowed users');
+  }
 }
 
 /**
@@ -32,7 +51,6 @@ export interface IncomingDeps {
  */
 export class Incoming {
   readonly #d: IncomingDeps;
-  readonly #strangers = new Set<string>();
 
   constructor(deps: IncomingDeps) {
     this.#d = deps;
@@ -86,13 +104,7 @@ export class Incoming {
 
   #allowed(chatId: number, from: User): boolean {
     const ok = chatId === this.#d.chatId && this.#d.team.role({ channel: 'telegram', user: String(from.id) }) !== null;
-    if (!ok) {
-      const key = `${chatId}:${from.id}`;
-      if (!this.#strangers.has(key)) {
-        this.#strangers.add(key);
-        this.#d.log.warn({ chat_id: chatId, user_id: from.id, username: from.username }, 'telegram: ignoring a message from outside the configured chat or allowed users');
-      }
-    }
+    if (!ok) this.#d.strangers.note(chatId, from);
     return ok;
   }
 

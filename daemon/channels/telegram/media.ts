@@ -132,13 +132,14 @@ export class MediaHandler {
     const { transcriber, messages, notes, voice, signal } = this.#d;
     const job = note.job;
     const c: TextContext = { origin: job?.origin ?? { channel: 'telegram' }, messageId: note.messageId, session: note.session, strayReply: false, replyKey: note.replyKey };
-    const show = (turn: Turn, html: string, keyboard?: Keyboard): void =>
-      turn.send({ op: 'edit', session: note.session, key: voiceKey(note.messageId), html, ...(keyboard ? { keyboard } : {}) });
-    const fail = (html: string): Promise<void> =>
-      this.#d.later((turn) => {
-        turn.write(() => notes.transcribed(note.id, '', 'failed'));
-        show(turn, html);
+    // The note's outcome, and its "Transcribing…" reply edited to show it, in one turn.
+    const finish = (state: 'shown' | 'sent' | 'failed', text: string, html: string, o: { keyboard?: Keyboard; then?: (turn: Turn) => Promise<void> } = {}): Promise<void> =>
+      this.#d.later(async (turn) => {
+        turn.write(() => notes.transcribed(note.id, text, state));
+        turn.send({ op: 'edit', session: note.session, key: voiceKey(note.messageId), html, ...(o.keyboard ? { keyboard: o.keyboard } : {}) });
+        await o.then?.(turn);
       });
+    const fail = (html: string): Promise<void> => finish('failed', '', html);
     if (!transcriber || !job) return fail(`🎤 ${escapeHtml(VOICE_SETUP_HELP)}`);
     let text: string;
     try {
@@ -150,20 +151,13 @@ export class MediaHandler {
       return fail(err instanceof TranscribeError ? `⚠️ ${escapeHtml(err.message)}` : messages.errorHtml(err));
     }
     if (text === '') return fail('🎤 No words could be made out in that voice message, so nothing was typed.');
-    if (voice.auto_send) {
-      return this.#d.later(async (turn) => {
-        turn.write(() => notes.transcribed(note.id, text, 'sent'));
-        show(turn, transcriptHtml(text));
-        // Typed keyed by the voice message, like any text: a restart that runs this again types it once.
-        await messages.handleInput(text, c, turn);
-      });
-    }
-    return this.#d.later((turn) => {
-      turn.write(() => notes.transcribed(note.id, text, 'shown'));
-      show(turn, transcriptHtml(text), [[
+    // Typed keyed by the voice message, like any text: a restart that runs this again types it once.
+    if (voice.auto_send) return finish('sent', text, transcriptHtml(text), { then: (turn) => messages.handleInput(text, c, turn) });
+    return finish('shown', text, transcriptHtml(text), {
+      keyboard: [[
         { text: '➤ Send', data: encodeCallback({ type: 'voiceSend', note: note.id }) },
         { text: 'Cancel', data: encodeCallback({ type: 'voiceCancel', note: note.id }) },
-      ]]);
+      ]],
     });
   }
 

@@ -7,7 +7,7 @@ import type { Commands } from '../../../daemon/commands/types.js';
 import { CommandError } from '../../../daemon/errors.js';
 import type { SessionInfo } from '../../../daemon/events/types.js';
 import { silentLogger } from '../../../daemon/logger.js';
-import { AuditLog, pruneAudit, type AuditEntry } from '../../../daemon/store/audit.js';
+import { AuditLog, type AuditEntry } from '../../../daemon/store/audit.js';
 import { Store } from '../../../daemon/store/store.js';
 
 const alice = { channel: 'telegram' as const, user: '42', name: 'Alice' };
@@ -101,7 +101,8 @@ describe('AuditLog', () => {
     expect(log.query({ limit: 2 }).map((r) => r.at)).toEqual([300, 400]);
     expect(log.query({ limit: 10, session: 'A1B2' }).map((r) => r.at)).toEqual([100, 300]);
     expect(log.query({ limit: 10, since: 250 }).map((r) => r.at)).toEqual([300, 400]);
-    expect(pruneAudit(store, 250)).toBe(2);
+    // The sweep's own path: the pruner AuditLog registered with the store.
+    expect(store.prune({ sessions: [], live: [], before: 250, keysBefore: 0 }).rows['audit']).toBe(2);
     expect(log.query({ limit: 10 }).map((r) => r.at)).toEqual([300, 400]);
     store.close();
   });
