@@ -4,17 +4,13 @@ import { botIdOf } from '../../daemon/channels/telegram/bot.js';
 import type { FakeMessage } from '../fakes/telegram-bot-api.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHarness, type Harness } from './telegram-harness.js';
+import { button } from '../helpers/telegram.js';
 
 let h: Harness;
 afterEach(async () => h?.cleanup());
 
 const textOf = (m: FakeMessage): string => m.text ?? '';
 const buttons = (m: FakeMessage): string[] => (m.reply_markup?.inline_keyboard ?? []).flat().map((b) => b.text);
-const dataOf = (m: FakeMessage, label: string): string => {
-  const b = (m.reply_markup?.inline_keyboard ?? []).flat().find((x) => x.text === label);
-  if (!b?.callback_data) throw new Error(`no button "${label}" on message ${m.message_id}: ${JSON.stringify(m.reply_markup)}`);
-  return b.callback_data;
-};
 const rootOf = (session: string): Promise<FakeMessage> => h.fake.waitForMessage((m) => textOf(m).startsWith(`🚀 Session ${session} started`));
 const bash = (request_id: string, command = 'rm -rf node_modules') => ({ request_id, tool_name: 'Bash', tool_input: { command, description: 'Remove node_modules directory' } });
 
@@ -89,7 +85,7 @@ describe('telegram channel: answering requests', () => {
     h.commands.addSession('a1b2', '/home/u/app');
     h.commands.request('a1b2', bash('r0000001'));
     const perm = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 a1b2'));
-    const allow = dataOf(perm, 'Allow');
+    const allow = button(perm, 'Allow');
     expect(Buffer.byteLength(allow)).toBeLessThanOrEqual(64);
     const tap = h.fake.userTaps(perm.message_id, allow);
     expect(await h.fake.waitForCallbackAnswer(tap)).toEqual({ text: 'Allowed' });
@@ -118,7 +114,7 @@ describe('telegram channel: answering requests', () => {
     const edited = await h.fake.waitForMessage((m) => m.message_id === perm.message_id && m.edits.length > 0);
     expect(textOf(edited)).toMatch(/Answered in the terminal$/);
     expect(edited.reply_markup).toBeUndefined();
-    const tap = h.fake.userTaps(perm.message_id, dataOf(perm, 'Deny'));
+    const tap = h.fake.userTaps(perm.message_id, button(perm, 'Deny'));
     expect(await h.fake.waitForCallbackAnswer(tap)).toEqual({ text: 'Already resolved.' });
     expect(h.commands.callsOf('answer')).toHaveLength(0);
   });
@@ -152,7 +148,7 @@ describe('telegram channel: answering requests', () => {
 
     h.commands.request('a1b2', { request_id: 'd0000001', kind: 'dialog', title: 'Trust this folder?', detail: '❯ 1. Yes\n  2. No', allows_text: false, options: [{ key: '1', label: 'Yes, I trust this folder' }, { key: '2', label: 'No, exit' }] });
     const d = await h.fake.waitForMessage((m) => textOf(m).startsWith('❓ a1b2 Trust this folder?'));
-    const tap = h.fake.userTaps(d.message_id, dataOf(d, 'No, exit'));
+    const tap = h.fake.userTaps(d.message_id, button(d, 'No, exit'));
     await h.fake.waitForCallbackAnswer(tap);
     expect(h.commands.callsOf('answer')[1]!.args).toMatchObject({ input: { request_id: 'd0000001', choice: '2' } });
   });
@@ -165,7 +161,7 @@ describe('telegram channel: buttons checked against their request', () => {
     h.commands.addSession('c3d4', '/home/u/two');
     h.commands.request('a1b2', bash('r00000a1'));
     const perm = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 a1b2'));
-    const real = dataOf(perm, 'Allow');
+    const real = button(perm, 'Allow');
     expect(real).toBe('a:a1b2:r00000a1:allow');
     for (const forged of ['a:c3d4:r00000a1:allow', 'a:ffff:r00000a1:allow']) {
       const tap = h.fake.userTaps(perm.message_id, forged, { forged: true });
@@ -275,11 +271,11 @@ describe('telegram channel: messages in', () => {
     const ask = await h.fake.waitForMessage((m) => textOf(m) === 'Which session is this for?');
     expect(buttons(ask)).toEqual(['a1b2 · one', 'c3d4 · two']);
     expect(h.commands.callsOf('sendInput')).toHaveLength(1);
-    const tap = h.fake.userTaps(ask.message_id, dataOf(ask, 'c3d4 · two'));
+    const tap = h.fake.userTaps(ask.message_id, button(ask, 'c3d4 · two'));
     await waitFor(() => h.commands.callsOf('sendInput').length === 2, { message: 'input after the tap', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('sendInput')[1]).toMatchObject({ id: 'c3d4', args: { text: 'which one?' } });
     await h.fake.waitForCallbackAnswer(tap);
-    const again = h.fake.userTaps(ask.message_id, dataOf(ask, 'a1b2 · one'));
+    const again = h.fake.userTaps(ask.message_id, button(ask, 'a1b2 · one'));
     expect(await h.fake.waitForCallbackAnswer(again)).toEqual({ text: 'Already done.' });
     expect(h.commands.callsOf('sendInput')).toHaveLength(2);
   });
@@ -323,7 +319,7 @@ describe('telegram channel: messages in', () => {
     h.fake.userSends({ text: '/list' });
     const list = await h.fake.waitForMessage((m) => textOf(m).startsWith('2 sessions:'));
     expect(textOf(list)).toContain('c3d4 running · ~/two');
-    const open = h.fake.userTaps(list.message_id, dataOf(list, 'c3d4 · two'));
+    const open = h.fake.userTaps(list.message_id, button(list, 'c3d4 · two'));
     await h.fake.waitForCallbackAnswer(open);
     const status = await h.fake.waitForMessage((m) => textOf(m).startsWith('▶️ c3d4 running'));
     expect(status.reply_to).toBe(rootC.message_id);
@@ -343,7 +339,7 @@ describe('telegram channel: messages in', () => {
     h.fake.userSends({ text: '/kill', replyTo: rootC.message_id });
     const confirm = await h.fake.waitForMessage((m) => textOf(m).startsWith('Stop session c3d4'));
     expect(h.commands.callsOf('kill')).toHaveLength(0);
-    h.fake.userTaps(confirm.message_id, dataOf(confirm, '🛑 Stop c3d4'));
+    h.fake.userTaps(confirm.message_id, button(confirm, '🛑 Stop c3d4'));
     await waitFor(() => h.commands.callsOf('kill').length === 1, { message: 'kill', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('kill')[0]!.id).toBe('c3d4');
     await h.fake.waitForMessage((m) => m.message_id === confirm.message_id && textOf(m).startsWith('🛑 Session c3d4 stopped'));

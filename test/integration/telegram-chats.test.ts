@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { OutOp } from '../../daemon/channels/telegram/types.js';
 import { Outbox, outboxChannels } from '../../daemon/store/outbox.js';
 import type { FakeMessage } from '../fakes/telegram-bot-api.js';
+import { button } from '../helpers/telegram.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHarness, type Harness } from './telegram-harness.js';
 
@@ -22,14 +23,14 @@ describe('telegram: several chats', () => {
     const [mine, bobs] = await Promise.all([perm(h.fake.owner.id), perm(BOB)]);
     for (const chat of [h.fake.owner.id, BOB]) expect(h.fake.botMessages(chat).filter((m) => textOf(m).includes('Session c001'))).toHaveLength(1);
 
-    const tap = h.fake.userTaps(bobs.message_id, String(bobs.reply_markup!.inline_keyboard[0]![0]!.callback_data), { from: { id: BOB, first_name: 'Robert' }, chatId: BOB });
+    const tap = h.fake.userTaps(bobs.message_id, button(bobs, 'Allow'), { from: { id: BOB, first_name: 'Robert' }, chatId: BOB });
     await h.fake.waitForCallbackAnswer(tap, 5000);
     expect(h.commands.callsOf('answer')).toHaveLength(1);
     await Promise.all([[h.fake.owner.id, mine], [BOB, bobs]].map(([chat, m]) =>
       h.fake.waitForMessage((x) => x.chat_id === chat && x.message_id === (m as FakeMessage).message_id && /Allowed by Bob \(Telegram\)$/.test(textOf(x)), 5000)));
 
     // The owner's stale button, tapped after Bob decided: nothing answered twice.
-    const late = h.fake.userTaps(mine.message_id, String(mine.reply_markup!.inline_keyboard[0]![0]!.callback_data));
+    const late = h.fake.userTaps(mine.message_id, button(mine, 'Allow'));
     expect(await h.fake.waitForCallbackAnswer(late, 5000)).toMatchObject({ text: 'Already resolved.' });
     expect(h.commands.callsOf('answer')).toHaveLength(1);
   });
@@ -49,16 +50,15 @@ describe('telegram: several chats', () => {
     const perm = (chat: number) => h.fake.waitForMessage((m) => m.chat_id === chat && textOf(m).startsWith('🔔 c003') && m.reply_markup !== undefined, 5000);
     const [mine, bobs, carols] = await Promise.all([perm(h.fake.owner.id), perm(BOB), perm(CAROL)]);
 
-    const byCarol = h.fake.userTaps(carols.message_id, String(carols.reply_markup!.inline_keyboard[0]![0]!.callback_data), { from: carol, chatId: CAROL });
+    const byCarol = h.fake.userTaps(carols.message_id, button(carols, 'Allow'), { from: carol, chatId: CAROL });
     expect(await h.fake.waitForCallbackAnswer(byCarol, 5000)).toMatchObject({ text: expect.stringMatching(/viewer.*answering requests/), show_alert: true });
     h.fake.userSends({ text: 'type this', chatId: CAROL, replyTo: roots.carol.message_id, from: carol });
     await h.fake.waitForMessage((m) => m.chat_id === CAROL && /^🔒 You are a viewer here.*typing into sessions/.test(textOf(m)), 5000);
 
-    const always = (m: FakeMessage): string => String(m.reply_markup!.inline_keyboard.flat().find((b) => b.text === 'Always allow')!.callback_data);
-    expect((await h.fake.waitForCallbackAnswer(h.fake.userTaps(bobs.message_id, always(bobs), { from: bobUser, chatId: BOB }), 5000)).text).toMatch(/Only an owner may choose "always allow"/);
+    expect((await h.fake.waitForCallbackAnswer(h.fake.userTaps(bobs.message_id, button(bobs, 'Always allow'), { from: bobUser, chatId: BOB }), 5000)).text).toMatch(/Only an owner may choose "always allow"/);
     expect(h.commands.callsOf('answer')).toHaveLength(0);
 
-    h.fake.userTaps(mine.message_id, always(mine));
+    h.fake.userTaps(mine.message_id, button(mine, 'Always allow'));
     await waitFor(() => h.commands.callsOf('answer').length === 1, { message: 'the owner answered', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('answer')[0]!.args).toMatchObject({ input: { choice: 'allow_always' } });
     await Promise.all([[h.fake.owner.id, mine], [BOB, bobs], [CAROL, carols]].map(([chat, m]) =>

@@ -7,17 +7,13 @@ import { TINY_JPEG } from '../fakes/telegram-bot-api-files.js';
 import type { FakeMessage } from '../fakes/telegram-bot-api.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHarness, type Harness } from './telegram-harness.js';
+import { button } from '../helpers/telegram.js';
 
 /** Photos, files and voice notes through the channel, against the fake Bot API and an in-memory command layer. */
 let h: Harness;
 afterEach(async () => h?.cleanup());
 
 const textOf = (m: FakeMessage): string => m.text ?? '';
-const dataOf = (m: FakeMessage, label: string): string => {
-  const b = (m.reply_markup?.inline_keyboard ?? []).flat().find((x) => x.text === label);
-  if (!b?.callback_data) throw new Error(`no button "${label}" on message ${m.message_id}: ${JSON.stringify(m.reply_markup)}`);
-  return b.callback_data;
-};
 const today = (): string => localDate(Date.now());
 
 async function withSession(o: Parameters<typeof startHarness>[0] = {}): Promise<FakeMessage> {
@@ -103,7 +99,7 @@ describe('telegram: voice notes', () => {
     expect(textOf(shown)).toBe('🎤 "please run the tests"');
     expect(shown.reply_to).toBe(voice.message_id);
     expect(typed()).toEqual([]);
-    const tap = h.fake.userTaps(shown.message_id, dataOf(shown, '➤ Send'));
+    const tap = h.fake.userTaps(shown.message_id, button(shown, '➤ Send'));
     await h.fake.waitForCallbackAnswer(tap);
     await waitFor(() => h.commands.typed.length === 1, { message: 'the transcript typed' });
     expect(typed()).toEqual(['please run the tests']);
@@ -113,7 +109,7 @@ describe('telegram: voice notes', () => {
     expect(edited.edits.map((e) => e.text)).toEqual(['🎤 Transcribing…', '🎤 "please run the tests"']);
     expect(textOf(edited)).toBe('🎤 "please run the tests"\n\n➤ Sent to a1b2');
     expect(edited.reply_markup).toBeUndefined();
-    const again = h.fake.userTaps(shown.message_id, dataOf(shown, '➤ Send'));
+    const again = h.fake.userTaps(shown.message_id, button(shown, '➤ Send'));
     expect(await h.fake.waitForCallbackAnswer(again)).toEqual({ text: 'Already sent.' });
     expect(typed()).toHaveLength(1);
   });
@@ -122,9 +118,9 @@ describe('telegram: voice notes', () => {
     const root = await withSession({ config: echo });
     h.fake.userSends({ voice: { bytes: Buffer.from('stop now'), duration: 1 }, replyTo: root.message_id });
     const shown = await h.fake.waitForMessage((m) => textOf(m).startsWith('🎤 "stop now"'));
-    h.fake.userTaps(shown.message_id, dataOf(shown, 'Cancel'));
+    h.fake.userTaps(shown.message_id, button(shown, 'Cancel'));
     await h.fake.waitForMessage((m) => m.message_id === shown.message_id && textOf(m).endsWith('✖ Cancelled: nothing was typed.'));
-    const late = h.fake.userTaps(shown.message_id, dataOf(shown, '➤ Send'));
+    const late = h.fake.userTaps(shown.message_id, button(shown, '➤ Send'));
     expect(await h.fake.waitForCallbackAnswer(late)).toEqual({ text: 'Cancelled earlier: nothing was typed.' });
     expect(typed()).toEqual([]);
   });
@@ -144,7 +140,7 @@ describe('telegram: voice notes', () => {
     const ask = await h.fake.waitForMessage((m) => textOf(m).includes('Which colour?') && (m.reply_markup?.inline_keyboard.length ?? 0) > 0);
     h.fake.userSends({ voice: { bytes: Buffer.from('use the blue one'), duration: 1 }, replyTo: ask.message_id });
     const shown = await h.fake.waitForMessage((m) => textOf(m).startsWith('🎤 "use the blue one"'));
-    h.fake.userTaps(shown.message_id, dataOf(shown, '➤ Send'));
+    h.fake.userTaps(shown.message_id, button(shown, '➤ Send'));
     await waitFor(() => h.commands.callsOf('answer').length === 1, { message: 'the answer' });
     expect(h.commands.callsOf('answer')[0]!.args).toMatchObject({ input: { request_id: 'q0000001', choice: 'use the blue one' } });
     expect(typed()).toEqual([]);
@@ -185,7 +181,7 @@ describe('telegram: voice notes', () => {
 
     h.commands.request('a1b2', { request_id: 'r0000009', detail: 'npm test' });
     const perm = await h.fake.waitForMessage((m) => textOf(m).startsWith('🔔 a1b2') && m.reply_markup !== undefined);
-    await h.fake.waitForCallbackAnswer(h.fake.userTaps(perm.message_id, dataOf(perm, 'Allow')));
+    await h.fake.waitForCallbackAnswer(h.fake.userTaps(perm.message_id, button(perm, 'Allow')));
     expect(h.commands.callsOf('answer')).toHaveLength(1);
     expect(textOf((await h.fake.waitForMessage((m) => m.message_id === placeholder.message_id))!)).toBe('🎤 Transcribing…');
 
@@ -194,7 +190,7 @@ describe('telegram: voice notes', () => {
     await h.restart();
     writeFileSync(gate, '');
     const shown = await h.fake.waitForMessage((m) => m.message_id === placeholder.message_id && textOf(m) === '🎤 "deploy it"', 10_000);
-    expect(dataOf(shown, '➤ Send')).toBeTruthy();
+    expect(button(shown, '➤ Send')).toBeTruthy();
     expect(h.fake.botMessages().filter((m) => m.reply_to === voice.message_id)).toHaveLength(1);
     expect(typed()).toEqual([]);
   });

@@ -3,17 +3,13 @@ import { CommandError } from '../../daemon/errors.js';
 import type { FakeMessage } from '../fakes/telegram-bot-api.js';
 import { decodePng } from '../helpers/png.js';
 import { startHarness, type Harness } from './telegram-harness.js';
+import { button } from '../helpers/telegram.js';
 
 /** Screen images in the Telegram channel, against the fake Bot API (the command layer is the fake one). */
 let h: Harness;
 afterEach(async () => h?.cleanup());
 
 const textOf = (m: FakeMessage): string => m.text ?? '';
-const dataOf = (m: FakeMessage, label: string): string => {
-  const b = (m.reply_markup?.inline_keyboard ?? []).flat().find((x) => x.text === label);
-  if (!b?.callback_data) throw new Error(`no button "${label}" on message ${m.message_id}: ${JSON.stringify(m.reply_markup)}`);
-  return b.callback_data;
-};
 const photoOf = (m: FakeMessage) => decodePng(Buffer.from(m.photo!.content, 'base64'));
 
 async function withSession(): Promise<FakeMessage> {
@@ -45,7 +41,7 @@ describe('telegram channel: screen images', () => {
     h.commands.emit('a1b2', { kind: 'error', message: 'API error', screen_tail: 'x' });
     const err = await h.fake.waitForMessage((m) => textOf(m).startsWith('❌ a1b2 error'));
     for (const [i, m] of [perm, idle, err].entries()) {
-      const tap = h.fake.userTaps(m.message_id, dataOf(m, '🖼 Screen'));
+      const tap = h.fake.userTaps(m.message_id, button(m, '🖼 Screen'));
       expect((await h.fake.waitForCallbackAnswer(tap)).text).toBe('Drawing the screen of a1b2…');
       await h.fake.waitUntil(() => (h.fake.botMessages().filter((x) => x.kind === 'photo').length === i + 1 ? true : undefined), 5000, `photo ${i + 1}`);
     }
@@ -87,7 +83,7 @@ describe('telegram channel: screen images', () => {
     h.fake.userSends({ text: '/output', replyTo: root.message_id });
     const out = await h.fake.waitForMessage((m) => textOf(m).startsWith('🖥 a1b2 last 30 lines'));
     expect(textOf(out)).toBe(`🖥 a1b2 last 30 lines\nClaude Code\n\n❯ hello\n${'─'.repeat(24)}\n  ? for shortcuts   ● high`);
-    h.fake.userTaps(out.message_id, dataOf(out, '🖼 Screen'));
+    h.fake.userTaps(out.message_id, button(out, '🖼 Screen'));
     await h.fake.waitForMessage((m) => m.kind === 'photo');
   });
 });

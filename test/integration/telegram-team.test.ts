@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeMessage, FakeUser } from '../fakes/telegram-bot-api.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHarness, type Harness } from './telegram-harness.js';
+import { button } from '../helpers/telegram.js';
 
 /** Team mode in a forum group: an owner, an operator, a viewer and a stranger, each against each action. */
 let h: Harness;
@@ -14,11 +15,6 @@ const carol: FakeUser = { id: 3003, first_name: 'Carol' };
 const eve: FakeUser = { id: 4004, first_name: 'Eve' };
 
 const textOf = (m: FakeMessage): string => m.text ?? '';
-const dataOf = (m: FakeMessage, label: string): string => {
-  const b = (m.reply_markup?.inline_keyboard ?? []).flat().find((x) => x.text === label);
-  if (!b?.callback_data) throw new Error(`no button "${label}" on message ${m.message_id}`);
-  return b.callback_data;
-};
 const bash = (request_id: string) => ({ request_id, tool_name: 'Bash', tool_input: { command: 'npm test' } });
 
 async function team(): Promise<{ topic: number }> {
@@ -40,7 +36,7 @@ describe('telegram team mode', () => {
     h.commands.request('a1b2', bash('r0000001'));
     const perm = await says(/^🔔 a1b2/);
 
-    const tap = h.fake.userTaps(perm.message_id, dataOf(perm, 'Allow'), { from: carol, chatId: GROUP });
+    const tap = h.fake.userTaps(perm.message_id, button(perm, 'Allow'), { from: carol, chatId: GROUP });
     expect(await h.fake.waitForCallbackAnswer(tap)).toEqual({ text: expect.stringMatching(/^🔒 You are a viewer here.*answering requests/), show_alert: true });
     h.fake.userSends({ text: 'yes please', chatId: GROUP, threadId: topic, replyTo: perm.message_id, from: carol });
     await says(/^🔒 You are a viewer here.*answering requests/);
@@ -65,10 +61,10 @@ describe('telegram team mode', () => {
     expect(h.fake.calls.filter((c) => c.method === 'getFile')).toHaveLength(0);
     expect(h.fake.chatMessages(GROUP).find((m) => m.message_id === perm.message_id)!.edits).toHaveLength(0);
 
-    const always = h.fake.userTaps(perm.message_id, dataOf(perm, 'Always allow'), { from: bob, chatId: GROUP });
+    const always = h.fake.userTaps(perm.message_id, button(perm, 'Always allow'), { from: bob, chatId: GROUP });
     expect((await h.fake.waitForCallbackAnswer(always)).text).toMatch(/Only an owner may choose "always allow"/);
     expect(h.commands.callsOf('answer')).toHaveLength(0);
-    const allow = h.fake.userTaps(perm.message_id, dataOf(perm, 'Allow'), { from: bob, chatId: GROUP });
+    const allow = h.fake.userTaps(perm.message_id, button(perm, 'Allow'), { from: bob, chatId: GROUP });
     expect(await h.fake.waitForCallbackAnswer(allow)).toEqual({ text: 'Allowed' });
     expect(h.commands.callsOf('answer')).toEqual([
       { method: 'answer', id: 'a1b2', args: { input: { request_id: 'r0000001', choice: 'allow' }, origin: { channel: 'telegram', user: String(bob.id), name: 'Bob' } } },
@@ -99,10 +95,10 @@ describe('telegram team mode', () => {
     h.fake.userSends({ text: '/kill', chatId: GROUP, threadId: root.thread_id!, from: bob });
     const confirm = await says(new RegExp(`^Stop session ${own}`));
     // The confirmation, tapped by someone who may not: nothing stops.
-    const byViewer = h.fake.userTaps(confirm.message_id, dataOf(confirm, `🛑 Stop ${own}`), { from: carol, chatId: GROUP });
+    const byViewer = h.fake.userTaps(confirm.message_id, button(confirm, `🛑 Stop ${own}`), { from: carol, chatId: GROUP });
     expect((await h.fake.waitForCallbackAnswer(byViewer)).text).toMatch(/viewer.*stopping sessions/);
     expect(h.commands.callsOf('kill')).toHaveLength(0);
-    h.fake.userTaps(confirm.message_id, dataOf(confirm, `🛑 Stop ${own}`), { from: bob, chatId: GROUP });
+    h.fake.userTaps(confirm.message_id, button(confirm, `🛑 Stop ${own}`), { from: bob, chatId: GROUP });
     await waitFor(() => h.commands.callsOf('kill').length === 1, { message: 'kill', intervalMs: 10, timeoutMs: 5000 });
     expect(h.commands.callsOf('kill')[0]!.id).toBe(own);
     await h.fake.waitForMessage((m) => m.message_id === confirm.message_id && textOf(m) === `🛑 Session ${own} stopped — Bob`);
@@ -110,7 +106,7 @@ describe('telegram team mode', () => {
     // The owner may stop anyone's session, and start one anywhere under the roots.
     h.fake.userSends({ text: '/kill', chatId: GROUP, threadId: topic, from: alice });
     const mine = await says(/^Stop session a1b2/);
-    h.fake.userTaps(mine.message_id, dataOf(mine, '🛑 Stop a1b2'), { from: alice, chatId: GROUP });
+    h.fake.userTaps(mine.message_id, button(mine, '🛑 Stop a1b2'), { from: alice, chatId: GROUP });
     await waitFor(() => h.commands.callsOf('kill').length === 2, { message: 'owner kill', intervalMs: 10, timeoutMs: 5000 });
   });
 
@@ -120,7 +116,7 @@ describe('telegram team mode', () => {
     await says(/^🚀 Session c3d4/);
     h.fake.userSends({ text: 'for one of them', chatId: GROUP, from: alice });
     const which = await says(/^Which session is this for\?/);
-    const data = dataOf(which, (which.reply_markup!.inline_keyboard[0]![0]!).text);
+    const data = button(which, (which.reply_markup!.inline_keyboard[0]![0]!).text);
     const byViewer = h.fake.userTaps(which.message_id, data, { from: carol, chatId: GROUP });
     expect((await h.fake.waitForCallbackAnswer(byViewer)).text).toMatch(/viewer.*typing into sessions/);
     expect(h.commands.callsOf('sendInput')).toHaveLength(0);
