@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { PERMISSION_WORDS, permissionChoice } from '../../events/choices.js';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { parseCommand, type ChannelCommand } from '../../commands/parse.js';
 import type { Commands } from '../../commands/types.js';
+import { IncomingRouter, type Handled } from '../../conversation/incoming.js';
 import { CommandError } from '../../errors.js';
-import type { Origin, SessionInfo } from '../../events/types.js';
+import { PERMISSION_WORDS } from '../../events/choices.js';
+import type { Origin } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import { judgeReply } from './accept.js';
 import type { FetchedMail, MailOutcome } from './inbox.js';
@@ -30,8 +30,11 @@ const EMAIL_COMMANDS = '/status, /output [N], /clear, /compact and /kill';
 export class MailIncoming {
   readonly #d: IncomingDeps;
 
+  readonly #router: IncomingRouter;
+
   constructor(deps: IncomingDeps) {
     this.#d = deps;
+    this.#router = new IncomingRouter(deps.commands, PROFILE);
   }
 
   async handle(mail: FetchedMail): Promise<MailOutcome> {
@@ -67,96 +70,69 @@ export class MailIncoming {
   }
 
   async #act(session: string, text: string, origin: Origin, key: string, answering: { session: string; request_id: string } | null): Promise<string> {
-    const { commands, reply } = this.#d;
-    let info: SessionInfo;
-    try {
-      info = commands.get(session);
-    } catch {
-      reply(session, 'Unknown session', `Session ${session} is no longer known to csm; nothing was typed.`);
-      return 'unknown session';
-    }
-    if (info.status === 'dead') {
-      reply(session, 'Session has ended', `Session ${session} has ended, so your reply was not typed anywhere.\n\nStart a new session with \`csm new <path>\` (or /new in Telegram).`);
-      return 'session dead';
-    }
-    if (text === '') {
-      reply(session, 'Empty reply', `Your reply had no text of its own once the quoted mail was removed, so nothing was typed into session ${session}.`);
-      return 'empty';
-    }
-
-    if (text.startsWith('/')) {
-      const firstLine = text.split('\n')[0]!;
-      const parsed = parseCommand(firstLine);
-      if (parsed && !parsed.ok) {
-        reply(session, 'Command not understood', parsed.error);
-        return 'bad command';
-      }
-      if (parsed?.ok) return this.#command(session, parsed.command, origin);
-    }
-
-    const pending = info.pending;
-    // A reply to a request mail answers that request; once it is resolved (in the terminal, on Telegram),
-    // the reply must not turn into a prompt ("allow" typed to Claude).
-    if (answering && answering.session === session && pending?.request_id !== answering.request_id) {
-      reply(session, 'Already answered', `The request you replied to was already resolved, so "${text.split('\n')[0]!.slice(0, 80)}" was not typed into session ${session}. To send Claude a message, reply to another mail of this session.`);
-      return 'stale request';
-    }
-    if (pending?.kind === 'permission') {
-      const [word = '', ...rest] = text.split(/\s+/);
-      const choice = permissionChoice(word);
-      if (!choice) {
-        reply(session, 'Waiting for a permission answer', `Session ${session} waits for your answer to "${pending.title}": reply with ${PERMISSION_WORDS} (and a reason after deny). Nothing was typed.`);
-        return 'not an answer';
-      }
-      const message = rest.join(' ').trim();
-      const r = await commands.answer(session, { request_id: pending.request_id, choice, ...(choice === 'deny' && message ? { message } : {}) }, origin);
-      return r.outcome;
-    }
-    if (pending?.kind === 'dialog') {
-      const r = await commands.answer(session, { request_id: pending.request_id, choice: text.split('\n')[0]!.trim() }, origin);
-      return r.outcome;
-    }
-    // A question (ask_user) takes the text as its answer; otherwise it is typed as a prompt.
-    const r = await commands.sendInput(session, text, origin, { key });
-    if (!r.delivered) {
-      reply(session, 'Not confirmed', `Your reply was typed into session ${session}, but Claude did not confirm it. Check with /output.`);
-      return 'typed, unconfirmed';
-    }
-    return 'typed';
+    const incoming = { text, origin, session, answering: answering?.session === session ? answering.request_id : null, stray: false, key };
+    return this.#show(await this.#router.text(incoming), session, text);
   }
 
-  async #command(thread: string, cmd: ChannelCommand, origin: Origin): Promise<string> {
-    const { commands, reply } = this.#d;
-    const target = 'session' in cmd && cmd.session ? cmd.session : thread;
-    switch (cmd.name) {
+  /** What the router did, said by mail where it needs saying; the outcome is what the log and mail_handled keep. */
+  #show(h: Handled, thread: string, text: string): string {
+    const reply = this.#d.reply;
+    switch (h.kind) {
+      case 'unknown_session':
+        reply(thread, 'Unknown session', `Session ${thread} is no longer known to csm; nothing was typed.`);
+        return 'unknown session';
+      case 'ended':
+        reply(thread, 'Session has ended', `Session ${thread} has ended, so your reply was not typed anywhere.\n\nStart a new session with \`csm new <path>\` (or /new in Telegram).`);
+        return 'session dead';
+      case 'empty':
+        reply(thread, 'Empty reply', `Your reply had no text of its own once the quoted mail was removed, so nothing was typed into session ${thread}.`);
+        return 'empty';
+      case 'bad_command':
+        reply(thread, 'Command not understood', h.error);
+        return 'bad command';
+      case 'unsupported':
+        reply(thread, 'Not available by email', `By email a reply understands ${EMAIL_COMMANDS}. /${h.command} works in Telegram and with the csm CLI.`);
+        return 'unsupported command';
+      case 'stale':
+        // A reply to a request mail answers that request; once it is resolved (in the terminal, on Telegram),
+        // the reply must not turn into a prompt ("allow" typed to Claude).
+        reply(thread, 'Already answered', `The request you replied to was already resolved, so "${text.split('\n')[0]!.slice(0, 80)}" was not typed into session ${thread}. To send Claude a message, reply to another mail of this session.`);
+        return 'stale request';
+      case 'not_an_answer':
+        reply(thread, 'Waiting for a permission answer', `Session ${thread} waits for your answer to "${h.request.title}": reply with ${PERMISSION_WORDS} (and a reason after deny). Nothing was typed.`);
+        return 'not an answer';
+      case 'answered':
+        return h.outcome;
+      case 'typed':
+        if (h.delivered) return 'typed';
+        reply(thread, 'Not confirmed', `Your reply was typed into session ${thread}, but Claude did not confirm it. Check with /output.`);
+        return 'typed, unconfirmed';
       case 'status': {
-        const s = commands.get(target);
+        const s = h.info;
         const lines = [`Session ${s.id}: ${s.status}`, `Folder: ${s.cwd}`, `Started: ${new Date(s.started_at).toISOString()}`];
         if (s.pending) lines.push(`Waiting for: ${s.pending.title}`);
         if (s.last_message) lines.push('', "Claude's last message:", '', s.last_message);
-        reply(target, `Status: ${s.status}`, lines.join('\n'));
+        reply(s.id, `Status: ${s.status}`, lines.join('\n'));
         return 'status sent';
       }
-      case 'output': {
-        const out = await commands.output(target, cmd.lines ?? 40);
-        reply(target, 'Screen', '```\n' + out.replace(/```/g, "'''") + '\n```');
+      case 'output':
+        reply(h.session, 'Screen', '```\n' + h.screen.replace(/```/g, "'''") + '\n```');
         return 'output sent';
-      }
-      case 'clear':
-      case 'compact': {
-        const r = await commands.sendInput(target, `/${cmd.name}`, origin);
-        return r.delivered ? `/${cmd.name} typed` : `/${cmd.name} unconfirmed`;
-      }
-      case 'kill':
-        await commands.kill(target, origin);
-        reply(target, 'Session stopped', `Session ${target} was stopped.`);
+      case 'sent':
+        return h.delivered ? `/${h.command} typed` : `/${h.command} unconfirmed`;
+      case 'killed':
+        reply(h.session, 'Session stopped', `Session ${h.session} was stopped.`);
         return 'killed';
-      default:
-        reply(thread, 'Not available by email', `By email a reply understands ${EMAIL_COMMANDS}. /${cmd.name} works in Telegram and with the csm CLI.`);
-        return 'unsupported command';
+      // A mail thread always names its session, and mail has no roles, buttons or live output: none of these come.
+      case 'refused': case 'stray': case 'none_running': case 'which': case 'help': case 'list': case 'started': case 'screenshot': case 'stream': case 'confirm_kill':
+        reply(thread, 'Not done', `That could not be done by email (${h.kind}); nothing was typed.`);
+        return h.kind;
     }
   }
 }
+
+/** Mail has no buttons, and a signature may follow what the person wrote. */
+const PROFILE = { buttons: false, signature: true, commands: new Set(['status', 'output', 'clear', 'compact', 'kill'] as const), outputLines: 40 };
 
 function addresses(from: AddressObject | AddressObject[] | undefined): string[] {
   const list = from === undefined ? [] : Array.isArray(from) ? from : [from];

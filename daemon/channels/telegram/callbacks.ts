@@ -14,7 +14,7 @@ import { keypadRows, renderDecision, renderStatus, requestKeyboard } from './ren
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
 import type { Team } from './team.js';
-import { isAlwaysAllow, type Action } from './roles.js';
+import { isAlwaysAllow, type Action } from '../../conversation/roles.js';
 
 export interface CallbackDeps {
   commands: Commands;

@@ -1,6 +1,4 @@
-import { isAbsolute, join } from 'node:path';
-import type { Message } from 'grammy/types';
-import { COMMAND_HELP, parseCommand, type ChannelCommand } from '../../commands/parse.js';
+import { COMMAND_HELP, type ChannelCommand, type StreamSetting } from '../../commands/parse.js';
 import type { Commands } from '../../commands/types.js';
 import { CommandError } from '../../errors.js';
 import type { Origin, SessionInfo } from '../../events/types.js';
@@ -13,7 +11,7 @@ import type { LiveStream } from './stream.js';
 import type { StreamMode } from './stream-render.js';
 import type { Turn } from './turn.js';
 import type { Team } from './team.js';
-import { isAlwaysAllow, type Action } from './roles.js';
+import { IncomingRouter, type Guard, type Handled, type IncomingText } from '../../conversation/incoming.js';
 import type { Keyboard } from './types.js';
 
 export interface HandlerDeps {
@@ -39,22 +37,25 @@ export interface TextContext {
   replyKey: string | null;
 }
 
-const DEFAULT_OUTPUT_LINES = 30;
+/** Everything but /stream is the core's; Telegram has buttons, so /kill asks first and a reply to a permission is a reason to deny. */
+const PROFILE = { buttons: true, signature: false, commands: new Set(COMMAND_HELP.map((c) => c.command as ChannelCommand['name'])), outputLines: 30 } as const;
 
-/** A person's text → commands. Replies are queued on the turn, in the session's thread where there is one. */
+/**
+ * A person's text → the incoming router (conversation/incoming.ts) → what it did, rendered. Replies are
+ * queued on the turn, in the session's thread where there is one.
+ */
 export class MessageHandler {
   readonly #d: HandlerDeps;
+  readonly #router: IncomingRouter;
 
   constructor(deps: HandlerDeps) {
     this.#d = deps;
+    this.#router = new IncomingRouter(deps.commands, { ...PROFILE, home: deps.home });
   }
 
   async handleText(text: string, c: TextContext, turn: Turn): Promise<void> {
-    const parsed = parseCommand(text);
     try {
-      if (parsed === null) await this.#input(text, c, turn);
-      else if (!parsed.ok) this.reply(turn, c, `⚠️ ${escapeHtml(parsed.error)}`);
-      else await this.#command(parsed.command, text, c, turn);
+      this.#show(await this.#router.text(this.#incoming(text, c), this.#guard(c, turn)), text, c, turn);
     } catch (err) {
       this.replyError(turn, c, err);
     }
@@ -72,9 +73,9 @@ export class MessageHandler {
     }
   }
 
-  /** handleInput that throws instead of replying, for callers that say more about a failure. */
-  typeOrAnswer(text: string, c: TextContext, turn: Turn): Promise<void> {
-    return this.#input(text, c, turn);
+  /** handleInput that throws a command's failure instead of replying, for callers that say more about it. */
+  async typeOrAnswer(text: string, c: TextContext, turn: Turn): Promise<void> {
+    this.#show(await this.#router.input(this.#incoming(text, c), this.#guard(c, turn)), text, c, turn);
   }
 
   /**
@@ -84,9 +85,11 @@ export class MessageHandler {
    */
   sessionFor(c: TextContext): { session: string } | { error: string } {
     if (c.strayReply && !c.session) return { error: 'That message belongs to no session I know, so nothing was saved or typed. Send it as a reply to a message of a session, or see /list.' };
-    const target = this.#resolve(undefined, c);
-    if ('ask' in target) return { error: 'Several sessions are running: send it as a reply to a message of the session it is for (or in its topic). Nothing was saved or typed.' };
-    return target;
+    if (c.session) return { session: c.session };
+    const target = this.#router.onlyLive();
+    if ('info' in target) return { session: target.info.id };
+    if (target.kind === 'which') return { error: 'Several sessions are running: send it as a reply to a message of the session it is for (or in its topic). Nothing was saved or typed.' };
+    return { error: NONE_RUNNING };
   }
 
   /** Stickers, videos and the like: said plainly, nothing typed. */
@@ -97,14 +100,6 @@ export class MessageHandler {
   /** A refusal of the person's role, said politely; nothing was done. */
   refuse(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, reason: string): void {
     this.reply(turn, c, `🔒 ${escapeHtml(reason)}`);
-  }
-
-  /** Checks the person's role; refuses (and returns false) when the action is not theirs. */
-  #permit(turn: Turn, c: TextContext, action: Action, o?: Parameters<Team['check']>[2]): boolean {
-    const verdict = this.#d.team.check(c.origin, action, o);
-    if (verdict.ok) return true;
-    this.refuse(turn, c, verdict.reason);
-    return false;
   }
 
   reply(turn: Turn, c: Pick<TextContext, 'session' | 'messageId'>, html: string, keyboard?: Keyboard): void {
@@ -122,120 +117,6 @@ export class MessageHandler {
     return `⚠️ That failed: ${escapeHtml(err instanceof Error ? err.message : String(err))}`;
   }
 
-  async #input(text: string, c: TextContext, turn: Turn): Promise<void> {
-    const { commands, threads } = this.#d;
-    if (c.replyKey?.startsWith('req:') && c.session) return this.#answerByText(text, c.replyKey.slice(4), c, turn);
-    if (!this.#permit(turn, c, 'type')) return;
-    if (c.strayReply && !c.session) {
-      this.reply(turn, c, 'That message belongs to no session I know, so nothing was typed. Reply to a message of a session, or see /list.');
-      return;
-    }
-    const target = this.#resolve(undefined, c);
-    if ('error' in target) return this.reply(turn, c, target.error);
-    if ('ask' in target) return this.askWhich(text, target.ask, c, turn);
-    const session = target.session;
-    turn.write(() => threads.recordMessage(c.messageId, session, null));
-    turn.beforeEffect();
-    // Keyed by the person's message: typed exactly once, even when a crash makes us handle it again. Message
-    // ids count per chat, so after a change of chat_id a new message can reuse an old id: the chat is in the key.
-    const r = await commands.sendInput(session, text, c.origin, { key: inputKey(threads.chat, c.messageId) });
-    if (r.delivered) turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ typed into ${session}` });
-    else this.reply(turn, { ...c, session }, `⚠️ Typed into ${session}, but Claude Code did not confirm it. Check with /output ${session}.`);
-  }
-
-  /** A text reply to a request's message: the reason for a denial, or a free-text answer. */
-  async #answerByText(text: string, requestId: string, c: TextContext, turn: Turn): Promise<void> {
-    const session = c.session!;
-    const request = this.#d.threads.request(requestId);
-    if (!request || request.resolved !== null) {
-      this.reply(turn, c, `That request was already resolved, so nothing was sent. To type into ${session}, reply to another of its messages.`);
-      return;
-    }
-    const always = request.kind !== 'permission' && isAlwaysAllow(text, request.options);
-    if (!this.#permit(turn, c, always ? 'always_allow' : 'answer')) return;
-    turn.beforeEffect();
-    const input = request.kind === 'permission' ? { request_id: requestId, choice: 'deny', message: text } : { request_id: requestId, choice: text };
-    await this.#d.commands.answer(session, input, c.origin);
-    turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ answered ${session}` });
-  }
-
-  async #command(cmd: ChannelCommand, text: string, c: TextContext, turn: Turn): Promise<void> {
-    const { commands } = this.#d;
-    switch (cmd.name) {
-      case 'help':
-        return this.reply(turn, c, renderHelp(COMMAND_HELP));
-      case 'list': {
-        const { html, keyboard } = renderSessionList(commands.list(), this.#d.home);
-        return this.reply(turn, { ...c, session: null }, html, keyboard);
-      }
-      case 'new': {
-        const cwd = this.#expand(cmd.path);
-        if (!this.#permit(turn, c, 'new', { cwd })) return;
-        turn.beforeEffect();
-        const info = await commands.newSession({ cwd }, c.origin);
-        const user = c.origin.user;
-        if (user) turn.write(() => this.#d.threads.setStarter(info.id, user, info.started_at));
-        turn.send({ op: 'react', session: null, messageId: c.messageId, emoji: '👍', fallback: `✓ starting ${info.id}` });
-        return;
-      }
-      default:
-        break;
-    }
-    // Refused before "which session?": a viewer gets the reason at once.
-    if ((cmd.name === 'clear' || cmd.name === 'compact') && !this.#permit(turn, c, cmd.name)) return;
-    if (cmd.name === 'stream' && cmd.mode !== undefined && !this.#permit(turn, c, 'stream')) return;
-    if (cmd.name === 'kill' && this.#d.team.role(c.origin) === 'viewer' && !this.#permit(turn, c, 'kill')) return;
-    const target = this.#resolve(cmd.session, c);
-    if ('error' in target) return this.reply(turn, c, target.error);
-    if ('ask' in target) return this.askWhich(text, target.ask, c, turn);
-    const session = target.session;
-    const here = { ...c, session };
-    switch (cmd.name) {
-      case 'status': {
-        const info = commands.get(session);
-        const screen = info.status === 'dead' ? null : await commands.output(session, 10).catch(() => null);
-        for (const html of renderStatus(info, screen, this.#d.home)) this.reply(turn, here, html);
-        return;
-      }
-      case 'output': {
-        const lines = cmd.lines ?? DEFAULT_OUTPUT_LINES;
-        const { html, keyboard } = renderOutput(session, await commands.output(session, lines), lines);
-        return this.reply(turn, here, html, keyboard);
-      }
-      case 'screenshot':
-        commands.get(session);
-        return this.sendScreen(turn, here, session);
-      case 'clear':
-      case 'compact': {
-        turn.beforeEffect();
-        await commands.sendInput(session, `/${cmd.name}`, c.origin);
-        turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback: `✓ /${cmd.name} sent to ${session}` });
-        return;
-      }
-      case 'stream': {
-        commands.get(session);
-        const live = this.#d.stream;
-        if (cmd.mode !== undefined) {
-          const fallback: StreamMode = live.defaultMode === 'off' ? 'messages' : live.defaultMode;
-          const mode: StreamMode = cmd.mode === 'on' ? fallback : cmd.mode;
-          turn.write(() => live.setMode(session, mode));
-          return this.reply(turn, here, mode === 'off' ? `🔇 Live output of <b>${session}</b> is off. /stream on ${session} turns it back on.` : `📡 Live output of <b>${session}</b>: ${describeMode(mode)}.`);
-        }
-        const mode = live.mode(session);
-        return this.reply(turn, here, mode === 'off' ? `🔇 Live output of <b>${session}</b> is off: /stream on ${session}` : `📡 Live output of <b>${session}</b>: ${describeMode(mode)}. /stream off ${session} stops it.`);
-      }
-      case 'kill': {
-        const info = commands.get(session);
-        if (!this.#permit(turn, here, 'kill', { session: info })) return;
-        const keyboard = [[
-          { text: `🛑 Stop ${session}`, data: encodeCallback({ type: 'kill', session }) },
-          { text: 'Cancel', data: encodeCallback({ type: 'cancel' }) },
-        ]];
-        return this.reply(turn, here, `Stop session <b>${session}</b> in <code>${escapeHtml(shortPath(info.cwd, this.#d.home))}</code>? Claude Code in it will be ended.`, keyboard);
-      }
-    }
-  }
-
   /** The screen as an image, drawn when the message goes out (see the photo op). */
   sendScreen(turn: Turn, c: Pick<TextContext, 'session' | 'messageId' | 'origin'>, session: string): void {
     turn.send({ op: 'photo', session: c.session, of: session, caption: renderScreenCaption(session), replyTo: c.messageId, by: c.origin });
@@ -248,23 +129,90 @@ export class MessageHandler {
     this.reply(turn, { session: null, messageId: c.messageId }, 'Which session is this for?', keyboard);
   }
 
-  /** The explicit id, else the thread's session, else the only live one; several → ask. */
-  #resolve(explicit: string | undefined, c: TextContext): { session: string } | { ask: SessionInfo[] } | { error: string } {
-    if (explicit) return { session: explicit };
-    if (c.session) return { session: c.session };
-    const live = this.#d.commands.list().filter((s) => s.status !== 'dead');
-    if (live.length === 1) return { session: live[0]!.id };
-    if (live.length === 0) return { error: 'No session is running. Start one with /new &lt;path&gt;.' };
-    return { ask: live };
+  #incoming(text: string, c: TextContext): IncomingText {
+    const answering = c.replyKey?.startsWith('req:') ? c.replyKey.slice(4) : null;
+    // Message ids count per chat, so after a change of chat_id a new message can reuse an old id: the chat is in the key.
+    return { text, origin: c.origin, session: c.session, answering, stray: c.strayReply, key: inputKey(this.#d.threads.chat, c.messageId) };
   }
 
-  #expand(path: string): string {
-    const home = this.#d.home;
-    if (path === '~') return home;
-    if (path.startsWith('~/')) return join(home, path.slice(2));
-    return isAbsolute(path) ? path : join(home, path);
+  #guard(c: TextContext, turn: Turn): Guard {
+    return {
+      permit: (origin, action, o) => this.#d.team.check(origin, action, o),
+      target: (session) => turn.write(() => this.#d.threads.recordMessage(c.messageId, session, null)),
+      beforeEffect: () => turn.beforeEffect(),
+    };
+  }
+
+  /** What the router did, said in the chat: in the session's thread, as a reply to the person's message. */
+  #show(h: Handled, text: string, c: TextContext, turn: Turn): void {
+    const done = (session: string | null, fallback: string): void => turn.send({ op: 'react', session, messageId: c.messageId, emoji: '👍', fallback });
+    const here = (session: string): TextContext => ({ ...c, session });
+    switch (h.kind) {
+      case 'bad_command': return this.reply(turn, c, `⚠️ ${escapeHtml(h.error)}`);
+      case 'unsupported': return this.reply(turn, c, `⚠️ /${h.command} is not available here.`);
+      case 'refused': return this.refuse(turn, c, h.reason);
+      case 'stray': return this.reply(turn, c, 'That message belongs to no session I know, so nothing was typed. Reply to a message of a session, or see /list.');
+      case 'none_running': return this.reply(turn, c, NONE_RUNNING);
+      case 'which': return this.askWhich(text, h.sessions, c, turn);
+      case 'unknown_session': return this.reply(turn, c, `⚠️ Session ${escapeHtml(h.session)} is no longer known to csm, so nothing was typed. See /list.`);
+      case 'ended': {
+        const exit = h.info.exit_code !== null && h.info.exit_code !== undefined ? ` (exit code ${h.info.exit_code})` : '';
+        return this.reply(turn, c, `⚠️ Session ${escapeHtml(h.info.id)} has ended${exit}, so nothing was typed. Start a new one with /new ${escapeHtml(shortPath(h.info.cwd, this.#d.home))}`);
+      }
+      case 'empty': return this.reply(turn, c, 'Nothing to type.');
+      case 'stale': return this.reply(turn, c, `That request was already resolved, so nothing was sent. To type into ${h.session}, reply to another of its messages.`);
+      case 'not_an_answer': return this.reply(turn, here(h.session), `Session ${h.session} waits for an answer to "${escapeHtml(h.request.title)}": use its buttons. Nothing was typed.`);
+      case 'typed':
+        if (h.delivered) return done(h.session, `✓ typed into ${h.session}`);
+        return this.reply(turn, here(h.session), `⚠️ Typed into ${h.session}, but Claude Code did not confirm it. Check with /output ${h.session}.`);
+      case 'answered': return done(h.session, `✓ answered ${h.session}`);
+      case 'help': return this.reply(turn, c, renderHelp(COMMAND_HELP));
+      case 'list': {
+        const { html, keyboard } = renderSessionList(h.sessions, this.#d.home);
+        return this.reply(turn, { ...c, session: null }, html, keyboard);
+      }
+      case 'started': {
+        const user = c.origin.user;
+        if (user) turn.write(() => this.#d.threads.setStarter(h.info.id, user, h.info.started_at));
+        return done(null, `✓ starting ${h.info.id}`);
+      }
+      case 'status':
+        for (const html of renderStatus(h.info, h.screen, this.#d.home)) this.reply(turn, here(h.info.id), html);
+        return;
+      case 'output': {
+        const { html, keyboard } = renderOutput(h.session, h.screen, h.lines);
+        return this.reply(turn, here(h.session), html, keyboard);
+      }
+      case 'screenshot': return this.sendScreen(turn, here(h.session), h.session);
+      case 'sent': return done(h.session, `✓ /${h.command} sent to ${h.session}`);
+      case 'stream': return this.#stream(h.session, h.mode, here(h.session), turn);
+      case 'confirm_kill': {
+        const session = h.info.id;
+        const keyboard = [[
+          { text: `🛑 Stop ${session}`, data: encodeCallback({ type: 'kill', session }) },
+          { text: 'Cancel', data: encodeCallback({ type: 'cancel' }) },
+        ]];
+        return this.reply(turn, here(session), `Stop session <b>${session}</b> in <code>${escapeHtml(shortPath(h.info.cwd, this.#d.home))}</code>? Claude Code in it will be ended.`, keyboard);
+      }
+      case 'killed': return done(h.session, `✓ stopped ${h.session}`);
+    }
+  }
+
+  /** /stream: live output is this channel's own, kept per session. */
+  #stream(session: string, setting: StreamSetting | undefined, here: TextContext, turn: Turn): void {
+    const live = this.#d.stream;
+    if (setting !== undefined) {
+      const fallback: StreamMode = live.defaultMode === 'off' ? 'messages' : live.defaultMode;
+      const mode: StreamMode = setting === 'on' ? fallback : setting;
+      turn.write(() => live.setMode(session, mode));
+      return this.reply(turn, here, mode === 'off' ? `🔇 Live output of <b>${session}</b> is off. /stream on ${session} turns it back on.` : `📡 Live output of <b>${session}</b>: ${describeMode(mode)}.`);
+    }
+    const mode = live.mode(session);
+    return this.reply(turn, here, mode === 'off' ? `🔇 Live output of <b>${session}</b> is off: /stream on ${session}` : `📡 Live output of <b>${session}</b>: ${describeMode(mode)}. /stream off ${session} stops it.`);
   }
 }
+
+const NONE_RUNNING = 'No session is running. Start one with /new &lt;path&gt;.';
 
 function describeMode(mode: Exclude<StreamMode, 'off'>): string {
   if (mode === 'messages') return "Claude's messages";

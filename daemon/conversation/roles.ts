@@ -1,10 +1,10 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { permissionChoice } from '../../events/choices.js';
-import type { TelegramConfig } from '../../config/schema.js';
+import { permissionChoice } from '../events/choices.js';
 
 /**
- * Team mode: who may do what from Telegram. Pure: the handlers ask before calling a command, and a refusal
- * is a sentence that says why and who can help.
+ * Team mode: who may do what, whatever the channel. Pure: the incoming router asks before calling a command,
+ * and a refusal is a sentence that says why and who can help. Which person has which role is the channel's
+ * (telegram.users: see telegram/team.ts).
  */
 export type Role = 'owner' | 'operator' | 'viewer';
 
@@ -66,13 +66,6 @@ export function isUnder(path: string, root: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/** A person's role: telegram.users, else allowed_user_ids (owners), else, with neither set, everyone in the chat is an owner. null: a stranger. */
-export function roleOf(cfg: Pick<TelegramConfig, 'users' | 'allowed_user_ids'>, userId: number): Role | null {
-  const listed = cfg.users.find((u) => u.id === userId);
-  if (listed) return listed.role;
-  if (cfg.allowed_user_ids.includes(userId)) return 'owner';
-  return cfg.users.length === 0 && cfg.allowed_user_ids.length === 0 ? 'owner' : null;
-}
 
 /** Whether a choice on a request means "always allow": the word, or a dialog option worded so ("Yes, and don't ask again"). */
 export function isAlwaysAllow(choice: string, options: readonly { key: string; label: string }[]): boolean {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allowed, isAlwaysAllow, isUnder, roleOf, type Action, type ActionContext, type Role } from '../../../daemon/channels/telegram/roles.js';
+import { allowed, isAlwaysAllow, isUnder, type Action, type ActionContext, type Role } from '../../../daemon/conversation/roles.js';
+import { roleOf } from '../../../daemon/channels/telegram/team.js';
 
 const roots = ['/work/projects'];
 

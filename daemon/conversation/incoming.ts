@@ -1,0 +1,251 @@
+import { isAbsolute, join } from 'node:path';
+import { parseCommand, type ChannelCommand, type StreamSetting } from '../commands/parse.js';
+import type { Commands } from '../commands/types.js';
+import { permissionChoice } from '../events/choices.js';
+import type { Origin, PendingRequest, SessionInfo } from '../events/types.js';
+import { isAlwaysAllow, type Action, type Verdict } from './roles.js';
+
+/**
+ * The incoming router: what a person sends on any channel (a text, a reply to a request, a slash command)
+ * → at most one `Commands` call, and a neutral result the channel renders. The one place that decides which
+ * session a text is for, whether it answers a request or is typed, what a command does, and what the
+ * person's role allows. A channel hands in what it knows (the thread's session, the request replied to, an
+ * idempotency key) and says how it differs (buttons or not); it never dispatches commands itself.
+ */
+
+/** What a channel hands in: a person's text and where it stands. */
+export interface IncomingText {
+  text: string;
+  origin: Origin;
+  /** The session of the thread, topic or mail it came in, or picked on a "which session?" question. */
+  session: string | null;
+  /** The request whose message it replies to (the request belongs to `session`): it answers that or nothing. */
+  answering: string | null;
+  /** It replies to a message of ours that belongs to no session: nothing is typed anywhere. */
+  stray: boolean;
+  /** The person's message: the text is typed at most once under this key, also when handled again after a crash. */
+  key: string;
+}
+
+/** How a channel differs, declared once. */
+export interface IncomingProfile {
+  /**
+   * Requests come with buttons. Without (mail), a text to a session that waits on a permission or a dialog
+   * answers it ("allow", "2"); with, a text replying to a permission is the reason for denying it.
+   */
+  buttons: boolean;
+  /** A signature may follow (mail): only the first line of a command or of a choice counts. */
+  signature: boolean;
+  /** The commands the channel offers; the others get `unsupported`. */
+  commands: ReadonlySet<ChannelCommand['name']>;
+  /** /output without a count. */
+  outputLines: number;
+  /** The folder `~` and relative paths in /new are taken from (a channel that offers /new). */
+  home?: string;
+}
+
+/** What the channel lets the router do on the person's behalf; none of it is required. */
+export interface Guard {
+  /** The person's role: a refusal says why. Asked for `kill` without a session: may they stop any at all. */
+  permit?(origin: Origin, action: Action, o?: { cwd?: string; session?: SessionInfo }): Verdict;
+  /** The session a text is for is known, before anything is done (a channel remembers the person's message by it). */
+  target?(session: string): void;
+  /** Right before typing, answering, starting or stopping: a channel that survives crashes records it. */
+  beforeEffect?(): void;
+}
+
+/** What came of it, for the channel to render. Failures of the command layer throw `CommandError`. */
+export type Handled =
+  | { kind: 'bad_command'; error: string }
+  | { kind: 'unsupported'; command: ChannelCommand['name'] }
+  | { kind: 'refused'; reason: string }
+  /** It replied to a message that belongs to no session. */
+  | { kind: 'stray' }
+  | { kind: 'none_running' }
+  /** Several sessions run and none was named: ask, then hand the text in again with the one picked. */
+  | { kind: 'which'; sessions: SessionInfo[] }
+  | { kind: 'unknown_session'; session: string }
+  | { kind: 'ended'; info: SessionInfo }
+  | { kind: 'empty'; session: string }
+  /** It replied to a request that is no longer open: nothing was sent. */
+  | { kind: 'stale'; session: string; text: string }
+  /** Without buttons: the session waits on a permission and the text is none of its words. */
+  | { kind: 'not_an_answer'; session: string; request: PendingRequest }
+  | { kind: 'typed'; session: string; delivered: boolean }
+  | { kind: 'answered'; session: string; outcome: string }
+  | { kind: 'help' }
+  | { kind: 'list'; sessions: SessionInfo[] }
+  | { kind: 'started'; info: SessionInfo }
+  | { kind: 'status'; info: SessionInfo; screen: string | null }
+  | { kind: 'output'; session: string; screen: string; lines: number }
+  | { kind: 'screenshot'; session: string }
+  | { kind: 'sent'; session: string; command: 'clear' | 'compact'; delivered: boolean }
+  | { kind: 'stream'; session: string; mode: StreamSetting | undefined }
+  /** With buttons, /kill asks first: the channel shows Stop / Cancel, and the tap calls `Commands.kill`. */
+  | { kind: 'confirm_kill'; info: SessionInfo }
+  | { kind: 'killed'; session: string };
+
+const ALLOW_ALL = (): Verdict => ({ ok: true });
+
+export class IncomingRouter {
+  readonly #commands: Commands;
+  readonly #p: IncomingProfile;
+
+  constructor(commands: Commands, profile: IncomingProfile) {
+    this.#commands = commands;
+    this.#p = profile;
+  }
+
+  /** A text as the person typed it: a slash command, or input for a session. */
+  async text(t: IncomingText, guard: Guard = {}): Promise<Handled> {
+    const line = this.#p.signature ? (t.text.trim().split('\n')[0] ?? '') : t.text;
+    const parsed = parseCommand(line);
+    if (parsed === null) return this.input(t, guard);
+    if (!parsed.ok) return { kind: 'bad_command', error: parsed.error };
+    return this.#command(parsed.command, t, guard);
+  }
+
+  /** Text that is never a command (a file's caption, a transcript): typed, or the answer to a request. */
+  async input(t: IncomingText, guard: Guard = {}): Promise<Handled> {
+    const known = t.session ? this.#known(t.session) : null;
+    if (known && 'kind' in known) return known;
+    if (known && t.text.trim() === '') return { kind: 'empty', session: known.info.id };
+    if (t.answering && known) return this.#answerByText(t, known.info, guard);
+    const typing = (guard.permit ?? ALLOW_ALL)(t.origin, 'type');
+    if (!typing.ok) return { kind: 'refused', reason: typing.reason };
+    if (t.stray && !t.session) return { kind: 'stray' };
+    const target = known ?? this.onlyLive();
+    if ('kind' in target) return target;
+    const { info } = target;
+    const pending = info.pending;
+    if (!this.#p.buttons && pending?.kind === 'permission') return this.#permissionWords(t, info.id, pending, guard);
+    if (!this.#p.buttons && pending?.kind === 'dialog') return this.#decide(t, info.id, pending, { choice: this.#firstLine(t.text) }, guard);
+    guard.target?.(info.id);
+    guard.beforeEffect?.();
+    const r = await this.#commands.sendInput(info.id, t.text, t.origin, { key: t.key });
+    return { kind: 'typed', session: info.id, delivered: r.delivered };
+  }
+
+  /** A text replying to a request's message: its answer, or (with buttons) the reason for denying a permission. */
+  async #answerByText(t: IncomingText, info: SessionInfo, guard: Guard): Promise<Handled> {
+    const pending = info.pending;
+    if (!pending || pending.request_id !== t.answering) return { kind: 'stale', session: info.id, text: t.text };
+    // A dialog's choice is an option (the first line, under a signature); a question's answer is all of it.
+    if (pending.kind === 'dialog') return this.#decide(t, info.id, pending, { choice: this.#firstLine(t.text) }, guard);
+    if (pending.kind !== 'permission') return this.#decide(t, info.id, pending, { choice: t.text }, guard);
+    if (!this.#p.buttons) return this.#permissionWords(t, info.id, pending, guard);
+    return this.#decide(t, info.id, pending, { choice: 'deny', message: t.text }, guard);
+  }
+
+  /** "allow", "always", "deny <reason>" and their synonyms (events/choices.ts). */
+  #permissionWords(t: IncomingText, session: string, pending: PendingRequest, guard: Guard): Promise<Handled> | Handled {
+    const [word = '', ...rest] = t.text.trim().split(/\s+/);
+    const choice = permissionChoice(word);
+    if (!choice) return { kind: 'not_an_answer', session, request: pending };
+    const message = rest.join(' ').trim();
+    return this.#decide(t, session, pending, { choice, ...(choice === 'deny' && message ? { message } : {}) }, guard);
+  }
+
+  async #decide(t: IncomingText, session: string, pending: PendingRequest, a: { choice: string; message?: string }, guard: Guard): Promise<Handled> {
+    const always = a.choice === 'allow_always' || (pending.kind !== 'permission' && isAlwaysAllow(a.choice, pending.options));
+    const verdict = (guard.permit ?? ALLOW_ALL)(t.origin, always ? 'always_allow' : 'answer');
+    if (!verdict.ok) return { kind: 'refused', reason: verdict.reason };
+    guard.beforeEffect?.();
+    const r = await this.#commands.answer(session, { request_id: pending.request_id, ...a }, t.origin);
+    return { kind: 'answered', session, outcome: r.outcome };
+  }
+
+  async #command(cmd: ChannelCommand, t: IncomingText, guard: Guard): Promise<Handled> {
+    if (!this.#p.commands.has(cmd.name)) return { kind: 'unsupported', command: cmd.name };
+    const permit = (action: Action, o?: Parameters<NonNullable<Guard['permit']>>[2]): Handled | null => {
+      const v = (guard.permit ?? ALLOW_ALL)(t.origin, action, o);
+      return v.ok ? null : { kind: 'refused', reason: v.reason };
+    };
+    const commands = this.#commands;
+    switch (cmd.name) {
+      case 'help':
+        return { kind: 'help' };
+      case 'list':
+        return { kind: 'list', sessions: commands.list() };
+      case 'new': {
+        const cwd = expandPath(cmd.path, this.#p.home ?? '/');
+        const refused = permit('new', { cwd });
+        if (refused) return refused;
+        guard.beforeEffect?.();
+        return { kind: 'started', info: await commands.newSession({ cwd }, t.origin) };
+      }
+      default:
+        break;
+    }
+    // Refused before "which session?": a viewer gets the reason at once.
+    const early = cmd.name === 'clear' || cmd.name === 'compact' ? permit(cmd.name) : cmd.name === 'stream' && cmd.mode !== undefined ? permit('stream') : cmd.name === 'kill' ? permit('kill') : null;
+    if (early) return early;
+    const named = cmd.session ?? t.session;
+    const target = named ? { info: { id: named } } : this.onlyLive();
+    if ('kind' in target) return target;
+    // An id nobody knows still goes on: the command layer says it is not found, in its words.
+    const session = target.info.id;
+    switch (cmd.name) {
+      case 'status': {
+        const info = commands.get(session);
+        const screen = info.status === 'dead' ? null : await commands.output(session, 10).catch(() => null);
+        return { kind: 'status', info, screen };
+      }
+      case 'output': {
+        const lines = cmd.lines ?? this.#p.outputLines;
+        return { kind: 'output', session, screen: await commands.output(session, lines), lines };
+      }
+      case 'screenshot':
+        commands.get(session);
+        return { kind: 'screenshot', session };
+      case 'clear':
+      case 'compact': {
+        guard.beforeEffect?.();
+        const r = await commands.sendInput(session, `/${cmd.name}`, t.origin);
+        return { kind: 'sent', session, command: cmd.name, delivered: r.delivered };
+      }
+      case 'stream':
+        commands.get(session);
+        return { kind: 'stream', session, mode: cmd.mode };
+      case 'kill': {
+        const info = commands.get(session);
+        const refused = permit('kill', { session: info });
+        if (refused) return refused;
+        if (this.#p.buttons) return { kind: 'confirm_kill', info };
+        guard.beforeEffect?.();
+        await commands.kill(session, t.origin);
+        return { kind: 'killed', session };
+      }
+    }
+  }
+
+  /** The session a text names is still known and running. */
+  #known(session: string): { info: SessionInfo } | Handled {
+    let info: SessionInfo;
+    try {
+      info = this.#commands.get(session);
+    } catch {
+      return { kind: 'unknown_session', session };
+    }
+    return info.status === 'dead' ? { kind: 'ended', info } : { info };
+  }
+
+  /** The only live session; several → ask, none → say so. */
+  onlyLive(): { info: SessionInfo } | Handled {
+    const live = this.#commands.list().filter((s) => s.status !== 'dead');
+    if (live.length === 1) return { info: live[0]! };
+    if (live.length === 0) return { kind: 'none_running' };
+    return { kind: 'which', sessions: live };
+  }
+
+  #firstLine(text: string): string {
+    return this.#p.signature ? (text.trim().split('\n')[0] ?? '').trim() : text;
+  }
+}
+
+/** `~`, `~/x` and relative paths are taken from `home`. */
+export function expandPath(path: string, home: string): string {
+  if (path === '~') return home;
+  if (path.startsWith('~/')) return join(home, path.slice(2));
+  return isAbsolute(path) ? path : join(home, path);
+}
