@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IncomingRouter, expandPath, type Guard, type Handled, type IncomingProfile, type IncomingText } from '../../../daemon/conversation/incoming.js';
 import type { Action } from '../../../daemon/conversation/roles.js';
 import { EventBus } from '../../../daemon/events/bus.js';
+import { silentLogger } from '../../../daemon/logger.js';
 import type { PendingRequest } from '../../../daemon/events/types.js';
 import { FakeCommands } from '../../fakes/commands.js';
 
@@ -107,7 +108,7 @@ function describeCall(c: FakeCommands['calls'][number]): string {
 
 describe('the incoming router', () => {
   it.each(cases)('$name', async (c) => {
-    const commands = new FakeCommands(new EventBus());
+    const commands = new FakeCommands(new EventBus(silentLogger));
     c.setup(commands);
     const effects: string[] = [];
     const guard: Guard = {
@@ -124,7 +125,7 @@ describe('the incoming router', () => {
   });
 
   it('a text that is never a command is not parsed as one', async () => {
-    const commands = new FakeCommands(new EventBus());
+    const commands = new FakeCommands(new EventBus(silentLogger));
     one(commands);
     const handled = await new IncomingRouter(commands, BUTTONS).input({ text: '/kill', origin: { channel: 'telegram' }, session: 'a1b2', answering: null, stray: false, key: 'k' });
     expect(handled).toMatchObject({ kind: 'typed', session: 'a1b2' });
@@ -132,7 +133,7 @@ describe('the incoming router', () => {
   });
 
   it('the same key types once, however often the text is handled', async () => {
-    const commands = new FakeCommands(new EventBus());
+    const commands = new FakeCommands(new EventBus(silentLogger));
     one(commands);
     const router = new IncomingRouter(commands, MAIL);
     const t: IncomingText = { text: 'hello', origin: { channel: 'email' }, session: 'a1b2', answering: null, stray: false, key: 'email:<m1@x>' };
