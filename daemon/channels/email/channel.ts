@@ -10,7 +10,7 @@ import { MailIncoming } from './incoming.js';
 import { compose, renderError, renderIdleSummary, renderNotify, renderRequest } from './render.js';
 import { createTransport, MailSender, type MailImage, type MailOp } from './smtp.js';
 import { MailThreads } from './threads.js';
-import { isUrgent } from '../urgent.js';
+import { isUrgent } from '../../conversation/urgent.js';
 
 export interface EmailDeps {
   transport?: Transporter;

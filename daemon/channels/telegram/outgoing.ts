@@ -9,7 +9,7 @@ import {
 import type { Threads } from './threads.js';
 import type { LiveStream } from './stream.js';
 import { wants } from './stream-render.js';
-import { isUrgent } from '../urgent.js';
+import { isUrgent } from '../../conversation/urgent.js';
 import { Coalescer } from '../../conversation/coalescer.js';
 import type { Keyboard, OutOp } from './types.js';
 

@@ -1,11 +1,15 @@
-import type { EventOf, Origin, PendingRequest, SessionEvent, SessionInfo } from '../../events/types.js';
+import {
+  composeBurst, composeDead, composeError, composeFinished, composeIdle, composeNotify, composeRequest, composeStarted, formatSeconds, shortPath,
+} from '../../conversation/compose.js';
+import type { Message, Part, Span } from '../../conversation/message.js';
+import type { EventOf, Origin, PendingRequest, SessionInfo } from '../../events/types.js';
 import { encodeAnswer, encodeCallback } from './callback-data.js';
 import { CAPTION_LIMIT, escapeHtml, MESSAGE_LIMIT, preview, shortDiff, splitMessage, visibleLength, type Block } from './format.js';
 import { fitScreen } from './phone-screen.js';
 import type { Keyboard } from './types.js';
 
 /**
- * Events and command results → Telegram messages (HTML), pure. Nothing here is cut silently: long content
+ * Neutral messages (conversation/message.ts) and command results → Telegram messages (HTML), pure. Nothing here is cut silently: long content
  * is split over several messages, or attached as a .txt document beyond `DOCUMENT_THRESHOLD`.
  */
 
@@ -22,9 +26,43 @@ export type Rendered =
 const b = (s: string): string => `<b>${escapeHtml(s)}</b>`;
 const code = (s: string): string => `<code>${escapeHtml(s)}</code>`;
 
-export function shortPath(path: string, home: string): string {
-  if (home && (path === home || path.startsWith(home.endsWith('/') ? home : `${home}/`))) return `~${path.slice(home.replace(/\/$/, '').length)}`;
-  return path;
+export { formatSeconds, shortPath };
+
+/** Spans as Telegram HTML. */
+export function spansHtml(spans: readonly Span[]): string {
+  return spans
+    .map((s) => {
+      if (typeof s === 'string') return escapeHtml(s);
+      if ('strong' in s) return b(s.strong);
+      if ('code' in s) return code(s.code);
+      if ('em' in s) return `<i>${escapeHtml(s.em)}</i>`;
+      return `<a href="${escapeHtml(s.href)}">${escapeHtml(s.link)}</a>`;
+    })
+    .join('');
+}
+
+function partBlock(p: Part): Block {
+  if ('text' in p) return { text: p.text };
+  if ('line' in p) return { html: spansHtml(p.line) };
+  if ('code' in p) return { pre: p.code };
+  if ('diff' in p) return { pre: shortDiff(p.diff.before, p.diff.after, p.diff.maxLines) };
+  // A phone shows the end of the screen: that is where a prompt or an error is.
+  return { pre: p.screen.replace(/\s+$/, '').split('\n').slice(-SCREEN_TAIL_LINES).join('\n') };
+}
+
+/** A message as blocks: its headline in one piece, then its body. */
+export function messageBlocks(m: Message): Block[] {
+  return [{ html: spansHtml(m.headline) }, ...m.body.map(partBlock)];
+}
+
+/** A short message (a notice) in one piece. */
+const oneMessage = (m: Message): string => messageBlocks(m).map((bl) => ('html' in bl ? bl.html : 'text' in bl ? escapeHtml(bl.text) : `<pre>${escapeHtml(bl.pre)}</pre>`)).join('\n');
+
+/** Blocks → messages, or a document beyond a few messages (the message's `file` names it). */
+function messageRendered(m: Message): Rendered {
+  const blocks = messageBlocks(m);
+  if (m.body.length === 0 || !m.file) return { kind: 'messages', messages: splitMessage(blocks) };
+  return toRendered(blocks, { filename: m.file, header: spansHtml(m.headline) });
 }
 
 /** Blocks → messages, or a document when they would make more than a few messages. */
@@ -38,8 +76,7 @@ export function toRendered(blocks: Block[], doc: { filename: string; header: str
 
 /** `webUrl`: web.public_url; the root then links to the session's page on the dashboard. */
 export function renderRoot(session: string, cwd: string, home: string, webUrl?: string): string {
-  const link = webUrl ? `\n<a href="${escapeHtml(`${webUrl}/web/#/s/${session}`)}">Open in browser</a>` : '';
-  return `🚀 Session ${b(session)} started: ${code(shortPath(cwd, home))}${link}`;
+  return oneMessage(composeStarted(session, cwd, { home, webUrl }));
 }
 
 export function folderName(cwd: string): string {
@@ -48,28 +85,6 @@ export function folderName(cwd: string): string {
 
 export function topicName(session: string, cwd: string): string {
   return preview(`${session} · ${folderName(cwd)}`, 120);
-}
-
-/** The blocks of a permission request: headline, description, then the command, diff or detail. */
-function requestBlocks(session: string, r: PendingRequest): Block[] {
-  const input = r.tool_input ?? {};
-  const str = (k: string): string | undefined => (typeof input[k] === 'string' ? (input[k] as string) : undefined);
-  const tool = r.tool_name ?? r.title;
-  const command = str('command');
-  const file = str('file_path') ?? str('notebook_path') ?? str('path');
-  const summary = command ?? file ?? r.title;
-  const blocks: Block[] = [{ html: `🔔 ${b(session)} ${escapeHtml(tool)}: ${code(preview(summary.split('\n')[0] ?? '', 200))}` }];
-  const description = str('description');
-  if (description) blocks.push({ text: description });
-  if (command && command.includes('\n')) blocks.push({ pre: command });
-  if (tool === 'Edit' && str('old_string') !== undefined) blocks.push({ pre: shortDiff(str('old_string') ?? '', str('new_string') ?? '') });
-  else if (tool === 'MultiEdit' && Array.isArray(input['edits'])) {
-    for (const e of input['edits'] as { old_string?: string; new_string?: string }[]) blocks.push({ pre: shortDiff(e.old_string ?? '', e.new_string ?? '') });
-  } else if (tool === 'Write' && str('content') !== undefined) {
-    const content = str('content') ?? '';
-    blocks.push({ text: `New content, ${content.split('\n').length} lines:` }, { pre: shortDiff('', content, 20) });
-  } else if (!command && r.detail && r.detail !== summary) blocks.push({ pre: r.detail });
-  return blocks;
 }
 
 /**
@@ -107,29 +122,17 @@ export function keypadRows(buttons: { text: string; data: string }[]): Keyboard 
 
 /** A permission request or a waiting dialog/question: the messages (buttons go on the last one). */
 export function renderRequest(session: string, r: PendingRequest): string[] {
-  let blocks: Block[];
-  if (r.kind === 'permission') {
-    blocks = requestBlocks(session, r);
-    if (r.allows_text) blocks.push({ html: '<i>Reply to this message with a reason to deny.</i>' });
-  } else if (r.kind === 'screen') {
-    blocks = [{ html: `🖥 ${b(session)} ${escapeHtml(r.title)}` }, { pre: r.detail }, { html: '<i>Tap a key, or reply to this message to type text (then Enter).</i>' }];
-  } else if (r.kind === 'question' && r.step) {
-    // Claude's own question tool: the header and step, the question, each option with what it means.
-    const step = r.step.count > 1 ? ` (${r.step.index + 1} of ${r.step.count})` : '';
-    blocks = [{ html: `❓ ${b(session)} ${escapeHtml(r.step.header)}${step}: ${b(preview(r.title, 300))}` }];
-    const list = r.options.map((o) => `${o.key}. ${o.label}${o.description ? ` — ${o.description}` : ''}`).join('\n');
-    if (list) blocks.push({ text: list });
-    blocks.push({
-      html: r.multi_select
-        ? '<i>Tick the options that apply, then Done; or reply to this message in your own words.</i>'
-        : '<i>Tap an option, or reply to this message to answer in your own words.</i>',
-    });
-  } else {
-    blocks = [{ html: `❓ ${b(session)} ${escapeHtml(preview(r.title, 300))}` }];
-    if (r.detail && r.detail !== r.title) blocks.push(r.kind === 'dialog' ? { pre: r.detail } : { text: r.detail });
-    if (r.allows_text) blocks.push({ html: '<i>Tap an option, or reply to this message to answer in your own words.</i>' });
-  }
-  return splitMessage(blocks, REQUEST_LIMIT);
+  const hint = requestHint(r);
+  return splitMessage([...messageBlocks(composeRequest(session, r)), ...(hint ? [{ html: `<i>${escapeHtml(hint)}</i>` }] : [])], REQUEST_LIMIT);
+}
+
+/** How to answer on Telegram: the buttons, or a reply to the request's message. */
+function requestHint(r: PendingRequest): string | null {
+  if (r.kind === 'permission') return r.allows_text ? 'Reply to this message with a reason to deny.' : null;
+  if (r.kind === 'screen') return 'Tap a key, or reply to this message to type text (then Enter).';
+  if (r.kind === 'question' && r.step && r.multi_select) return 'Tick the options that apply, then Done; or reply to this message in your own words.';
+  if ((r.kind === 'question' && r.step) || r.allows_text) return 'Tap an option, or reply to this message to answer in your own words.';
+  return null;
 }
 
 /** Who decided, for the line added to a request's message. */
@@ -147,39 +150,28 @@ export function renderDecision(outcome: string, by: Origin, name: string | null)
 }
 
 export function renderIdle(e: EventOf<'idle'>): string {
-  return `💤 ${b(e.session_id)} idle for ${formatSeconds(e.idle_seconds)}`;
+  return oneMessage(composeIdle(e));
 }
 
 export function renderDead(e: EventOf<'dead'>): string {
-  return `⚰️ ${b(e.session_id)} ended${e.exit_code !== null ? ` (exit code ${e.exit_code})` : ''}`;
+  return oneMessage(composeDead(e));
 }
 
 /** Many idle/dead events at once → one message. */
-export function renderBurst(events: SessionEvent[]): string {
-  const idle = events.filter((e): e is EventOf<'idle'> => e.kind === 'idle');
-  const dead = events.filter((e): e is EventOf<'dead'> => e.kind === 'dead');
-  const lines = [`🔔 ${events.length} updates`];
-  if (idle.length > 0) lines.push(`💤 idle: ${idle.map((e) => `${b(e.session_id)} (${formatSeconds(e.idle_seconds)})`).join(', ')}`);
-  if (dead.length > 0) lines.push(`⚰️ ended: ${dead.map((e) => b(e.session_id)).join(', ')}`);
-  return lines.join('\n');
+export function renderBurst(events: readonly (EventOf<'idle'> | EventOf<'dead'>)[]): string {
+  return oneMessage(composeBurst(events));
 }
 
 export function renderFinished(e: EventOf<'finished'>): Rendered {
-  const header = `✅ ${b(e.session_id)} finished`;
-  if (!e.last_message) return { kind: 'messages', messages: [header] };
-  return toRendered([{ html: header }, { text: e.last_message }], { filename: `${e.session_id}-last-message.txt`, header });
+  return messageRendered(composeFinished(e));
 }
 
 export function renderError(e: EventOf<'error'>): Rendered {
-  const header = `❌ ${b(e.session_id)} error: ${escapeHtml(preview(e.message, 500))}`;
-  const tail = e.screen_tail.replace(/\s+$/, '').split('\n').slice(-SCREEN_TAIL_LINES).join('\n');
-  return toRendered([{ html: header }, { pre: tail }], { filename: `${e.session_id}-error.txt`, header });
+  return messageRendered(composeError(e));
 }
 
 export function renderNotify(e: EventOf<'notify'>): Rendered {
-  const who = e.session_id ? ` ${b(e.session_id)}` : '';
-  const header = `📣${who}${e.subject ? ` ${b(preview(e.subject, 200))}` : ''}`;
-  return toRendered([{ html: header }, { text: e.message }], { filename: `notify-${e.notify_id}.txt`, header });
+  return messageRendered(composeNotify(e));
 }
 
 export function renderStatusLine(s: SessionInfo, home: string): string {
@@ -237,12 +229,6 @@ function statusIcon(s: SessionInfo): string {
     case 'dead': return '⚰️';
     default: return '▶️';
   }
-}
-
-export function formatSeconds(seconds: number): string {
-  if (seconds < 120) return `${Math.round(seconds)}s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${Math.round(seconds / 3600)} h`;
 }
 
 function capitalize(s: string): string {

@@ -3,7 +3,7 @@ import type { Audience } from '../../conversation/router.js';
 import type { SessionEvent } from '../../events/types.js';
 import { Outbox, type OutboxItem } from '../../store/outbox.js';
 import type { Channel, ChannelContext, ChannelHealth } from '../channel.js';
-import { isUrgent } from '../urgent.js';
+import { isUrgent } from '../../conversation/urgent.js';
 import type { WebhookConfig } from './config.js';
 import { formatEvent } from './format.js';
 
