@@ -10,8 +10,8 @@ import { preview } from './text.js';
 
 /** What composing needs beyond the event. */
 export interface ComposeContext {
-  /** For `~` in the paths shown. */
-  home: string;
+  /** For `~` in the paths shown (none: paths in full). */
+  home?: string;
   /** web.public_url: a session's first message links to its page on the dashboard. */
   webUrl?: string | undefined;
 }
@@ -33,7 +33,7 @@ export const oneLine = (s: string, max: number): string => preview(s.replace(/\s
 /** A session's first message: where it runs, and its dashboard page when there is one. */
 export function composeStarted(session: string, cwd: string, ctx: ComposeContext): Message {
   const body: Part[] = ctx.webUrl ? [{ line: [{ link: 'Open in browser', href: `${ctx.webUrl}/web/#/s/${session}` }] }] : [];
-  return { session, title: `Session ${session} started in ${cwd}`, headline: ['🚀 Session ', strong(session), ' started: ', code(shortPath(cwd, ctx.home))], body, urgent: false };
+  return { session, title: `Session ${session} started in ${cwd}`, headline: ['🚀 Session ', strong(session), ' started: ', code(shortPath(cwd, ctx.home ?? ''))], body, urgent: false };
 }
 
 /** The key a request's message is known by, for the edit that says how it was decided. */

@@ -7,10 +7,11 @@ import type { Audience } from '../../conversation/router.js';
 import { footerRef } from './accept.js';
 import { Inbox, type InboxOptions } from './inbox.js';
 import { MailIncoming } from './incoming.js';
-import { compose, renderError, renderIdleSummary, renderNotify, renderRequest } from './render.js';
+import { compose, renderMail } from './render.js';
+import { composeEvent } from '../../conversation/compose.js';
+import type { Message } from '../../conversation/message.js';
 import { createTransport, MailSender, type MailImage, type MailOp } from './smtp.js';
 import { MailThreads } from './threads.js';
-import { isUrgent } from '../../conversation/urgent.js';
 
 export interface EmailDeps {
   transport?: Transporter;
@@ -73,28 +74,18 @@ class EmailChannel implements Channel {
     this.#sender.poke();
   }
 
+  /** The core composes what an event says (conversation/compose.ts); mail renders it (render.ts) and queues it. */
   #onEvent(e: SessionEvent): void {
     if (!this.#ctx.reaches(e, this.name)) return;
-    const session = e.session_id || null;
-    switch (e.kind) {
-      case 'notify': {
-        const r = renderNotify(e);
-        return this.#send(session, r.subject, r.body);
-      }
-      case 'idle_long': {
-        const r = renderIdleSummary(e, this.#cwdOf(e.session_id));
-        return this.#sendWithScreen(e.session_id, r.subject, r.body);
-      }
-      case 'error': {
-        const r = renderError(e);
-        return this.#sendWithScreen(e.session_id, r.subject, r.body);
-      }
-      case 'permission_request':
-      case 'waiting_input': {
-        const r = renderRequest(e.request);
-        return this.#send(session, r.subject, r.body, e.request.request_id, isUrgent(e.request.kind));
-      }
-    }
+    const m = composeEvent(e, { webUrl: this.#ctx.config.web.public_url, cwdOf: (s) => this.#cwdOf(s) });
+    if (m) this.#deliver(m);
+  }
+
+  /** One message → one mail, with the session's screen attached where the message shows it. */
+  #deliver(m: Message): void {
+    const { subject, body } = renderMail(m);
+    if (m.screen && !m.urgent) return this.#sendWithScreen(m.screen, subject, body, m.request?.request_id);
+    this.#send(m.session, subject, body, m.request?.request_id, m.urgent);
   }
 
   #cwdOf(session: string): string | null {
@@ -106,16 +97,16 @@ class EmailChannel implements Channel {
   }
 
   /**
-   * An idle summary or an error, with the session's screen drawn into it. Drawing takes a moment (a tmux
+   * An idle summary, an error or a screen nobody recognises, with the session's screen drawn into it. Drawing takes a moment (a tmux
    * read and a render), so the mail is queued when the image is there; without one (no font, the screen
    * gone) it goes without, saying nothing is attached.
    */
-  #sendWithScreen(session: string, subject: string, body: string): void {
+  #sendWithScreen(session: string, subject: string, body: string, requestId?: string): void {
     const work = this.#ctx.commands.screenshot(session).then(
-      (image) => this.#send(session, subject, body, undefined, false, { filename: `${session}-screen.png`, cid: `screen-${session}@csm`, contentType: 'image/png', base64: image.png.toString('base64') }),
+      (image) => this.#send(session, subject, body, requestId, false, { filename: `${session}-screen.png`, cid: `screen-${session}@csm`, contentType: 'image/png', base64: image.png.toString('base64') }),
       (err: unknown) => {
         this.#log.debug({ err: err instanceof Error ? err.message : String(err), session }, 'email: no screen image for this mail');
-        this.#send(session, subject, body);
+        this.#send(session, subject, body, requestId);
       },
     ).catch((err: unknown) => this.#log.error({ err, session }, 'email: could not queue a mail'));
     this.#drawing.add(work);

@@ -1,4 +1,7 @@
-import type { EventOf, PendingRequest, SessionEvent } from '../../events/types.js';
+import { composeError, composeIdleReminder, composeNotify, composeRequest, oneLine } from '../../conversation/compose.js';
+import { plain, type Message, type Part } from '../../conversation/message.js';
+import { shortDiff } from '../../conversation/text.js';
+import type { EventOf, PendingRequest } from '../../events/types.js';
 import { escapeHtml } from '../html.js';
 
 /** A mail ready for the outbox, before threading headers. */
@@ -59,40 +62,51 @@ function paragraphs(text: string): string {
     .join('');
 }
 
-export function oneLine(s: string, max: number): string {
-  const line = s.replace(/\s+/g, ' ').trim();
-  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
-}
+export { oneLine };
 
 const code = (s: string): string => '```\n' + s.replace(/```/g, "'''") + '\n```';
 
+/** A part of a message as mail text: code fenced (the HTML part keeps it monospaced, see compose). */
+function partText(p: Part): string {
+  if ('text' in p) return p.text;
+  if ('line' in p) return plain(p.line);
+  if ('code' in p) return code(p.code);
+  if ('diff' in p) return code(shortDiff(p.diff.before, p.diff.after, p.diff.maxLines));
+  return `The screen ends with:\n\n${code(p.screen)}`;
+}
+
+/**
+ * A neutral message as a mail: its title is the subject; the headline, then the body. A request is said in
+ * mail's own words, with how to answer it by reply (there are no buttons).
+ */
+export function renderMail(m: Message): { subject: string; body: string } {
+  if (m.request) return { subject: m.title, body: requestBody(m.request) };
+  const body = m.body.filter((p) => !('screen' in p) || p.screen.trim() !== '');
+  return { subject: m.title, body: [plain(m.headline), ...body.map(partText)].join('\n\n') };
+}
+
 export function renderNotify(e: EventOf<'notify'>): { subject: string; body: string } {
-  return { subject: e.subject ?? oneLine(e.message.split('\n')[0] ?? '', 80), body: e.message };
+  return renderMail(composeNotify(e));
 }
 
 export function renderIdleSummary(e: EventOf<'idle_long'>, cwd: string | null): { subject: string; body: string } {
-  const minutes = Math.round(e.idle_seconds / 60);
-  const spell = minutes >= 1 ? `${minutes} min` : `${e.idle_seconds} s`;
-  const parts = [`Session ${e.session_id}${cwd ? ` (${cwd})` : ''} has been idle for ${spell} and waits for you.`];
-  if (e.last_message) parts.push(`Claude's last message:\n\n${e.last_message}`);
-  if (e.screen_tail.trim()) parts.push(`The screen ends with:\n\n${code(e.screen_tail)}`);
-  return { subject: `Idle for ${spell}: waiting for you`, body: parts.join('\n\n') };
+  return renderMail(composeIdleReminder(e, cwd));
 }
 
 export function renderError(e: EventOf<'error'>): { subject: string; body: string } {
-  const parts = [`Session ${e.session_id} hit an error: ${e.message}`];
-  if (e.screen_tail.trim()) parts.push(`The screen ends with:\n\n${code(e.screen_tail)}`);
-  return { subject: `Error: ${oneLine(e.message, 80)}`, body: parts.join('\n\n') };
+  return renderMail(composeError(e));
+}
+
+export function renderRequest(r: PendingRequest, session = ''): { subject: string; body: string } {
+  return renderMail(composeRequest(session, r));
 }
 
 /** How to answer a request by mail; what the incoming side understands (see incoming.ts). */
-export function renderRequest(r: PendingRequest): { subject: string; body: string } {
+function requestBody(r: PendingRequest): string {
   const options = r.options.map((o) => `  ${o.key}. ${o.label}${o.description ? ` — ${o.description}` : ''}`).join('\n');
   if (r.kind === 'permission') {
-    return {
-      subject: `Permission: ${oneLine(`${r.title}: ${r.detail}`, 100)}`,
-      body: `Claude asks to use ${r.title}:\n\n${code(r.detail)}\n\nReply with "allow", "always" (allow and don't ask again) or "deny", optionally followed by a reason for Claude.`,
-    };
+    // Mail has room for the tool's input in full (the edit's old and new text), where a phone shows a short diff.
+    return `Claude asks to use ${r.title}:\n\n${code(r.detail)}\n\nReply with "allow", "always" (allow and don't ask again) or "deny", optionally followed by a reason for Claude.`;
   }
   if (r.kind === 'question' && r.step) {
     // Claude's own question tool: the question once, the options with what they mean.
@@ -100,23 +114,13 @@ export function renderRequest(r: PendingRequest): { subject: string; body: strin
     const how = r.multi_select
       ? 'Reply with the numbers of all options that apply (for example "1,3"), or in your own words.'
       : "Reply with an option's number or label, or in your own words.";
-    return { subject: `Question: ${oneLine(r.title, 100)}`, body: `Claude asks${step}, about ${r.step.header}:\n\n${r.title}\n\nOptions:\n${options}\n\n${how}` };
+    return `Claude asks${step}, about ${r.step.header}:\n\n${r.title}\n\nOptions:\n${options}\n\n${how}`;
   }
   if (r.kind === 'question') {
-    return {
-      subject: `Question: ${oneLine(r.title, 100)}`,
-      body: `Claude asks:\n\n${r.detail}${options ? `\n\nOptions:\n${options}` : ''}\n\nReply with your answer${options ? " (an option's number or label, or your own words)" : ''}.`,
-    };
+    return `Claude asks:\n\n${r.detail}${options ? `\n\nOptions:\n${options}` : ''}\n\nReply with your answer${options ? " (an option's number or label, or your own words)" : ''}.`;
   }
   if (r.kind === 'screen') {
-    return {
-      subject: 'Waiting on a screen csm does not recognise',
-      body: `The session shows a screen csm does not know, and it has not changed for a while: it may be waiting for a key.\n\n${code(r.detail)}\n\nReply with a key name to press it (${r.options.map((o) => o.key).join(', ')}), or with text to type it followed by Enter.`,
-    };
+    return `The session shows a screen csm does not know, and it has not changed for a while: it may be waiting for a key.\n\n${code(r.detail)}\n\nReply with a key name to press it (${r.options.map((o) => o.key).join(', ')}), or with text to type it followed by Enter.`;
   }
-  return {
-    subject: `Waiting: ${oneLine(r.title, 100)}`,
-    body: `The session shows a dialog:\n\n${code(r.detail)}\n\nOptions:\n${options}\n\nReply with the number of the option to choose.`,
-  };
+  return `The session shows a dialog:\n\n${code(r.detail)}\n\nOptions:\n${options}\n\nReply with the number of the option to choose.`;
 }
-
