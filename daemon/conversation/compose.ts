@@ -31,9 +31,9 @@ export function formatSeconds(seconds: number): string {
 export const oneLine = (s: string, max: number): string => preview(s.replace(/\s+/g, ' ').trim(), max);
 
 /** A session's first message: where it runs, and its dashboard page when there is one. */
-export function composeStarted(session: string, cwd: string, ctx: ComposeContext): Message {
+export function composeStarted(session: string, cwd: string, ctx: ComposeContext, adopted = false): Message {
   const body: Part[] = ctx.webUrl ? [{ line: [{ link: 'Open in browser', href: `${ctx.webUrl}/web/#/s/${session}` }] }] : [];
-  return { session, title: `Session ${session} started in ${cwd}`, headline: ['🚀 Session ', strong(session), ' started: ', code(shortPath(cwd, ctx.home ?? ''))], body, urgent: false };
+  return { kind: 'started', opens: { cwd, adopted }, session, title: `Session ${session} started in ${cwd}`, headline: ['🚀 Session ', strong(session), ' started: ', code(shortPath(cwd, ctx.home ?? ''))], body, urgent: false };
 }
 
 /** The key a request's message is known by, for the edit that says how it was decided. */
@@ -44,7 +44,7 @@ export const requestKey = (requestId: string): string => `req:${requestId}`;
  * Claude's own question, a dialog, or a screen nobody recognises. The options are the request's.
  */
 export function composeRequest(session: string, r: PendingRequest): Message {
-  const base = { session, request: r, urgent: isUrgent(r.kind), key: requestKey(r.request_id) };
+  const base = { kind: 'request' as const, session, request: r, urgent: isUrgent(r.kind), key: requestKey(r.request_id) };
   if (r.kind === 'permission') return { ...base, title: `Permission: ${oneLine(`${r.title}: ${r.detail}`, 100)}`, ...permission(session, r) };
   if (r.kind === 'screen') {
     return { ...base, title: 'Waiting on a screen csm does not recognise', headline: ['🖥 ', strong(session), ` ${r.title}`], body: [{ code: r.detail }], screen: session };
@@ -84,7 +84,7 @@ function permission(session: string, r: PendingRequest): { headline: Span[]; bod
 export function composeFinished(e: EventOf<'finished'>): Message {
   const s = e.session_id;
   return {
-    session: s, title: e.last_message ? `Finished: ${oneLine(e.last_message, 80)}` : 'Finished', headline: ['✅ ', strong(s), ' finished'],
+    kind: 'finished', session: s, title: e.last_message ? `Finished: ${oneLine(e.last_message, 80)}` : 'Finished', headline: ['✅ ', strong(s), ' finished'],
     body: e.last_message ? [{ text: e.last_message }] : [], urgent: false, file: `${s}-last-message.txt`,
   };
 }
@@ -92,7 +92,7 @@ export function composeFinished(e: EventOf<'finished'>): Message {
 export function composeError(e: EventOf<'error'>): Message {
   const s = e.session_id;
   return {
-    session: s, title: `Error: ${oneLine(e.message, 80)}`, headline: ['❌ ', strong(s), ` error: ${preview(e.message, 500)}`],
+    kind: 'error', session: s, title: `Error: ${oneLine(e.message, 80)}`, headline: ['❌ ', strong(s), ` error: ${preview(e.message, 500)}`],
     body: [{ screen: e.screen_tail }], screen: s, urgent: false, file: `${s}-error.txt`,
   };
 }
@@ -100,18 +100,18 @@ export function composeError(e: EventOf<'error'>): Message {
 export function composeNotify(e: EventOf<'notify'>): Message {
   const s = e.session_id || null;
   const headline: Span[] = ['📣', ...(s ? [' ', strong(s)] : []), ...(e.subject ? [' ', strong(preview(e.subject, 200))] : [])];
-  return { session: s, title: e.subject ?? oneLine(e.message.split('\n')[0] ?? '', 80), headline, body: [{ text: e.message }], urgent: false, file: `notify-${e.notify_id}.txt` };
+  return { kind: 'notify', session: s, title: e.subject ?? oneLine(e.message.split('\n')[0] ?? '', 80), headline, body: [{ text: e.message }], urgent: false, file: `notify-${e.notify_id}.txt` };
 }
 
 export function composeIdle(e: EventOf<'idle'>): Message {
   const s = e.session_id;
-  return { session: s, title: `Idle for ${formatSeconds(e.idle_seconds)}`, headline: ['💤 ', strong(s), ` idle for ${formatSeconds(e.idle_seconds)}`], body: [], screen: s, urgent: false };
+  return { kind: 'idle', session: s, title: `Idle for ${formatSeconds(e.idle_seconds)}`, headline: ['💤 ', strong(s), ` idle for ${formatSeconds(e.idle_seconds)}`], body: [], screen: s, urgent: false };
 }
 
 export function composeDead(e: EventOf<'dead'>): Message {
   const s = e.session_id;
   const exit = e.exit_code !== null ? ` (exit code ${e.exit_code})` : '';
-  return { session: s, title: `Ended${exit}`, headline: ['⚰️ ', strong(s), ` ended${exit}`], body: [], urgent: false };
+  return { kind: 'ended', session: s, title: `Ended${exit}`, headline: ['⚰️ ', strong(s), ` ended${exit}`], body: [], urgent: false };
 }
 
 /** Many sessions going idle or ending at once: one message instead of a flood. */
@@ -122,7 +122,7 @@ export function composeBurst(events: readonly (EventOf<'idle'> | EventOf<'dead'>
   const body: Part[] = [];
   if (idle.length > 0) body.push(list('💤 idle: ', idle.map((e) => [strong(e.session_id), ` (${formatSeconds(e.idle_seconds)})`])));
   if (dead.length > 0) body.push(list('⚰️ ended: ', dead.map((e) => [strong(e.session_id)])));
-  return { session: null, title: `${events.length} updates`, headline: [`🔔 ${events.length} updates`], body, urgent: false };
+  return { kind: 'burst', session: null, title: `${events.length} updates`, headline: [`🔔 ${events.length} updates`], body, urgent: false };
 }
 
 /** A session that has sat idle for long (`idle_long`): a reminder with what it last said and showed. */
@@ -133,7 +133,7 @@ export function composeIdleReminder(e: EventOf<'idle_long'>, cwd: string | null)
   if (e.last_message) body.push({ text: "Claude's last message:" }, { text: e.last_message });
   if (e.screen_tail.trim()) body.push({ screen: e.screen_tail });
   return {
-    session: e.session_id, title: `Idle for ${spell}: waiting for you`,
+    kind: 'reminder', session: e.session_id, title: `Idle for ${spell}: waiting for you`,
     headline: [`Session ${e.session_id}${cwd ? ` (${cwd})` : ''} has been idle for ${spell} and waits for you.`], body, screen: e.session_id, urgent: false,
   };
 }
@@ -144,7 +144,7 @@ export function composeIdleReminder(e: EventOf<'idle_long'>, cwd: string | null)
  */
 export function composeEvent(e: SessionEvent, ctx: ComposeContext & { cwdOf: (session: string) => string | null }): Message | null {
   switch (e.kind) {
-    case 'started': return composeStarted(e.session_id, e.cwd, ctx);
+    case 'started': return composeStarted(e.session_id, e.cwd, ctx, e.adopted);
     case 'permission_request':
     case 'waiting_input': return composeRequest(e.session_id, e.request);
     case 'finished': return composeFinished(e);

@@ -22,7 +22,11 @@ export type Part =
   /** The last lines of the session's screen; a channel with little room shows the end of them. */
   | { screen: string };
 
+/** What a message is about: a channel may treat some apart (a session's first message opens its thread). */
+export type MessageKind = 'started' | 'request' | 'finished' | 'error' | 'notify' | 'idle' | 'ended' | 'burst' | 'reminder';
+
 export interface Message {
+  kind: MessageKind;
   /** The session it belongs to (its thread), or null: a message about several sessions or none. */
   session: string | null;
   /** What it is in one line of plain text: a mail's subject, a notification's title. */
@@ -40,6 +44,8 @@ export interface Message {
   file?: string;
   /** Names the message for a later edit in place; the channel keeps the ref it got for it. */
   key?: string;
+  /** A session's first message: it opens the session's thread (`adopted`: a session found running, whose thread may exist). */
+  opens?: { cwd: string; adopted: boolean };
 }
 
 /** The text of spans, unmarked: for a subject, a caption, a channel without formatting. */

@@ -8,7 +8,7 @@ import { footerRef } from './accept.js';
 import { Inbox, type InboxOptions } from './inbox.js';
 import { MailIncoming } from './incoming.js';
 import { compose, renderMail } from './render.js';
-import { composeEvent } from '../../conversation/compose.js';
+import { attachAdapter, cwdOf } from '../../conversation/dispatch.js';
 import type { Message } from '../../conversation/message.js';
 import { createTransport, MailSender, type MailImage, type MailOp } from './smtp.js';
 import { MailThreads } from './threads.js';
@@ -60,7 +60,10 @@ class EmailChannel implements Channel {
     this.#threads = new MailThreads(store, this.#cfg.from_address);
     this.#outbox = new Outbox<MailOp>(store, 'email', { baseDelayMs: 1000, maxDelayMs: 30_000 });
     this.#sender = new MailSender(this.#outbox, this.#deps.transport ?? createTransport(this.#cfg), this.#cfg, this.#log);
-    this.#unsubscribe = bus.subscribe((e) => this.#onEvent(e), { replay: true });
+    // The core composes what each event says (conversation/dispatch.ts); mail renders it and queues it.
+    this.#unsubscribe = attachAdapter(bus, this.#ctx.reaches, {
+      name: this.name, send: (m) => this.#deliver(m), compose: { webUrl: this.#ctx.config.web.public_url, cwdOf: (s) => cwdOf(commands, s) },
+    });
     const incoming = new MailIncoming({
       owner: this.#cfg.to_address,
       threads: this.#threads,
@@ -74,26 +77,11 @@ class EmailChannel implements Channel {
     this.#sender.poke();
   }
 
-  /** The core composes what an event says (conversation/compose.ts); mail renders it (render.ts) and queues it. */
-  #onEvent(e: SessionEvent): void {
-    if (!this.#ctx.reaches(e, this.name)) return;
-    const m = composeEvent(e, { webUrl: this.#ctx.config.web.public_url, cwdOf: (s) => this.#cwdOf(s) });
-    if (m) this.#deliver(m);
-  }
-
   /** One message → one mail, with the session's screen attached where the message shows it. */
   #deliver(m: Message): void {
     const { subject, body } = renderMail(m);
     if (m.screen && !m.urgent) return this.#sendWithScreen(m.screen, subject, body, m.request?.request_id);
     this.#send(m.session, subject, body, m.request?.request_id, m.urgent);
-  }
-
-  #cwdOf(session: string): string | null {
-    try {
-      return this.#ctx.commands.get(session).cwd;
-    } catch {
-      return null;
-    }
   }
 
   /**

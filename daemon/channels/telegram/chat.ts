@@ -7,6 +7,7 @@ import { botIdOf, type Express, type WireGate } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import type { FileFetcher } from './files.js';
 import { MessageHandler } from './handlers.js';
+import { attachAdapter, cwdOf, type Adapter } from '../../conversation/dispatch.js';
 import { Incoming, type Strangers } from './incoming.js';
 import { MediaHandler } from './media.js';
 import { OutboxSender } from './outbox-sender.js';
@@ -53,13 +54,15 @@ export class TelegramChat {
   readonly #sender: OutboxSender;
   readonly #outgoing: Outgoing;
   readonly #media: MediaHandler;
-  #unsubscribe: (() => void) | null = null;
+  readonly #adapter: Adapter;
+  #detach: (() => void) | null = null;
 
   constructor(d: ChatDeps) {
     const { ctx, cfg, chatId, log } = d;
     const { store, commands } = ctx;
     this.#ctx = ctx;
     this.#log = log;
+    const compose = { home: d.home, webUrl: ctx.config.web.public_url };
     const threads = new Threads(store, chatId);
     const stream = new LiveStream(store, chatId, cfg.stream);
     this.#outbox = new Outbox<OutOp>(store, outboxName(chatId), d.outbox);
@@ -69,8 +72,13 @@ export class TelegramChat {
     });
     this.#outgoing = new Outgoing({
       store, threads, stream, commands, enqueue: (op, o) => this.enqueue(op, o), poke: () => this.#sender.poke(),
-      home: d.home, webUrl: ctx.config.web.public_url, coalesceMs: d.coalesceMs, log,
+      compose, log,
     });
+    const outgoing = this.#outgoing;
+    this.#adapter = {
+      name: 'telegram', coalesceMs: d.coalesceMs, send: (m) => outgoing.send(m), follow: (e) => outgoing.follow(e),
+      compose: { ...compose, cwdOf: (s) => cwdOf(commands, s) },
+    };
     const team = new Team(cfg, ctx.config.sessions.allowed_roots, threads);
     const messages = new MessageHandler({ commands, threads, team, stream, log, home: d.home });
     const media = new MediaHandler({
@@ -115,9 +123,7 @@ export class TelegramChat {
   }
 
   start(): void {
-    this.#unsubscribe = this.#ctx.bus.subscribe((e) => {
-      if (this.#ctx.reaches(e, 'telegram')) this.#outgoing.onEvent(e);
-    }, { replay: true });
+    this.#detach = attachAdapter(this.#ctx.bus, this.#ctx.reaches, this.#adapter);
     this.#sender.start();
   }
 
@@ -127,8 +133,8 @@ export class TelegramChat {
   }
 
   async stop(): Promise<void> {
-    this.#unsubscribe?.();
-    this.#outgoing.flush();
+    // Held idle and ended notices are queued now, so none is lost.
+    this.#detach?.();
     await this.#sender.stop();
   }
 }

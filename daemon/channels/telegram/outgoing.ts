@@ -1,17 +1,17 @@
 import type { Commands } from '../../commands/types.js';
-import type { EventOf, SessionEvent } from '../../events/types.js';
+import { composeStarted, requestKey, type ComposeContext } from '../../conversation/compose.js';
+import { cwdOf } from '../../conversation/dispatch.js';
+import type { Message } from '../../conversation/message.js';
+import type { PendingRequest, SessionEvent } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/store.js';
-import {
-  renderBurst, renderDead, renderDecision, renderError, renderFinished, renderIdle, renderNotify, renderRequest, renderRoot,
-  renderScreenCaption, requestKeyboard, screenButton, topicName, type Rendered,
-} from './render.js';
+import { renderDecision, renderNotice, renderRequestMessage, renderRootMessage, renderScreenCaption, requestKeyboard, screenButton, topicName, type Rendered } from './render.js';
 import type { Threads } from './threads.js';
 import type { LiveStream } from './stream.js';
 import { wants } from './stream-render.js';
-import { isUrgent } from '../../conversation/urgent.js';
-import { Coalescer } from '../../conversation/coalescer.js';
 import type { Keyboard, OutOp } from './types.js';
+
+export { requestKey };
 
 export interface OutgoingDeps {
   store: Store;
@@ -23,81 +23,61 @@ export interface OutgoingDeps {
   enqueue: (op: OutOp, o?: { urgent?: boolean }) => void;
   /** Tells the sender there is something new. */
   poke: () => void;
-  home: string;
-  /** web.public_url: the session's root message links to its dashboard page. */
-  webUrl?: string | undefined;
-  /** How long idle/ended notices wait for company before they go out; several become one message. */
-  coalesceMs: number;
+  /** `~` in paths, and the dashboard link of a root opened for a session we never saw start. */
+  compose: ComposeContext;
   log: Logger;
 }
 
-type Coalesced = EventOf<'idle'> | EventOf<'dead'>;
-
 /**
- * Bus events → queued Telegram messages. Each event's rows are written in one transaction, before any
- * network call. Idle and ended notices are held for `coalesceMs`: when several sessions report at once
- * (ten going idle together), they become one message instead of a flood.
+ * Messages from the core (conversation/dispatch.ts) → queued Telegram ops, and the events that are this
+ * channel's own (a decided request's edit, live output). Each message's rows are written in one
+ * transaction, before any network call.
  */
 export class Outgoing {
   readonly #d: OutgoingDeps;
-  readonly #burst: Coalescer<Coalesced>;
 
   constructor(deps: OutgoingDeps) {
     this.#d = deps;
-    this.#burst = new Coalescer({ windowMs: deps.coalesceMs, release: (held) => this.#sendHeld(held) });
   }
 
-  onEvent(e: SessionEvent): void {
-    if (e.kind === 'idle' || e.kind === 'dead') {
-      this.#burst.hold(e);
-      return;
+  send(m: Message): void {
+    this.#d.store.db.transaction(() => this.#render(m))();
+    this.#d.poke();
+  }
+
+  follow(e: SessionEvent): void {
+    this.#d.store.db.transaction(() => this.#follow(e))();
+    this.#d.poke();
+  }
+
+  #render(m: Message): void {
+    const s = m.session;
+    if (m.opens && s) {
+      if (m.opens.adopted && this.#d.threads.thread(s)) return;
+      return this.#openThread(s, m.opens.cwd, renderRootMessage(m));
     }
-    // Keep a session's order: its held notice goes out before anything newer about it.
-    if (this.#burst.holds((h) => h.session_id === e.session_id)) this.flush();
-    this.#d.store.db.transaction(() => this.#render(e))();
-    this.#d.poke();
+    if (s) this.#ensureThread(s);
+    if (m.request && s) return this.#request(s, m, m.request);
+    // The turn's live message stays as it is; the final message comes below it.
+    if (m.kind === 'finished' && s) this.#d.stream.close(s);
+    this.#send(s, renderNotice(m), m.screen ? [[screenButton(m.screen)]] : undefined);
   }
 
-  /** Sends held notices now (on stop, so none is lost). */
-  flush(): void {
-    this.#burst.flush();
+  #request(s: string, m: Message, r: PendingRequest): void {
+    // The session waits on this: it overtakes the ordinary messages queued before it (outbox-order.ts).
+    const urgent = { urgent: m.urgent };
+    const messages = renderRequestMessage(m, r);
+    const last = messages.pop()!;
+    for (const html of messages) this.#d.enqueue({ op: 'send', session: s, html }, urgent);
+    this.#d.threads.saveRequest(s, r, last);
+    this.#d.enqueue({ op: 'send', session: s, html: last, keyboard: requestKeyboard(s, r), key: requestKey(r.request_id) }, urgent);
+    // A screen nobody recognises is best understood by seeing it.
+    if (m.screen) this.#d.enqueue({ op: 'photo', session: s, of: m.screen, caption: renderScreenCaption(s, 'the screen it waits on') }, urgent);
   }
 
-  #sendHeld(held: Coalesced[]): void {
-    this.#d.store.db.transaction(() => {
-      if (held.length === 1) {
-        const e = held[0]!;
-        this.#ensureThread(e.session_id);
-        if (e.kind === 'idle') this.#d.enqueue({ op: 'send', session: e.session_id, html: renderIdle(e), keyboard: [[screenButton(e.session_id)]] });
-        else this.#d.enqueue({ op: 'send', session: e.session_id, html: renderDead(e) });
-      } else {
-        this.#d.enqueue({ op: 'send', session: null, html: renderBurst(held) });
-      }
-    })();
-    this.#d.poke();
-  }
-
-  #render(e: SessionEvent): void {
+  #follow(e: SessionEvent): void {
     const s = e.session_id;
     switch (e.kind) {
-      case 'started':
-        if (e.adopted && this.#d.threads.thread(s)) return;
-        this.#openThread(s, e.cwd);
-        return;
-      case 'permission_request':
-      case 'waiting_input': {
-        this.#ensureThread(s);
-        // The session waits on this: it overtakes the ordinary messages queued before it (outbox-order.ts).
-        const urgent = { urgent: isUrgent(e.request.kind) };
-        const messages = renderRequest(s, e.request);
-        const last = messages.pop()!;
-        for (const html of messages) this.#d.enqueue({ op: 'send', session: s, html }, urgent);
-        this.#d.threads.saveRequest(s, e.request, last);
-        this.#d.enqueue({ op: 'send', session: s, html: last, keyboard: requestKeyboard(s, e.request), key: requestKey(e.request.request_id) }, urgent);
-        // A screen nobody recognises is best understood by seeing it.
-        if (e.request.kind === 'screen') this.#d.enqueue({ op: 'photo', session: s, of: s, caption: renderScreenCaption(s, 'the screen it waits on') }, urgent);
-        return;
-      }
       case 'resolved': {
         const r = this.#d.threads.request(e.request_id);
         if (!r || r.resolved !== null) return;
@@ -106,12 +86,6 @@ export class Outgoing {
         this.#d.enqueue({ op: 'edit', session: r.session, key: requestKey(e.request_id), html: `${r.html}\n\n${decision}` });
         return;
       }
-      case 'finished':
-        this.#ensureThread(s);
-        // The turn's live message stays as it is; its final message comes below it.
-        this.#d.stream.close(s);
-        this.#send(s, renderFinished(e));
-        return;
       case 'assistant_text':
       case 'tool_call':
       case 'tool_result':
@@ -119,17 +93,7 @@ export class Outgoing {
         this.#ensureThread(s);
         this.#d.stream.add(e, (op) => this.#d.enqueue(op));
         return;
-      case 'error':
-        this.#ensureThread(s);
-        this.#send(s, renderError(e), [[screenButton(s)]]);
-        return;
-      case 'notify':
-        if (s) this.#ensureThread(s);
-        this.#send(s || null, renderNotify(e));
-        return;
-      case 'idle_long':
-      case 'idle':
-      case 'dead':
+      default:
         return;
     }
   }
@@ -140,22 +104,17 @@ export class Outgoing {
     else r.messages.forEach((html, i) => this.#d.enqueue({ op: 'send', session, html, ...(keyboard && i === r.messages.length - 1 ? { keyboard } : {}) }));
   }
 
-  #openThread(session: string, cwd: string): void {
+  #openThread(session: string, cwd: string, html: string): void {
     this.#d.threads.openThread(session, cwd);
-    this.#d.enqueue({ op: 'root', session, html: renderRoot(session, cwd, this.#d.home, this.#d.webUrl), topicName: topicName(session, cwd) });
+    this.#d.enqueue({ op: 'root', session, html, topicName: topicName(session, cwd) });
   }
 
   /** A session we never saw start (the channel was added later): open its thread now. */
   #ensureThread(session: string): void {
     if (this.#d.threads.thread(session)) return;
-    let cwd = '?';
-    try {
-      cwd = this.#d.commands.get(session).cwd;
-    } catch {
-      // An unknown or forgotten session still gets a thread, so replies route.
-    }
-    this.#openThread(session, cwd);
+    // An unknown or forgotten session still gets a thread, so replies route.
+    const cwd = cwdOf(this.#d.commands, session) ?? '?';
+    this.#openThread(session, cwd, renderRootMessage(composeStarted(session, cwd, this.#d.compose)));
   }
 }
 
-export const requestKey = (requestId: string): string => `req:${requestId}`;

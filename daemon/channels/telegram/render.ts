@@ -58,8 +58,8 @@ export function messageBlocks(m: Message): Block[] {
 /** A short message (a notice) in one piece. */
 const oneMessage = (m: Message): string => messageBlocks(m).map((bl) => ('html' in bl ? bl.html : 'text' in bl ? escapeHtml(bl.text) : `<pre>${escapeHtml(bl.pre)}</pre>`)).join('\n');
 
-/** Blocks → messages, or a document beyond a few messages (the message's `file` names it). */
-function messageRendered(m: Message): Rendered {
+/** A notice (finished, an error, notify, idle, ended, a burst): messages, or a document beyond a few (the message's `file` names it). */
+export function renderNotice(m: Message): Rendered {
   const blocks = messageBlocks(m);
   if (m.body.length === 0 || !m.file) return { kind: 'messages', messages: splitMessage(blocks) };
   return toRendered(blocks, { filename: m.file, header: spansHtml(m.headline) });
@@ -76,7 +76,12 @@ export function toRendered(blocks: Block[], doc: { filename: string; header: str
 
 /** `webUrl`: web.public_url; the root then links to the session's page on the dashboard. */
 export function renderRoot(session: string, cwd: string, home: string, webUrl?: string): string {
-  return oneMessage(composeStarted(session, cwd, { home, webUrl }));
+  return renderRootMessage(composeStarted(session, cwd, { home, webUrl }));
+}
+
+/** A session's first message (composeStarted), in one piece: the thread hangs from it. */
+export function renderRootMessage(m: Message): string {
+  return oneMessage(m);
 }
 
 export function folderName(cwd: string): string {
@@ -122,8 +127,13 @@ export function keypadRows(buttons: { text: string; data: string }[]): Keyboard 
 
 /** A permission request or a waiting dialog/question: the messages (buttons go on the last one). */
 export function renderRequest(session: string, r: PendingRequest): string[] {
+  return renderRequestMessage(composeRequest(session, r), r);
+}
+
+/** A request's message (composeRequest) and how to answer it here. */
+export function renderRequestMessage(m: Message, r: PendingRequest): string[] {
   const hint = requestHint(r);
-  return splitMessage([...messageBlocks(composeRequest(session, r)), ...(hint ? [{ html: `<i>${escapeHtml(hint)}</i>` }] : [])], REQUEST_LIMIT);
+  return splitMessage([...messageBlocks(m), ...(hint ? [{ html: `<i>${escapeHtml(hint)}</i>` }] : [])], REQUEST_LIMIT);
 }
 
 /** How to answer on Telegram: the buttons, or a reply to the request's message. */
@@ -163,15 +173,15 @@ export function renderBurst(events: readonly (EventOf<'idle'> | EventOf<'dead'>)
 }
 
 export function renderFinished(e: EventOf<'finished'>): Rendered {
-  return messageRendered(composeFinished(e));
+  return renderNotice(composeFinished(e));
 }
 
 export function renderError(e: EventOf<'error'>): Rendered {
-  return messageRendered(composeError(e));
+  return renderNotice(composeError(e));
 }
 
 export function renderNotify(e: EventOf<'notify'>): Rendered {
-  return messageRendered(composeNotify(e));
+  return renderNotice(composeNotify(e));
 }
 
 export function renderStatusLine(s: SessionInfo, home: string): string {

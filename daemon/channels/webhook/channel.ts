@@ -1,3 +1,4 @@
+import { attachAdapter } from '../../conversation/dispatch.js';
 import { OutboxDrainer, type Delivery, type Verdict } from '../../conversation/outbox-drainer.js';
 import type { Audience } from '../../conversation/router.js';
 import type { SessionEvent } from '../../events/types.js';
@@ -55,12 +56,11 @@ class WebhookChannel implements Channel, Delivery<WebhookOp> {
     const log = this.#ctx.log.child({ channel: 'webhook' });
     this.#outbox = new Outbox<WebhookOp>(this.#ctx.store, 'webhook', { baseDelayMs: 1000, maxDelayMs: 60_000 });
     this.#drainer = new OutboxDrainer(this.#outbox, this, { name: 'webhook', log, ordinary: 'parallel' });
-    this.#unsubscribe = this.#ctx.bus.subscribe((e) => this.#onEvent(e), { replay: true });
+    this.#unsubscribe = attachAdapter(this.#ctx.bus, this.#ctx.reaches, { name: this.name, mirror: true, follow: (e) => this.#onEvent(e) });
     this.#drainer.start();
   }
 
   #onEvent(e: SessionEvent): void {
-    if (!this.#ctx.reaches(e, this.name)) return;
     const urgent = (e.kind === 'permission_request' || e.kind === 'waiting_input') && isUrgent(e.request.kind);
     const { body, headers } = formatEvent(e, this.#cfg.format, urgent);
     const key = `${e.session_id || '-'}:${e.kind}:${e.at}:${'request' in e ? e.request.request_id : 'request_id' in e ? e.request_id : 'notify_id' in e ? e.notify_id : ''}`;
