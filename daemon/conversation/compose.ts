@@ -1,4 +1,4 @@
-import type { EventOf, PendingRequest, SessionEvent } from '../events/types.js';
+import type { EventOf, Origin, PendingRequest, SessionEvent } from '../events/types.js';
 import { isUrgent } from './urgent.js';
 import { code, strong, type Message, type Part, type Span } from './message.js';
 import { preview } from './text.js';
@@ -80,6 +80,31 @@ function permission(session: string, r: PendingRequest): { headline: Span[]; bod
   } else if (!command && r.detail && r.detail !== summary) body.push({ code: r.detail });
   return { headline, body };
 }
+
+/**
+ * Who decided a request and how, in one line: "Denied by Alice (Telegram): not now". `name`: the person's
+ * name where the channel knows it better than the origin does.
+ */
+export function decisionLine(outcome: string, by: Origin, name: string | null): string {
+  const icon = /^denied|^deny/i.test(outcome) ? '🚫' : by.channel === 'daemon' ? '⌛' : '✅';
+  if (by.channel === 'terminal') return `${icon} ${outcome === 'answered in the terminal' ? 'Answered in the terminal' : `${outcome} (in the terminal)`}`;
+  if (by.channel === 'daemon') return `${icon} ${outcome}`;
+  const who = by.name ?? name ?? (by.user ? `user ${by.user}` : null);
+  const where = by.channel === 'telegram' ? 'Telegram' : by.channel === 'web' ? 'the dashboard' : by.channel;
+  const by_ = who ? `by ${who} (${where})` : `via ${where}`;
+  // The person right after what they did.
+  const colon = outcome.indexOf(': ');
+  const text = colon > 0 ? `${capitalize(outcome.slice(0, colon))} ${by_}: ${outcome.slice(colon + 2)}` : `${capitalize(outcome)} ${by_}`;
+  return `${icon} ${text}`;
+}
+
+/** How a request was decided: an edit of the request's message (its key), for a channel that can edit. */
+export function composeDecision(e: EventOf<'resolved'>, name: string | null): Message {
+  const line = decisionLine(e.outcome, e.by, name);
+  return { kind: 'decision', session: e.session_id, title: line, headline: [line], body: [], urgent: false, key: requestKey(e.request_id), decides: e.request_id };
+}
+
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function composeFinished(e: EventOf<'finished'>): Message {
   const s = e.session_id;

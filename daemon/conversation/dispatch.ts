@@ -2,7 +2,7 @@ import type { Commands } from '../commands/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { EventOf, SessionEvent } from '../events/types.js';
 import { Coalescer } from './coalescer.js';
-import { composeBurst, composeEvent, type ComposeContext } from './compose.js';
+import { composeBurst, composeDecision, composeEvent, type ComposeContext } from './compose.js';
 import type { Message } from './message.js';
 
 /**
@@ -18,14 +18,20 @@ export interface ConversationAdapter {
   /** Renders and queues one message (never throws for a remote service being down: the outbox retries). */
   send(m: Message): void;
   /**
-   * Events that make no message of their own: how a request was decided (its message is edited in place)
-   * and live output.
+   * Edits a message sent before, named by `m.key`: how a request was decided, on the request's own message.
+   * A channel that cannot edit leaves it out, and the decision is not sent.
    */
+  edit?(m: Message): void;
+  /** Events that make no message of their own (live output). */
   follow?(e: SessionEvent): void;
   /** How long idle and ended notices wait for company; several then leave as one message. None: at once. */
   readonly coalesceMs?: number;
   /** What composing needs from the channel: `~` for paths shown, the dashboard link, a session's folder. */
-  readonly compose: ComposeContext & { cwdOf: (session: string) => string | null };
+  readonly compose: ComposeContext & {
+    cwdOf: (session: string) => string | null;
+    /** A person's name as the channel knows it (who decided a request), where the origin has none. */
+    nameOf?: (user: string | undefined) => string | null;
+  };
 }
 
 /** Gets every event as it is, not messages (a webhook: what it posts is the event). */
@@ -61,6 +67,7 @@ export function attachAdapter(bus: EventBus, reaches: (e: SessionEvent, channel:
     if (burst && (e.kind === 'idle' || e.kind === 'dead')) return burst.hold(e);
     // Keep a session's order: its held notice goes out before anything newer about it.
     if (burst?.holds((h) => h.session_id === e.session_id)) burst.flush();
+    if (e.kind === 'resolved' && adapter.edit) return adapter.edit(composeDecision(e, adapter.compose.nameOf?.(e.by.user) ?? null));
     const m = composeEvent(e, adapter.compose);
     if (m) adapter.send(m);
     else adapter.follow?.(e);

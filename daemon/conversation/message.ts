@@ -23,7 +23,7 @@ export type Part =
   | { screen: string };
 
 /** What a message is about: a channel may treat some apart (a session's first message opens its thread). */
-export type MessageKind = 'started' | 'request' | 'finished' | 'error' | 'notify' | 'idle' | 'ended' | 'burst' | 'reminder';
+export type MessageKind = 'started' | 'request' | 'decision' | 'finished' | 'error' | 'notify' | 'idle' | 'ended' | 'burst' | 'reminder';
 
 export interface Message {
   kind: MessageKind;
@@ -44,6 +44,8 @@ export interface Message {
   file?: string;
   /** Names the message for a later edit in place; the channel keeps the ref it got for it. */
   key?: string;
+  /** A decision: the request it decided (its message, named by `key`, is edited to say so). */
+  decides?: string;
   /** A session's first message: it opens the session's thread (`adopted`: a session found running, whose thread may exist). */
   opens?: { cwd: string; adopted: boolean };
 }

@@ -76,8 +76,8 @@ export class TelegramChat {
     });
     const outgoing = this.#outgoing;
     this.#adapter = {
-      name: 'telegram', coalesceMs: d.coalesceMs, send: (m) => outgoing.send(m), follow: (e) => outgoing.follow(e),
-      compose: { ...compose, cwdOf: (s) => cwdOf(commands, s) },
+      name: 'telegram', coalesceMs: d.coalesceMs, send: (m) => outgoing.send(m), edit: (m) => outgoing.edit(m), follow: (e) => outgoing.follow(e),
+      compose: { ...compose, cwdOf: (s) => cwdOf(commands, s), nameOf: (user) => threads.name(user) },
     };
     const team = new Team(cfg, ctx.config.sessions.allowed_roots, threads);
     const messages = new MessageHandler({ commands, threads, team, stream, log, home: d.home });

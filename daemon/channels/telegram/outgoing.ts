@@ -5,7 +5,7 @@ import type { Message } from '../../conversation/message.js';
 import type { PendingRequest, SessionEvent } from '../../events/types.js';
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../store/store.js';
-import { renderDecision, renderNotice, renderRequestMessage, renderRootMessage, renderScreenCaption, requestKeyboard, screenButton, topicName, type Rendered } from './render.js';
+import { renderNotice, spansHtml, renderRequestMessage, renderRootMessage, renderScreenCaption, requestKeyboard, screenButton, topicName, type Rendered } from './render.js';
 import type { Threads } from './threads.js';
 import type { LiveStream } from './stream.js';
 import { wants } from './stream-render.js';
@@ -29,8 +29,8 @@ export interface OutgoingDeps {
 }
 
 /**
- * Messages from the core (conversation/dispatch.ts) → queued Telegram ops, and the events that are this
- * channel's own (a decided request's edit, live output). Each message's rows are written in one
+ * Messages from the core (conversation/dispatch.ts) → queued Telegram ops: new messages, the edit of a
+ * decided request's message, and live output (the events this channel follows itself). Each message's rows are written in one
  * transaction, before any network call.
  */
 export class Outgoing {
@@ -42,6 +42,20 @@ export class Outgoing {
 
   send(m: Message): void {
     this.#d.store.db.transaction(() => this.#render(m))();
+    this.#d.poke();
+  }
+
+  /** A decision: the request's message says who decided and how, and its buttons go (once per chat). */
+  edit(m: Message): void {
+    const id = m.decides;
+    if (!id) return;
+    this.#d.store.db.transaction(() => {
+      const r = this.#d.threads.request(id);
+      if (!r || r.resolved !== null) return;
+      const decision = spansHtml(m.headline);
+      this.#d.threads.resolveRequest(id, decision);
+      this.#d.enqueue({ op: 'edit', session: r.session, key: requestKey(id), html: `${r.html}\n\n${decision}` });
+    })();
     this.#d.poke();
   }
 
@@ -78,14 +92,6 @@ export class Outgoing {
   #follow(e: SessionEvent): void {
     const s = e.session_id;
     switch (e.kind) {
-      case 'resolved': {
-        const r = this.#d.threads.request(e.request_id);
-        if (!r || r.resolved !== null) return;
-        const decision = renderDecision(e.outcome, e.by, this.#d.threads.name(e.by.user));
-        this.#d.threads.resolveRequest(e.request_id, decision);
-        this.#d.enqueue({ op: 'edit', session: r.session, key: requestKey(e.request_id), html: `${r.html}\n\n${decision}` });
-        return;
-      }
       case 'assistant_text':
       case 'tool_call':
       case 'tool_result':

@@ -1,5 +1,5 @@
 import {
-  composeBurst, composeDead, composeError, composeFinished, composeIdle, composeNotify, composeRequest, composeStarted, formatSeconds, shortPath,
+  composeBurst, composeDead, decisionLine, composeError, composeFinished, composeIdle, composeNotify, composeRequest, composeStarted, formatSeconds, shortPath,
 } from '../../conversation/compose.js';
 import type { Message, Part, Span } from '../../conversation/message.js';
 import type { EventOf, Origin, PendingRequest, SessionInfo } from '../../events/types.js';
@@ -147,16 +147,7 @@ function requestHint(r: PendingRequest): string | null {
 
 /** Who decided, for the line added to a request's message. */
 export function renderDecision(outcome: string, by: Origin, name: string | null): string {
-  const icon = /^denied|^deny/i.test(outcome) ? '🚫' : by.channel === 'daemon' ? '⌛' : '✅';
-  if (by.channel === 'terminal') return `${icon} ${escapeHtml(outcome === 'answered in the terminal' ? 'Answered in the terminal' : `${outcome} (in the terminal)`)}`;
-  if (by.channel === 'daemon') return `${icon} ${escapeHtml(outcome)}`;
-  const who = by.name ?? name ?? (by.user ? `user ${by.user}` : null);
-  const where = by.channel === 'telegram' ? 'Telegram' : by.channel === 'web' ? 'the dashboard' : by.channel;
-  const by_ = who ? `by ${who} (${where})` : `via ${where}`;
-  // "Denied: not now" → "Denied by Alice (Telegram): not now": the person right after what they did.
-  const colon = outcome.indexOf(': ');
-  const text = colon > 0 ? `${capitalize(outcome.slice(0, colon))} ${by_}: ${outcome.slice(colon + 2)}` : `${capitalize(outcome)} ${by_}`;
-  return `${icon} ${escapeHtml(text)}`;
+  return escapeHtml(decisionLine(outcome, by, name));
 }
 
 export function renderIdle(e: EventOf<'idle'>): string {
@@ -239,8 +230,4 @@ function statusIcon(s: SessionInfo): string {
     case 'dead': return '⚰️';
     default: return '▶️';
   }
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

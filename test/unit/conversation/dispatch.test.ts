@@ -38,6 +38,16 @@ describe('attachAdapter: the core between the event stream and a channel', () =>
     expect(a.got).toEqual(['started: 🚀 Session a1b2 started: ~/app', 'follow resolved', 'finished: ✅ a1b2 finished']);
   });
 
+  it("a channel that edits gets how a request was decided, as an edit of the request's message", () => {
+    const edits: string[] = [];
+    const a = { ...twin(), edit: (m: Message) => void edits.push(`${m.key} ${m.decides}: ${plain(m.headline)}`), compose: { cwdOf: () => null, nameOf: (u: string | undefined) => (u === '7' ? 'Alice' : null) } };
+    attachAdapter(bus, everything, a);
+    bus.emit({ kind: 'resolved', at, session_id: 'a1b2', request_id: 'r1', outcome: 'denied: not now', by: { channel: 'telegram', user: '7' } });
+    bus.emit({ kind: 'resolved', at, session_id: 'a1b2', request_id: 'r2', outcome: 'answered in the terminal', by: { channel: 'terminal' } });
+    expect(edits).toEqual(['req:r1 r1: 🚫 Denied by Alice (Telegram): not now', 'req:r2 r2: ✅ Answered in the terminal']);
+    expect(a.got).toEqual([]);
+  });
+
   it("only what the router lets reach the channel", () => {
     const a = twin();
     attachAdapter(bus, (e) => e.kind !== 'finished', a);
