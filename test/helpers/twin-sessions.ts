@@ -6,7 +6,7 @@ import { configSchema, type Config } from '../../daemon/config/schema.js';
 import { EventBus } from '../../daemon/events/bus.js';
 import type { SessionEvent } from '../../daemon/events/types.js';
 import { PaneRenderer } from '../../daemon/render/renderer.js';
-import { InputTyper } from '../../daemon/sessions/input.js';
+import { InputTyper, type InputTiming } from '../../daemon/sessions/input.js';
 import { InputLedger } from '../../daemon/sessions/input-ledger.js';
 import { Monitor, type MonitorTiming } from '../../daemon/sessions/monitor.js';
 import { PaneImages } from '../../daemon/sessions/pane-images.js';
@@ -28,7 +28,8 @@ export const screen = (version: string, name: string): string => readFileSync(jo
  * The session code and the command layer on an in-memory tmux (TmuxTwin), on a clock the test moves: the
  * manager, its screen watch and monitor (ticks driven by the test), and the real `createCommands`.
  */
-export function twinSessions() {
+/** `typing`: the typer's pauses, short here (the real ones wait on a real Claude Code). */
+export function twinSessions(o: { typing?: InputTiming } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'csm-twin-'));
   const store = new Store(join(dir, 'csm.db'));
   const lines: LogLine[] = [];
@@ -49,9 +50,10 @@ export function twinSessions() {
   const screens = new ScreenWatch(manager, log);
   const timing: MonitorTiming = { tickMs: 1_000_000, settleMs: 0, busyCheckMs: 0, watchMs: 0, livenessMs: 0, logPollMs: 1_000_000 };
   const monitor = new Monitor(manager, screens, log, timing);
-  const typer = new InputTyper(manager);
+  const typer = new InputTyper(manager, o.typing ?? { enterDelayMs: 1, confirmMs: 300 });
+  const ledger = new InputLedger(store);
   const commands = createCommands({
-    manager, typer, screens, ledger: new InputLedger(store), panes: new Panes((s) => manager.tmuxFor(s), (s) => typer.verifiedPane(s)),
+    manager, typer, screens, ledger, panes: new Panes((s) => manager.tmuxFor(s), (s) => typer.verifiedPane(s)),
     streams: new PaneStreams(manager), images: new PaneImages(manager, new PaneRenderer(), log), channels: () => ['telegram'],
   });
   /** A session running in a pane of the twin, showing `text` (adopted, as a session started by hand would be). */
@@ -60,5 +62,5 @@ export function twinSessions() {
     const record = manager.adopt({ paneId: pane.id, tmuxSession: pane.session, socketPath: null, cwd: '/tmp/app', logFile: '' });
     return { id: record.id, pane, record: () => manager.get(record.id) };
   };
-  return { store, tmux, clock, manager, screens, monitor, commands, events, lines, session, close: () => store.close() };
+  return { store, tmux, clock, manager, screens, monitor, typer, ledger, commands, events, lines, log, session, close: () => store.close() };
 }
