@@ -490,7 +490,9 @@ class Run {
     return {
       records: this.records(),
       botTexts: this.tg.botMessages().map(textOf),
-      mailBodies: this.mail.smtp.messages.map((m) => m.parsed.text ?? ''),
+      // One mail per Message-ID: a daemon killed between the SMTP server's OK and its own record sends the mail
+      // again with the same Message-ID (SMTP has no exactly-once), which a mail client shows once.
+      mailBodies: [...new Map(this.mail.smtp.messages.map((m) => [m.parsed.messageId ?? m.parsed.text, m.parsed.text ?? ''])).values()],
     };
   }
 }
