@@ -6,7 +6,7 @@ import type { Origin, PendingRequest, SessionInfo } from '../events/types.js';
 import { isAlwaysAllow, type Action, type Verdict } from './roles.js';
 
 /**
- * The incoming router: what a person sends on any channel (a text, a reply to a request, a slash command)
+ * The incoming router: what a person sends on any channel (a text, a reply to a request, a tap, a slash command)
  * → at most one `Commands` call, and a neutral result the channel renders. The one place that decides which
  * session a text is for, whether it answers a request or is typed, what a command does, and what the
  * person's role allows. A channel hands in what it knows (the thread's session, the request replied to, an
@@ -119,11 +119,23 @@ export class IncomingRouter {
     const { info } = target;
     const pending = info.pending;
     if (!this.#p.buttons && pending?.kind === 'permission') return this.#permissionWords(t, info.id, pending, guard);
-    if (!this.#p.buttons && pending?.kind === 'dialog') return this.#decide(t, info.id, pending, { choice: this.#firstLine(t.text) }, guard);
+    if (!this.#p.buttons && pending?.kind === 'dialog') return this.#decide(t.origin, info.id, pending, { choice: this.#firstLine(t.text) }, guard);
     guard.target?.(info.id);
     guard.beforeEffect?.();
     const r = await this.#commands.sendInput(info.id, t.text, t.origin, { key: t.key });
     return { kind: 'typed', session: info.id, delivered: r.delivered };
+  }
+
+  /**
+   * A tap on one of a request's options (a button): its answer, while the request is still the one its
+   * session waits on. The channel vouches that the button is its own and names the request's session.
+   */
+  async choose(c: { origin: Origin; session: string; request: string; choice: string }, guard: Guard = {}): Promise<Handled> {
+    const known = this.#known(c.session);
+    if ('kind' in known) return known;
+    const pending = known.info.pending;
+    if (!pending || pending.request_id !== c.request) return { kind: 'stale', session: c.session, text: c.choice };
+    return this.#decide(c.origin, c.session, pending, { choice: c.choice }, guard);
   }
 
   /** A text replying to a request's message: its answer, or (with buttons) the reason for denying a permission. */
@@ -131,10 +143,10 @@ export class IncomingRouter {
     const pending = info.pending;
     if (!pending || pending.request_id !== t.answering) return { kind: 'stale', session: info.id, text: t.text };
     // A dialog's choice is an option (the first line, under a signature); a question's answer is all of it.
-    if (pending.kind === 'dialog') return this.#decide(t, info.id, pending, { choice: this.#firstLine(t.text) }, guard);
-    if (pending.kind !== 'permission') return this.#decide(t, info.id, pending, { choice: t.text }, guard);
+    if (pending.kind === 'dialog') return this.#decide(t.origin, info.id, pending, { choice: this.#firstLine(t.text) }, guard);
+    if (pending.kind !== 'permission') return this.#decide(t.origin, info.id, pending, { choice: t.text }, guard);
     if (!this.#p.buttons) return this.#permissionWords(t, info.id, pending, guard);
-    return this.#decide(t, info.id, pending, { choice: 'deny', message: t.text }, guard);
+    return this.#decide(t.origin, info.id, pending, { choice: 'deny', message: t.text }, guard);
   }
 
   /** "allow", "always", "deny <reason>" and their synonyms (events/choices.ts). */
@@ -143,15 +155,15 @@ export class IncomingRouter {
     const choice = permissionChoice(word);
     if (!choice) return { kind: 'not_an_answer', session, request: pending };
     const message = rest.join(' ').trim();
-    return this.#decide(t, session, pending, { choice, ...(choice === 'deny' && message ? { message } : {}) }, guard);
+    return this.#decide(t.origin, session, pending, { choice, ...(choice === 'deny' && message ? { message } : {}) }, guard);
   }
 
-  async #decide(t: IncomingText, session: string, pending: PendingRequest, a: { choice: string; message?: string }, guard: Guard): Promise<Handled> {
+  async #decide(origin: Origin, session: string, pending: PendingRequest, a: { choice: string; message?: string }, guard: Guard): Promise<Handled> {
     const always = a.choice === 'allow_always' || (pending.kind !== 'permission' && isAlwaysAllow(a.choice, pending.options));
-    const verdict = (guard.permit ?? ALLOW_ALL)(t.origin, always ? 'always_allow' : 'answer');
+    const verdict = (guard.permit ?? ALLOW_ALL)(origin, always ? 'always_allow' : 'answer');
     if (!verdict.ok) return { kind: 'refused', reason: verdict.reason };
     guard.beforeEffect?.();
-    const r = await this.#commands.answer(session, { request_id: pending.request_id, ...a }, t.origin);
+    const r = await this.#commands.answer(session, { request_id: pending.request_id, ...a }, origin);
     return { kind: 'answered', session, outcome: r.outcome };
   }
 

@@ -14,10 +14,12 @@ import { keypadRows, renderDecision, renderStatus, requestKeyboard } from './ren
 import type { Threads } from './threads.js';
 import type { Turn } from './turn.js';
 import type { Team } from './team.js';
-import { isAlwaysAllow, type Action } from '../../conversation/roles.js';
+import type { IncomingRouter, Handled } from '../../conversation/incoming.js';
+import type { Action } from '../../conversation/roles.js';
 
 export interface CallbackDeps {
   commands: Commands;
+  router: IncomingRouter;
   threads: Threads;
   team: Team;
   messages: MessageHandler;
@@ -72,17 +74,20 @@ export class CallbackHandler {
         if (record.resolved) return this.#d.answerCallback(q.id, 'Already resolved.');
         const choice = a.option.startsWith('#') ? record.options[Number(a.option.slice(1))]?.key : a.option;
         if (!choice) return this.#d.answerCallback(q.id, 'This button no longer works.');
-        if (!(await this.#permit(q, origin, isAlwaysAllow(choice, record.options) ? 'always_allow' : 'answer'))) return;
-        turn.beforeEffect();
-        let outcome: string;
+        let h: Handled;
         try {
-          outcome = (await commands.answer(a.session, { request_id: a.request, choice }, origin)).outcome;
+          h = await this.#d.router.choose({ origin, session: a.session, request: a.request, choice }, this.#d.messages.guard(turn));
         } catch (err) {
           if (!(err instanceof CommandError) || (err.code !== 'conflict' && err.code !== 'not_found')) throw err;
+          h = { kind: 'stale', session: a.session, text: choice };
+        }
+        if (h.kind === 'refused') return this.#d.answerCallback(q.id, preview(`🔒 ${h.reason}`), true);
+        if (h.kind !== 'answered') {
           // Decided elsewhere while we were not looking (e.g. before a restart): take the stale buttons away.
           this.#closeRequest(a.request, '⌛ Already resolved', turn);
           return this.#d.answerCallback(q.id, 'Already resolved.');
         }
+        const outcome = h.outcome;
         // A keypad key leaves the screen's request open: the next screen comes as a new message.
         if (record.kind === 'screen') return this.#d.answerCallback(q.id, preview(capitalize(outcome)));
         // The resolved event normally edits the message; this covers a core that did not emit one.

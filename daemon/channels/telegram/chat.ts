@@ -6,7 +6,7 @@ import type { Transcriber } from '../../voice/transcriber.js';
 import { botIdOf, type Express, type WireGate } from './bot.js';
 import { CallbackHandler } from './callbacks.js';
 import type { FileFetcher } from './files.js';
-import { MessageHandler } from './handlers.js';
+import { MessageHandler, telegramRouter } from './handlers.js';
 import { attachAdapter, cwdOf, type Adapter } from '../../conversation/dispatch.js';
 import { Incoming, type Strangers } from './incoming.js';
 import { MediaHandler } from './media.js';
@@ -80,7 +80,8 @@ export class TelegramChat {
       compose: { ...compose, cwdOf: (s) => cwdOf(commands, s), nameOf: (user) => threads.name(user) },
     };
     const team = new Team(cfg, ctx.config.sessions.allowed_roots, threads);
-    const messages = new MessageHandler({ commands, threads, team, stream, log, home: d.home });
+    const router = telegramRouter(commands, d.home);
+    const messages = new MessageHandler({ commands, router, threads, team, stream, log, home: d.home });
     const media = new MediaHandler({
       commands, messages, notes: new VoiceNotes(store, chatId), files: d.files, transcriber: d.transcriber,
       maxUploadBytes: Math.floor(cfg.max_upload_mb * 1024 * 1024),
@@ -88,7 +89,7 @@ export class TelegramChat {
       later: (fill) => this.#later(fill),
     });
     this.#media = media;
-    const callbacks = new CallbackHandler({ commands, threads, team, messages, media, answerCallback: d.answerCallback, log, home: d.home });
+    const callbacks = new CallbackHandler({ commands, router, threads, team, messages, media, answerCallback: d.answerCallback, log, home: d.home });
     this.incoming = new Incoming({
       chatId, threads, team, messages, media, callbacks, answerCallback: d.answerCallback,
       botId: botIdOf(cfg.bot_token), settled: () => this.#sender.settled(5000), strangers: d.strangers, log,

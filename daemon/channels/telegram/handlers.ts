@@ -16,6 +16,7 @@ import type { Keyboard } from './types.js';
 
 export interface HandlerDeps {
   commands: Commands;
+  router: IncomingRouter;
   threads: Threads;
   team: Team;
   stream: LiveStream;
@@ -40,6 +41,11 @@ export interface TextContext {
 /** Everything but /stream is the core's; Telegram has buttons, so /kill asks first and a reply to a permission is a reason to deny. */
 const PROFILE = { buttons: true, signature: false, commands: new Set(COMMAND_HELP.map((c) => c.command as ChannelCommand['name'])), outputLines: 30 } as const;
 
+/** The chat's incoming router (conversation/incoming.ts), shared by texts and taps. */
+export function telegramRouter(commands: Commands, home: string): IncomingRouter {
+  return new IncomingRouter(commands, { ...PROFILE, home });
+}
+
 /**
  * A person's text → the incoming router (conversation/incoming.ts) → what it did, rendered. Replies are
  * queued on the turn, in the session's thread where there is one.
@@ -50,7 +56,7 @@ export class MessageHandler {
 
   constructor(deps: HandlerDeps) {
     this.#d = deps;
-    this.#router = new IncomingRouter(deps.commands, { ...PROFILE, home: deps.home });
+    this.#router = deps.router;
   }
 
   async handleText(text: string, c: TextContext, turn: Turn): Promise<void> {
@@ -137,10 +143,14 @@ export class MessageHandler {
 
   #guard(c: TextContext, turn: Turn): Guard {
     return {
-      permit: (origin, action, o) => this.#d.team.check(origin, action, o),
+      ...this.guard(turn),
       target: (session) => turn.write(() => this.#d.threads.recordMessage(c.messageId, session, null)),
-      beforeEffect: () => turn.beforeEffect(),
     };
+  }
+
+  /** What the router may do for a person of this chat: what their role allows, recorded as the update's effect. */
+  guard(turn: Turn): Guard {
+    return { permit: (origin, action, o) => this.#d.team.check(origin, action, o), beforeEffect: () => turn.beforeEffect() };
   }
 
   /** What the router did, said in the chat: in the session's thread, as a reply to the person's message. */

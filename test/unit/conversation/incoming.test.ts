@@ -124,6 +124,20 @@ describe('the incoming router', () => {
     expect(effects.length).toBe(changes);
   });
 
+  it.each([
+    ['a tap on the open request answers it', withPending(DIALOG), 'r1', '1', [], { kind: 'answered' }, ['answer a1b2 r1 "1"']],
+    ['a tap on a request that is no longer open sends nothing', withPending(DIALOG), 'r0', '1', [], { kind: 'stale' }, []],
+    ['"don\'t ask again" tapped by someone who may not always-allow', withPending(DIALOG), 'r1', '2', ['always_allow'], { kind: 'refused' }, []],
+    ['Always allow on a permission is always-allow', withPending({}), 'r1', 'allow_always', ['always_allow'], { kind: 'refused' }, []],
+    ['a tap in an ended session', (c: FakeCommands) => void c.addSession('a1b2', '/p', { emit: false, status: 'dead' }), 'r1', '1', [], { kind: 'ended' }, []],
+  ] as [string, Setup, string, string, Action[], Partial<Handled>, string[]][])('%s', async (_name, setup, request, choice, refuse, handled, calls) => {
+    const commands = new FakeCommands(new EventBus(silentLogger));
+    setup(commands);
+    const guard: Guard = { permit: (_o, action) => (refuse.includes(action) ? { ok: false, reason: 'no' } : { ok: true }) };
+    expect(await new IncomingRouter(commands, BUTTONS).choose({ origin: { channel: 'telegram', user: '7' }, session: 'a1b2', request, choice }, guard)).toMatchObject(handled);
+    expect(commands.calls.filter((x) => x.method !== 'list').map(describeCall)).toEqual(calls);
+  });
+
   it('a text that is never a command is not parsed as one', async () => {
     const commands = new FakeCommands(new EventBus(silentLogger));
     one(commands);
