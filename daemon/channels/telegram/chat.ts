@@ -81,7 +81,7 @@ export class TelegramChat {
     };
     const team = new Team(cfg, ctx.config.sessions.allowed_roots, threads);
     const router = telegramRouter(commands, d.home);
-    const messages = new MessageHandler({ commands, router, threads, team, stream, log, home: d.home });
+    const messages = new MessageHandler({ router, threads, team, stream, log, home: d.home });
     const media = new MediaHandler({
       commands, messages, notes: new VoiceNotes(store, chatId), files: d.files, transcriber: d.transcriber,
       maxUploadBytes: Math.floor(cfg.max_upload_mb * 1024 * 1024),

@@ -15,7 +15,6 @@ import { IncomingRouter, type Guard, type Handled, type IncomingText } from '../
 import type { Keyboard } from './types.js';
 
 export interface HandlerDeps {
-  commands: Commands;
   router: IncomingRouter;
   threads: Threads;
   team: Team;
