@@ -3,7 +3,7 @@ import { parseCommand, type ChannelCommand, type StreamSetting } from '../comman
 import type { Commands } from '../commands/types.js';
 import { permissionChoice } from '../events/choices.js';
 import type { Origin, PendingRequest, SessionInfo } from '../events/types.js';
-import { isAlwaysAllow, type Action, type Verdict } from './roles.js';
+import { isAlwaysAllow, keysMayAlwaysAllow, type Action, type Verdict } from './roles.js';
 
 /**
  * The incoming router: what a person sends on any channel (a text, a reply to a request, a tap, a slash command)
@@ -83,7 +83,8 @@ export type Handled =
   | { kind: 'stream'; session: string; mode: StreamSetting | undefined }
   /** With buttons, /kill asks first: the channel shows Stop / Cancel, and the tap calls `Commands.kill`. */
   | { kind: 'confirm_kill'; info: SessionInfo }
-  | { kind: 'killed'; session: string };
+  | { kind: 'killed'; session: string }
+  | { kind: 'pressed'; session: string; pressed: string[] };
 
 const ALLOW_ALL = (): Verdict => ({ ok: true });
 
@@ -138,6 +139,17 @@ export class IncomingRouter {
     return this.#decide(c.origin, c.session, pending, { choice: c.choice }, guard);
   }
 
+  /** Keys from a keypad (screens nobody recognises, a dialog's "Keys…"): pressed in the session's pane. */
+  async press(c: { origin: Origin; session: string; keys: readonly string[] }, guard: Guard = {}): Promise<Handled> {
+    const known = this.#known(c.session);
+    if ('kind' in known) return known;
+    const verdict = (guard.permit ?? ALLOW_ALL)(c.origin, keysMayAlwaysAllow(known.info.pending, c.keys) ? 'always_allow' : 'answer');
+    if (!verdict.ok) return { kind: 'refused', reason: verdict.reason };
+    guard.beforeEffect?.();
+    const { pressed } = await this.#commands.keys(c.session, c.keys, c.origin);
+    return { kind: 'pressed', session: c.session, pressed };
+  }
+
   /** A text replying to a request's message: its answer, or (with buttons) the reason for denying a permission. */
   async #answerByText(t: IncomingText, info: SessionInfo, guard: Guard): Promise<Handled> {
     const pending = info.pending;
@@ -159,7 +171,8 @@ export class IncomingRouter {
   }
 
   async #decide(origin: Origin, session: string, pending: PendingRequest, a: { choice: string; message?: string }, guard: Guard): Promise<Handled> {
-    const always = a.choice === 'allow_always' || (pending.kind !== 'permission' && isAlwaysAllow(a.choice, pending.options));
+    // On a screen nobody recognises, the options are keys: what they choose is read from the screen.
+    const always = pending.kind === 'screen' ? keysMayAlwaysAllow(pending, [a.choice]) : a.choice === 'allow_always' || (pending.kind !== 'permission' && isAlwaysAllow(a.choice, pending.options));
     const verdict = (guard.permit ?? ALLOW_ALL)(origin, always ? 'always_allow' : 'answer');
     if (!verdict.ok) return { kind: 'refused', reason: verdict.reason };
     guard.beforeEffect?.();

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { permissionChoice } from '../events/choices.js';
+import type { PendingRequest } from '../events/types.js';
 
 /**
  * Team mode: who may do what, whatever the channel. Pure: the incoming router asks before calling a command,
@@ -74,4 +75,21 @@ export function isAlwaysAllow(choice: string, options: readonly { key: string; l
   const option = options.find((o) => o.key.toLowerCase() === c || o.label.toLowerCase() === c);
   const l = option?.label.toLowerCase() ?? '';
   return option !== undefined && (option.key === 'allow_always' || (l.startsWith('yes') && (l.includes('always') || l.includes("don't ask") || l.includes('allow all'))));
+}
+
+const ALWAYS_WORDS = /don[’']t ask again|always allow|allow all/i;
+
+/**
+ * Whether pressing `keys` in a session could choose "always allow" for it: its waiting dialog offers such an
+ * option (or a screen nobody recognises says so), and the keys are not plainly another option. On such a
+ * screen the keypad is the owner's, except Escape and `n` and the digits of the other options: a cursor
+ * moved with the arrows and Enter could land anywhere. An operator answers with the buttons instead.
+ */
+export function keysMayAlwaysAllow(pending: Pick<PendingRequest, 'kind' | 'options' | 'detail'> | null, keys: readonly string[]): boolean {
+  if (!pending) return false;
+  const known = pending.kind === 'screen' ? [] : pending.options;
+  const always = known.filter((o) => isAlwaysAllow(o.key, known));
+  if (always.length === 0 && !(pending.kind === 'screen' && ALWAYS_WORDS.test(pending.detail))) return false;
+  const harmless = (k: string): boolean => k === 'Escape' || k === 'n' || (/^\d$/.test(k) && known.some((o) => o.key === k) && !always.some((o) => o.key === k));
+  return !keys.every(harmless);
 }

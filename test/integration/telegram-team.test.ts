@@ -72,6 +72,29 @@ describe('telegram team mode', () => {
     await h.fake.waitForMessage((m) => m.message_id === perm.message_id && /✅ Allowed by Bob \(Telegram\)$/.test(textOf(m)));
   });
 
+  it('on a dialog that offers "don\'t ask again", the keypad is the owner\'s: an operator may press a plain option or Esc, not that one, nor Enter', async () => {
+    const { topic } = await team();
+    h.commands.request('a1b2', {
+      request_id: 'r0000009', kind: 'dialog', title: 'Do you want to proceed?', detail: '1. Yes\n2. Yes, and don\'t ask again for npm commands\n3. No', allows_text: false,
+      options: [{ key: '1', label: 'Yes' }, { key: '2', label: "Yes, and don't ask again for npm commands" }, { key: '3', label: 'No' }],
+    });
+    const dialog = await says(/^❓ a1b2 Do you want to proceed/);
+    const keys = h.fake.userTaps(dialog.message_id, button(dialog, '⌨ Keys…'), { from: bob, chatId: GROUP });
+    await h.fake.waitForCallbackAnswer(keys);
+    const keypad = await says(/^⌨ Keys for a1b2/);
+    expect(keypad.thread_id).toBe(topic);
+    for (const key of ['2', '⏎ Enter']) {
+      const tap = h.fake.userTaps(keypad.message_id, button(keypad, key), { from: bob, chatId: GROUP });
+      expect(await h.fake.waitForCallbackAnswer(tap)).toEqual({ text: expect.stringMatching(/^🔒 Only an owner may choose "always allow"/), show_alert: true });
+    }
+    expect(h.commands.callsOf('keys')).toHaveLength(0);
+    const plain = h.fake.userTaps(keypad.message_id, button(keypad, '1'), { from: bob, chatId: GROUP });
+    expect(await h.fake.waitForCallbackAnswer(plain)).toEqual({ text: 'Pressed 1 in a1b2.' });
+    const owner = h.fake.userTaps(keypad.message_id, button(keypad, '2'), { from: alice, chatId: GROUP });
+    expect(await h.fake.waitForCallbackAnswer(owner)).toEqual({ text: 'Pressed 2 in a1b2.' });
+    expect(h.commands.callsOf('keys').map((c) => [(c.args as { keys: string[] }).keys, (c.args as { origin: { user: string } }).origin.user])).toEqual([[['1'], String(bob.id)], [['2'], String(alice.id)]]);
+  });
+
   it('an operator types, starts sessions only under allowed_roots, and stops only their own', async () => {
     const { topic } = await team();
     h.fake.userSends({ text: 'hello from bob', chatId: GROUP, threadId: topic, from: bob });

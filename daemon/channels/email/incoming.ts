@@ -124,7 +124,7 @@ export class MailIncoming {
         reply(h.session, 'Session stopped', `Session ${h.session} was stopped.`);
         return 'killed';
       // A mail thread always names its session, and mail has no roles, buttons or live output: none of these come.
-      case 'refused': case 'stray': case 'none_running': case 'which': case 'help': case 'list': case 'started': case 'screenshot': case 'stream': case 'confirm_kill':
+      case 'refused': case 'stray': case 'none_running': case 'which': case 'help': case 'list': case 'started': case 'screenshot': case 'stream': case 'confirm_kill': case 'pressed':
         reply(thread, 'Not done', `That could not be done by email (${h.kind}); nothing was typed.`);
         return h.kind;
     }

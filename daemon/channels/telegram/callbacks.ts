@@ -112,10 +112,11 @@ export class CallbackHandler {
         return this.#d.answerCallback(q.id);
       }
       case 'key': {
-        if (!(await this.#permit(q, origin, 'answer'))) return;
-        turn.beforeEffect();
-        const { pressed } = await commands.keys(a.session, [a.key], origin);
-        return this.#d.answerCallback(q.id, `Pressed ${pressed.join(' ')} in ${a.session}.`);
+        const h = await this.#d.router.press({ origin, session: a.session, keys: [a.key] }, this.#d.messages.guard(turn));
+        if (h.kind === 'refused') return this.#d.answerCallback(q.id, preview(`🔒 ${h.reason}`), true);
+        if (h.kind === 'ended') return this.#d.answerCallback(q.id, `Session ${a.session} has ended.`);
+        if (h.kind !== 'pressed') return this.#d.answerCallback(q.id, 'This button no longer works.');
+        return this.#d.answerCallback(q.id, `Pressed ${h.pressed.join(' ')} in ${a.session}.`);
       }
       case 'screenshot': {
         commands.get(a.session);

@@ -204,6 +204,7 @@ export class MessageHandler {
         return this.reply(turn, here(session), `Stop session <b>${session}</b> in <code>${escapeHtml(shortPath(h.info.cwd, this.#d.home))}</code>? Claude Code in it will be ended.`, keyboard);
       }
       case 'killed': return done(h.session, `✓ stopped ${h.session}`);
+      case 'pressed': return done(h.session, `✓ pressed ${h.pressed.join(' ')} in ${h.session}`);
     }
   }
 

@@ -138,6 +138,18 @@ describe('the incoming router', () => {
     expect(commands.calls.filter((x) => x.method !== 'list').map(describeCall)).toEqual(calls);
   });
 
+  it.each([
+    ['an operator may press a plain option of such a dialog', '1', { kind: 'pressed', pressed: ['1'] }, ['keys a1b2']],
+    ['but not its "don\'t ask again"', '2', { kind: 'refused' }, []],
+    ['nor Enter, which picks whatever is highlighted', 'Enter', { kind: 'refused' }, []],
+  ] as [string, string, Partial<Handled>, string[]][])('keypad: %s', async (_name, key, handled, calls) => {
+    const commands = new FakeCommands(new EventBus(silentLogger));
+    withPending(DIALOG)(commands);
+    const guard: Guard = { permit: (_o, action) => (action === 'always_allow' ? { ok: false, reason: 'owners only' } : { ok: true }) };
+    expect(await new IncomingRouter(commands, BUTTONS).press({ origin: { channel: 'telegram', user: '7' }, session: 'a1b2', keys: [key] }, guard)).toMatchObject(handled);
+    expect(commands.calls.filter((x) => x.method !== 'list').map(describeCall)).toEqual(calls);
+  });
+
   it('a text that is never a command is not parsed as one', async () => {
     const commands = new FakeCommands(new EventBus(silentLogger));
     one(commands);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowed, isAlwaysAllow, isUnder, type Action, type ActionContext, type Role } from '../../../daemon/conversation/roles.js';
+import { allowed, isAlwaysAllow, isUnder, keysMayAlwaysAllow, type Action, type ActionContext, type Role } from '../../../daemon/conversation/roles.js';
 import { roleOf } from '../../../daemon/channels/telegram/team.js';
 
 const roots = ['/work/projects'];
@@ -77,6 +77,27 @@ describe('isAlwaysAllow', () => {
     ['some free text', dialog, false],
   ])('%j → %s', (choice, options, expected) => {
     expect(isAlwaysAllow(choice, options)).toBe(expected);
+  });
+});
+
+describe('keysMayAlwaysAllow: a keypad on a screen that offers "always allow" is the owner\'s', () => {
+  const trust = { kind: 'dialog' as const, detail: '', options: [{ key: '1', label: 'Yes' }, { key: '2', label: "Yes, and don't ask again for this folder" }, { key: '3', label: 'No' }] };
+  const plain = { kind: 'dialog' as const, detail: '', options: [{ key: '1', label: 'Yes' }, { key: '2', label: 'No' }] };
+  const unknown = (detail: string) => ({ kind: 'screen' as const, detail, options: [{ key: 'Enter', label: '⏎' }, { key: 'Down', label: '↓' }] });
+  it.each([
+    ['the plain yes of such a dialog', trust, ['1'], false],
+    ['its "don\'t ask again"', trust, ['2'], true],
+    ['its no', trust, ['3'], false],
+    ['Escape', trust, ['Escape'], false],
+    ['arrows and Enter: the cursor could land on it', trust, ['Down', 'Enter'], true],
+    ['Enter alone: whatever is highlighted', trust, ['Enter'], true],
+    ['any key on a dialog without such an option', plain, ['Down', 'Enter'], false],
+    ['a screen nobody recognises that offers it in words', unknown("1. Allow once\n2. Always allow edits"), ['2'], true],
+    ['Escape there', unknown('2. Always allow edits'), ['Escape'], false],
+    ['a screen nobody recognises that does not', unknown('Where to deploy?\n> staging'), ['Enter'], false],
+    ['no request at all', null, ['Enter'], false],
+  ] as const)('%s', (_name, pending, keys, expected) => {
+    expect(keysMayAlwaysAllow(pending, keys)).toBe(expected);
   });
 });
 
