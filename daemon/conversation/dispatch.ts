@@ -59,7 +59,7 @@ type Held = EventOf<'idle'> | EventOf<'dead'>;
  */
 export function attachAdapter(bus: EventBus, reaches: (e: SessionEvent, channel: string) => boolean, adapter: Adapter): () => void {
   if (adapter.mirror) return bus.subscribe((e) => reaches(e, adapter.name) && adapter.follow(e), { replay: true });
-  const burst = adapter.coalesceMs
+  const burst = adapter.coalesceMs !== undefined
     ? new Coalescer<Held>({ windowMs: adapter.coalesceMs, release: (held) => adapter.send(held.length === 1 ? composeEvent(held[0]!, adapter.compose)! : composeBurst(held)) })
     : null;
   const unsubscribe = bus.subscribe((e) => {
