@@ -126,6 +126,7 @@ export function createAnswer(d: AnswerDeps): Commands['answer'] {
       if (!done) throw new CommandError('unavailable', `Session ${s.id} did not take the answer on screen; look with \`csm output ${s.id}\`. The question is still open.`);
       const outcome = `answered: ${parsed.answer}`;
       m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
+      await lookAgain(d, s.id);
       return { outcome };
     }
     const options = screen.options.map((o, i) => ({ key: String(o.number ?? i + 1), label: o.label }));
@@ -136,6 +137,17 @@ export function createAnswer(d: AnswerDeps): Commands['answer'] {
     await pane.pressOneByOne(keys);
     const outcome = `chose "${options[picked]!.label}"`;
     m.resolvePending(s.id, request.request_id, outcome, origin, 'running');
+    await lookAgain(d, s.id);
     return { outcome };
   };
+}
+
+/**
+ * "running" after a dialog answered on screen is a guess: Claude Code may already be back at its prompt (a
+ * trust dialog: its SessionStart hook and its last output can both come while the keys are still being
+ * pressed). Nothing would move the status after that, so the screen is read once more now.
+ */
+async function lookAgain(d: AnswerDeps, sessionId: string): Promise<void> {
+  const s = d.manager.find(sessionId);
+  if (s && s.status !== 'dead') await d.screens.checkMany([s]).catch(() => undefined);
 }

@@ -18,6 +18,8 @@ export interface TwinPane {
    * drawn on the screen's `❯` line; Enter submits what it holds (into `submitted`); C-u and C-k clear it.
    */
   box: InputBox | null;
+  /** Called after keys were pressed: where a test plays what the program does with them (the next screen, a hook). */
+  onKeys?: (keys: string[]) => void;
 }
 
 export interface InputBox {
@@ -125,6 +127,7 @@ export class TmuxTwin implements Tmux {
     const p = this.#live(pane);
     p.input.push(...keys.map((k) => `key:${k}`));
     for (const key of keys) if (p.box) press(p.box, key);
+    p.onKeys?.(keys);
   }
 
   async killSession(name: string): Promise<void> {

@@ -38,6 +38,21 @@ describe.each(['2.1.197', 'latest'])('commands on Claude Code %s screens', (vers
     expect(t.events.filter((e) => e.kind === 'resolved').at(-1)).toMatchObject({ session_id: s.id, by: bob });
   });
 
+  it('a trust dialog answered on screen: Claude Code back at its prompt before the answer returns leaves the session idle, not "running"', async () => {
+    const s = t.session(screen(version, 'trust'));
+    await t.screens.checkMany([s.record()]);
+    expect(t.manager.pending(s.id)?.request.kind).toBe('dialog');
+    // What the real CLI does at once: the main screen, and its SessionStart hook, while the answer is still on its way.
+    s.pane.onKeys = () => {
+      s.pane.screen = screen(version, 'idle');
+      t.manager.setStatus(s.id, 'idle');
+    };
+    const yes = t.manager.pending(s.id)!.request.options.find((o) => /yes/i.test(o.label))!;
+    await t.commands.answer(s.id, { choice: yes.key }, bob);
+    expect(t.manager.pending(s.id)).toBeUndefined();
+    expect(t.manager.get(s.id).status).toBe('idle');
+  });
+
   it('a dialog gone from the screen when the answer comes: nothing pressed, a 409, and the request closed as answered in the terminal', async () => {
     const s = await withDialog();
     s.pane.screen = screen(version, 'busy');
