@@ -40,6 +40,8 @@ export interface IncomingProfile {
   commands: ReadonlySet<ChannelCommand['name']>;
   /** /output without a count. */
   outputLines: number;
+  /** How many of the screen's last lines /status shows; none: the status alone (no screen read). */
+  statusLines?: number;
   /** The folder `~` and relative paths in /new are taken from (a channel that offers /new). */
   home?: string;
 }
@@ -86,7 +88,11 @@ export type Handled =
   | { kind: 'killed'; session: string }
   | { kind: 'pressed'; session: string; pressed: string[] };
 
-const ALLOW_ALL = (): Verdict => ({ ok: true });
+/** The refusal when the person's role does not allow the action, else null; channels without roles allow all. */
+function refusal(guard: Guard, origin: Origin, action: Action, o?: { cwd?: string; session?: SessionInfo }): Handled | null {
+  const v = guard.permit?.(origin, action, o) ?? { ok: true };
+  return v.ok ? null : { kind: 'refused', reason: v.reason };
+}
 
 export class IncomingRouter {
   readonly #commands: Commands;
@@ -99,8 +105,7 @@ export class IncomingRouter {
 
   /** A text as the person typed it: a slash command, or input for a session. */
   async text(t: IncomingText, guard: Guard = {}): Promise<Handled> {
-    const line = this.#p.signature ? (t.text.trim().split('\n')[0] ?? '') : t.text;
-    const parsed = parseCommand(line);
+    const parsed = parseCommand(this.#firstLine(t.text));
     if (parsed === null) return this.input(t, guard);
     if (!parsed.ok) return { kind: 'bad_command', error: parsed.error };
     return this.#command(parsed.command, t, guard);
@@ -112,8 +117,8 @@ export class IncomingRouter {
     if (known && 'kind' in known) return known;
     if (known && t.text.trim() === '') return { kind: 'empty', session: known.info.id };
     if (t.answering && known) return this.#answerByText(t, known.info, guard);
-    const typing = (guard.permit ?? ALLOW_ALL)(t.origin, 'type');
-    if (!typing.ok) return { kind: 'refused', reason: typing.reason };
+    const typing = refusal(guard, t.origin, 'type');
+    if (typing) return typing;
     if (t.stray && !t.session) return { kind: 'stray' };
     const target = known ?? this.onlyLive();
     if ('kind' in target) return target;
@@ -143,8 +148,8 @@ export class IncomingRouter {
   async press(c: { origin: Origin; session: string; keys: readonly string[] }, guard: Guard = {}): Promise<Handled> {
     const known = this.#known(c.session);
     if ('kind' in known) return known;
-    const verdict = (guard.permit ?? ALLOW_ALL)(c.origin, keysMayAlwaysAllow(known.info.pending, c.keys) ? 'always_allow' : 'answer');
-    if (!verdict.ok) return { kind: 'refused', reason: verdict.reason };
+    const refused = refusal(guard, c.origin, keysMayAlwaysAllow(known.info.pending, c.keys) ? 'always_allow' : 'answer');
+    if (refused) return refused;
     guard.beforeEffect?.();
     const { pressed } = await this.#commands.keys(c.session, c.keys, c.origin);
     return { kind: 'pressed', session: c.session, pressed };
@@ -173,8 +178,8 @@ export class IncomingRouter {
   async #decide(origin: Origin, session: string, pending: PendingRequest, a: { choice: string; message?: string }, guard: Guard): Promise<Handled> {
     // On a screen nobody recognises, the options are keys: what they choose is read from the screen.
     const always = pending.kind === 'screen' ? keysMayAlwaysAllow(pending, [a.choice]) : a.choice === 'allow_always' || (pending.kind !== 'permission' && isAlwaysAllow(a.choice, pending.options));
-    const verdict = (guard.permit ?? ALLOW_ALL)(origin, always ? 'always_allow' : 'answer');
-    if (!verdict.ok) return { kind: 'refused', reason: verdict.reason };
+    const refused = refusal(guard, origin, always ? 'always_allow' : 'answer');
+    if (refused) return refused;
     guard.beforeEffect?.();
     const r = await this.#commands.answer(session, { request_id: pending.request_id, ...a }, origin);
     return { kind: 'answered', session, outcome: r.outcome };
@@ -182,10 +187,7 @@ export class IncomingRouter {
 
   async #command(cmd: ChannelCommand, t: IncomingText, guard: Guard): Promise<Handled> {
     if (!this.#p.commands.has(cmd.name)) return { kind: 'unsupported', command: cmd.name };
-    const permit = (action: Action, o?: Parameters<NonNullable<Guard['permit']>>[2]): Handled | null => {
-      const v = (guard.permit ?? ALLOW_ALL)(t.origin, action, o);
-      return v.ok ? null : { kind: 'refused', reason: v.reason };
-    };
+    const permit = (action: Action, o?: { cwd?: string; session?: SessionInfo }): Handled | null => refusal(guard, t.origin, action, o);
     const commands = this.#commands;
     switch (cmd.name) {
       case 'help':
@@ -213,7 +215,8 @@ export class IncomingRouter {
     switch (cmd.name) {
       case 'status': {
         const info = commands.get(session);
-        const screen = info.status === 'dead' ? null : await commands.output(session, 10).catch(() => null);
+        const lines = this.#p.statusLines;
+        const screen = info.status === 'dead' || !lines ? null : await commands.output(session, lines).catch(() => null);
         return { kind: 'status', info, screen };
       }
       case 'output': {

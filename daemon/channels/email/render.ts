@@ -1,4 +1,4 @@
-import { composeError, composeIdleReminder, composeNotify, composeRequest, oneLine } from '../../conversation/compose.js';
+import { composeIdleReminder, composeRequest, oneLine } from '../../conversation/compose.js';
 import { plain, type Message, type Part } from '../../conversation/message.js';
 import { shortDiff } from '../../conversation/text.js';
 import type { EventOf, PendingRequest } from '../../events/types.js';
@@ -62,8 +62,6 @@ function paragraphs(text: string): string {
     .join('');
 }
 
-export { oneLine };
-
 const code = (s: string): string => '```\n' + s.replace(/```/g, "'''") + '\n```';
 
 /** A part of a message as mail text: code fenced (the HTML part keeps it monospaced, see compose). */
@@ -85,16 +83,8 @@ export function renderMail(m: Message): { subject: string; body: string } {
   return { subject: m.title, body: [plain(m.headline), ...body.map(partText)].join('\n\n') };
 }
 
-export function renderNotify(e: EventOf<'notify'>): { subject: string; body: string } {
-  return renderMail(composeNotify(e));
-}
-
 export function renderIdleSummary(e: EventOf<'idle_long'>, cwd: string | null): { subject: string; body: string } {
   return renderMail(composeIdleReminder(e, cwd));
-}
-
-export function renderError(e: EventOf<'error'>): { subject: string; body: string } {
-  return renderMail(composeError(e));
 }
 
 export function renderRequest(r: PendingRequest, session = ''): { subject: string; body: string } {

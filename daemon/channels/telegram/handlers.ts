@@ -38,7 +38,7 @@ export interface TextContext {
 }
 
 /** Everything but /stream is the core's; Telegram has buttons, so /kill asks first and a reply to a permission is a reason to deny. */
-const PROFILE = { buttons: true, signature: false, commands: new Set(COMMAND_HELP.map((c) => c.command as ChannelCommand['name'])), outputLines: 30 } as const;
+const PROFILE = { buttons: true, signature: false, commands: new Set(COMMAND_HELP.map((c) => c.command as ChannelCommand['name'])), outputLines: 30, statusLines: 10 } as const;
 
 /** The chat's incoming router (conversation/incoming.ts), shared by texts and taps. */
 export function telegramRouter(commands: Commands, home: string): IncomingRouter {

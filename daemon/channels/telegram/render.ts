@@ -1,5 +1,5 @@
 import {
-  composeBurst, composeDead, decisionLine, composeError, composeFinished, composeIdle, composeNotify, composeRequest, composeStarted, formatSeconds, shortPath,
+  composeError, composeFinished, composeRequest, composeStarted, decisionLine, formatSeconds, shortPath,
 } from '../../conversation/compose.js';
 import type { Message, Part, Span } from '../../conversation/message.js';
 import type { EventOf, Origin, PendingRequest, SessionInfo } from '../../events/types.js';
@@ -55,8 +55,6 @@ export function messageBlocks(m: Message): Block[] {
   return [{ html: spansHtml(m.headline) }, ...m.body.map(partBlock)];
 }
 
-/** A short message (a notice) in one piece. */
-const oneMessage = (m: Message): string => messageBlocks(m).map((bl) => ('html' in bl ? bl.html : 'text' in bl ? escapeHtml(bl.text) : `<pre>${escapeHtml(bl.pre)}</pre>`)).join('\n');
 
 /** A notice (finished, an error, notify, idle, ended, a burst): messages, or a document beyond a few (the message's `file` names it). */
 export function renderNotice(m: Message): Rendered {
@@ -81,7 +79,7 @@ export function renderRoot(session: string, cwd: string, home: string, webUrl?: 
 
 /** A session's first message (composeStarted), in one piece: the thread hangs from it. */
 export function renderRootMessage(m: Message): string {
-  return oneMessage(m);
+  return splitMessage(messageBlocks(m)).join('\n');
 }
 
 export function folderName(cwd: string): string {
@@ -150,29 +148,12 @@ export function renderDecision(outcome: string, by: Origin, name: string | null)
   return escapeHtml(decisionLine(outcome, by, name));
 }
 
-export function renderIdle(e: EventOf<'idle'>): string {
-  return oneMessage(composeIdle(e));
-}
-
-export function renderDead(e: EventOf<'dead'>): string {
-  return oneMessage(composeDead(e));
-}
-
-/** Many idle/dead events at once → one message. */
-export function renderBurst(events: readonly (EventOf<'idle'> | EventOf<'dead'>)[]): string {
-  return oneMessage(composeBurst(events));
-}
-
 export function renderFinished(e: EventOf<'finished'>): Rendered {
   return renderNotice(composeFinished(e));
 }
 
 export function renderError(e: EventOf<'error'>): Rendered {
   return renderNotice(composeError(e));
-}
-
-export function renderNotify(e: EventOf<'notify'>): Rendered {
-  return renderNotice(composeNotify(e));
 }
 
 export function renderStatusLine(s: SessionInfo, home: string): string {

@@ -7,7 +7,7 @@ import type { PendingRequest } from '../../../daemon/events/types.js';
 import { FakeCommands } from '../../fakes/commands.js';
 
 /** A channel with buttons (Telegram) and one without, under a signature (mail). */
-const BUTTONS: IncomingProfile = { buttons: true, signature: false, commands: new Set(['new', 'list', 'status', 'output', 'screenshot', 'clear', 'compact', 'kill', 'stream', 'help']), outputLines: 30, home: '/home/me' };
+const BUTTONS: IncomingProfile = { buttons: true, signature: false, commands: new Set(['new', 'list', 'status', 'output', 'screenshot', 'clear', 'compact', 'kill', 'stream', 'help']), outputLines: 30, statusLines: 10, home: '/home/me' };
 const MAIL: IncomingProfile = { buttons: false, signature: true, commands: new Set(['status', 'output', 'clear', 'compact', 'kill']), outputLines: 40 };
 
 const DIALOG: Partial<PendingRequest> = {
@@ -76,6 +76,7 @@ const cases: Case[] = [
   { name: 'by mail, only the first line is the command', profile: MAIL, setup: one, text: { text: '/output 5\nThanks,\nMe', session: 'a1b2' }, handled: { kind: 'output', session: 'a1b2', lines: 5 }, calls: ['output a1b2 5'] },
   { name: '/output takes the channel\'s default count', profile: BUTTONS, setup: one, text: { text: '/output' }, handled: { kind: 'output', lines: 30 }, calls: ['output a1b2 30'] },
   { name: 'an explicit id beats the thread', profile: BUTTONS, setup: two, text: { text: '/status a1b2', session: 'c3d4' }, handled: { kind: 'status' }, calls: ['output a1b2 10'] },
+  { name: 'by mail, /status is the status alone: no screen is read', profile: MAIL, setup: one, text: { text: '/status', session: 'a1b2' }, handled: { kind: 'status', screen: null }, calls: [] },
   { name: '/clear with two sessions and no thread: which one?', profile: BUTTONS, setup: two, text: { text: '/clear' }, handled: { kind: 'which' }, calls: [] },
   { name: '/clear refused before which-one', profile: BUTTONS, setup: two, text: { text: '/clear' }, refuse: ['clear'], handled: { kind: 'refused' }, calls: [] },
   { name: '/compact is typed', profile: MAIL, setup: one, text: { text: '/compact', session: 'a1b2' }, handled: { kind: 'sent', command: 'compact' }, calls: ['sendInput a1b2 "/compact"'] },
